@@ -1,0 +1,225 @@
+package org.l2o4j.core.lstm;
+
+import java.util.Objects;
+
+/**
+ * The architecture of a coordinatewise LSTM optimizer: one small network shared by every
+ * coordinate, with its own hidden state per coordinate (Andrychowicz et al. 2016).
+ *
+ * <p>Immutable and validated on {@link Builder#build()}. Defaults are the paper's: 2 layers of 20
+ * units, log-sign preprocessing with p = 10, output scale 0.1.
+ *
+ * <p>Per coordinate and step: {@code x = preprocess(grad)}; for each layer {@code z = W_ih x + W_hh
+ * h + b}, {@code i, f, o = sigmoid(z_i, z_f, z_o)}, {@code g = tanh(z_g)}, {@code c = f c + i g},
+ * {@code h = o tanh(c)}, {@code x = h}; then {@code update = scale * (w . h_L + b)}, added to the
+ * parameter (see {@link org.l2o4j.core.optim.UpdateRule} for the sign convention).
+ */
+public final class LstmConfig {
+    /** Number of stacked LSTM layers (>= 1). */
+    private final int layers;
+
+    /** Hidden units per layer (>= 1). */
+    private final int hidden;
+
+    /** The recurrent cell. */
+    private final CellType cell;
+
+    /** Input preprocessing. */
+    private final Preprocessing preprocessing;
+
+    /** Parameter p of log-sign preprocessing (ignored for {@link Preprocessing#NONE}). */
+    private final double logSignP;
+
+    /** The fixed multiplier of the network's output. */
+    private final double outputScale;
+
+    private LstmConfig(Builder b) {
+        this.layers = b.layers;
+        this.hidden = b.hidden;
+        this.cell = b.cell;
+        this.preprocessing = b.preprocessing;
+        this.logSignP = b.logSignP;
+        this.outputScale = b.outputScale;
+    }
+
+    /** A builder with the paper's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The paper's architecture: 2 x 20 LSTM, log-sign p = 10, scale 0.1. */
+    public static LstmConfig paperDefaults() {
+        return builder().build();
+    }
+
+    /** A builder initialised from this config. */
+    public Builder toBuilder() {
+        return new Builder()
+                .layers(layers)
+                .hidden(hidden)
+                .cell(cell)
+                .preprocessing(preprocessing)
+                .logSignP(logSignP)
+                .outputScale(outputScale);
+    }
+
+    /** Number of LSTM layers. */
+    public int layers() {
+        return layers;
+    }
+
+    /** Hidden units per layer. */
+    public int hidden() {
+        return hidden;
+    }
+
+    /** The cell type. */
+    public CellType cell() {
+        return cell;
+    }
+
+    /** The input preprocessing. */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** p of the log-sign preprocessing. */
+    public double logSignP() {
+        return logSignP;
+    }
+
+    /** The output scale. */
+    public double outputScale() {
+        return outputScale;
+    }
+
+    /** Input features per coordinate (1 or 2). */
+    public int inputFeatures() {
+        return preprocessing.features();
+    }
+
+    /** Input size of layer {@code l}. */
+    public int layerInputSize(int l) {
+        return l == 0 ? inputFeatures() : hidden;
+    }
+
+    /** Floats of state per coordinate: (h, c) for each layer, {@code 2 * hidden * layers}. */
+    public int stateSizePerCoordinate() {
+        return 2 * hidden * layers;
+    }
+
+    /** Total number of trainable parameters (all layers plus the output layer). */
+    public int numParameters() {
+        int n = 0;
+        for (int l = 0; l < layers; l++) {
+            n += 4 * hidden * (layerInputSize(l) + hidden + 1);
+        }
+        return n + hidden + 1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof LstmConfig)) {
+            return false;
+        }
+        LstmConfig c = (LstmConfig) o;
+        return layers == c.layers
+                && hidden == c.hidden
+                && cell == c.cell
+                && preprocessing == c.preprocessing
+                && Double.compare(logSignP, c.logSignP) == 0
+                && Double.compare(outputScale, c.outputScale) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(layers, hidden, cell, preprocessing, logSignP, outputScale);
+    }
+
+    @Override
+    public String toString() {
+        return cell.id()
+                + " "
+                + layers
+                + "x"
+                + hidden
+                + ", preprocessing "
+                + preprocessing.id()
+                + (preprocessing == Preprocessing.LOG_SIGN ? " (p=" + logSignP + ")" : "")
+                + ", output scale "
+                + outputScale;
+    }
+
+    /** Builder for {@link LstmConfig}; {@link #build()} validates. */
+    public static final class Builder {
+        private int layers = 2;
+        private int hidden = 20;
+        private CellType cell = CellType.LSTM;
+        private Preprocessing preprocessing = Preprocessing.LOG_SIGN;
+        private double logSignP = 10.0;
+        private double outputScale = 0.1;
+
+        private Builder() {}
+
+        /** Number of LSTM layers, 1..8 [2]. */
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        /** Hidden units per layer, 1..1024 [20]. */
+        public Builder hidden(int hidden) {
+            this.hidden = hidden;
+            return this;
+        }
+
+        /** The cell [LSTM]. */
+        public Builder cell(CellType cell) {
+            this.cell = cell;
+            return this;
+        }
+
+        /** Input preprocessing [LOG_SIGN]. */
+        public Builder preprocessing(Preprocessing preprocessing) {
+            this.preprocessing = preprocessing;
+            return this;
+        }
+
+        /** p of log-sign preprocessing, > 0 [10]. */
+        public Builder logSignP(double p) {
+            this.logSignP = p;
+            return this;
+        }
+
+        /** Output scale, finite and non-zero [0.1]. */
+        public Builder outputScale(double scale) {
+            this.outputScale = scale;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the bad value and the expected range
+         */
+        public LstmConfig build() {
+            if (layers < 1 || layers > 8) {
+                throw new IllegalArgumentException("layers must be in 1..8 but was " + layers);
+            }
+            if (hidden < 1 || hidden > 1024) {
+                throw new IllegalArgumentException("hidden must be in 1..1024 but was " + hidden);
+            }
+            Objects.requireNonNull(cell, "cell");
+            Objects.requireNonNull(preprocessing, "preprocessing");
+            if (!(logSignP > 0) || Double.isInfinite(logSignP) || logSignP > 80) {
+                throw new IllegalArgumentException(
+                        "log-sign p must be in (0, 80] (e^p must fit a float) but was " + logSignP);
+            }
+            if (!Double.isFinite(outputScale) || outputScale == 0) {
+                throw new IllegalArgumentException(
+                        "output scale must be finite and non-zero but was " + outputScale);
+            }
+            return new LstmConfig(this);
+        }
+    }
+}
