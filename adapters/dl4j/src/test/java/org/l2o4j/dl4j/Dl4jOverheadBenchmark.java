@@ -1,0 +1,277 @@
+package org.l2o4j.dl4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.optim.OptimizerState;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Time per training iteration in DL4J with {@link LearnedUpdater} (the paper's 2x20 LSTM) vs DL4J's
+ * Adam, for the paper's MNIST MLP (784-20-10 sigmoid, batch 128) and a small CNN (28x28x1:
+ * conv5x5x8, pool, conv5x5x16, pool, dense 64, softmax 10; batch 128), plus a breakdown of the
+ * learned updater's own cost: core kernel alone, and the adapter's off-heap copies.
+ *
+ * <p>Speed is measured here, never asserted in tests. How to run (full size; prints a table):
+ *
+ * <pre>
+ * ./mvnw -q -pl adapters/dl4j -am test -Dtest=Dl4jOverheadBenchmarkTest \
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Dl2o4j.bench=full
+ * </pre>
+ *
+ * Results go to {@code adapters/dl4j/target/dl4j-overhead.txt}. Data are random (the cost does not
+ * depend on the values); iterations of the two updaters are interleaved in rounds and the median
+ * round is reported, to reduce drift on a shared machine.
+ */
+public final class Dl4jOverheadBenchmark {
+    private Dl4jOverheadBenchmark() {}
+
+    /** One measured network: milliseconds per iteration and the breakdown. */
+    record Result(
+            String model,
+            long params,
+            double adamMs,
+            double learnedMs,
+            double updaterKernelMs,
+            double updaterAdapterMs,
+            double adamUpdaterMs) {
+        double ratio() {
+            return learnedMs / adamMs;
+        }
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args {@code [iterationsPerRound] [rounds]} (defaults 20 and 7)
+     */
+    public static String runExample(String[] args) throws Exception {
+        int iters = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+        Path dir = Files.createTempDirectory("l2o4j-bench");
+        Path w = dir.resolve("paper-random.safetensors");
+        TestWeights.write(w, TestWeights.random(1, LstmConfig.paperDefaults(), 0.1));
+        LearnedUpdater learned = LearnedUpdater.fromFile(w);
+
+        StringBuilder out = new StringBuilder();
+        out.append(
+                String.format(
+                        Locale.ROOT,
+                        "DL4J 1.0.0-M2.1 nd4j-native, %d cores, kernel %s, threads %d, iterations %d x"
+                                + " %d rounds (median round)%n",
+                        Runtime.getRuntime().availableProcessors(),
+                        learned.optimizer().kernel(),
+                        learned.optimizer().threads(),
+                        iters,
+                        rounds));
+        Result[] results = {
+            measure(
+                    "mnist-mlp 784-20-10",
+                    Dl4jOverheadBenchmark::mlp,
+                    mnistLike(),
+                    learned,
+                    iters,
+                    rounds),
+            measure("small-cnn", Dl4jOverheadBenchmark::cnn, mnistLike(), learned, iters, rounds)
+        };
+        out.append(
+                "model                 params   adam ms/it  learned ms/it  ratio  |  learned updater:"
+                        + " kernel ms  adapter copies ms  | adam updater ms\n");
+        for (Result r : results) {
+            out.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%-20s %7d  %10.3f  %13.3f  %5.2f  |  %24.3f  %17.3f  | %15.3f%n",
+                            r.model,
+                            r.params,
+                            r.adamMs,
+                            r.learnedMs,
+                            r.ratio(),
+                            r.updaterKernelMs,
+                            r.updaterAdapterMs,
+                            r.adamUpdaterMs));
+        }
+        return out.toString();
+    }
+
+    private static DataSet mnistLike() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 128, 784);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 128, 10);
+        for (int i = 0; i < 128; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        return new DataSet(x, y);
+    }
+
+    static MultiLayerConfiguration mlp(IUpdater u) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(u)
+                .list()
+                .layer(
+                        new DenseLayer.Builder()
+                                .nIn(784)
+                                .nOut(20)
+                                .activation(Activation.SIGMOID)
+                                .build())
+                .layer(
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nIn(20)
+                                .nOut(10)
+                                .activation(Activation.SOFTMAX)
+                                .build())
+                .build();
+    }
+
+    static MultiLayerConfiguration cnn(IUpdater u) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(u)
+                .list()
+                .layer(
+                        new ConvolutionLayer.Builder(5, 5)
+                                .nOut(8)
+                                .activation(Activation.RELU)
+                                .build())
+                .layer(
+                        new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                                .kernelSize(2, 2)
+                                .stride(2, 2)
+                                .build())
+                .layer(
+                        new ConvolutionLayer.Builder(5, 5)
+                                .nOut(16)
+                                .activation(Activation.RELU)
+                                .build())
+                .layer(
+                        new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                                .kernelSize(2, 2)
+                                .stride(2, 2)
+                                .build())
+                .layer(new DenseLayer.Builder().nOut(64).activation(Activation.RELU).build())
+                .layer(
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(10)
+                                .activation(Activation.SOFTMAX)
+                                .build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+    }
+
+    interface ConfFactory {
+        MultiLayerConfiguration build(IUpdater u);
+    }
+
+    private static Result measure(
+            String name, ConfFactory f, DataSet ds, LearnedUpdater learned, int iters, int rounds) {
+        MultiLayerNetwork adam = new MultiLayerNetwork(f.build(new Adam(1e-3)));
+        adam.init();
+        MultiLayerNetwork lrn = new MultiLayerNetwork(f.build(learned));
+        lrn.init();
+        // warm-up
+        fitMs(adam, ds, iters);
+        fitMs(lrn, ds, iters);
+        double[] a = new double[rounds];
+        double[] l = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            a[r] = fitMs(adam, ds, iters);
+            l[r] = fitMs(lrn, ds, iters);
+        }
+        int n = (int) lrn.numParams();
+        double[] parts = updaterBreakdown(learned, n, iters, rounds);
+        double adamUpd = adamUpdaterMs(n, iters, rounds);
+        return new Result(name, n, median(a), median(l), parts[0], parts[1] - parts[0], adamUpd);
+    }
+
+    private static double fitMs(MultiLayerNetwork net, DataSet ds, int iters) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iters; i++) {
+            net.fit(ds);
+        }
+        return (System.nanoTime() - t0) / 1e6 / iters;
+    }
+
+    /** {kernel alone on float[], the adapter's applyUpdater (kernel + copies)} in ms per step. */
+    private static double[] updaterBreakdown(LearnedUpdater u, int n, int iters, int rounds) {
+        LstmOptimizer core = u.optimizer();
+        OptimizerState s = core.newState(n);
+        float[] g = new float[n];
+        float[] upd = new float[n];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) (rnd.nextGaussian() * 1e-2);
+        }
+        INDArray view = Nd4j.zeros(DataType.FLOAT, 1, (long) n * core.stateSizePerCoordinate());
+        GradientUpdater<?> gu = u.instantiate(view, true);
+        INDArray grad = Nd4j.createFromArray(g);
+        Supplier<Double> kernel =
+                () -> {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < iters; i++) {
+                        core.step(s, g, upd);
+                    }
+                    return (System.nanoTime() - t0) / 1e6 / iters;
+                };
+        Supplier<Double> adapter =
+                () -> {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < iters; i++) {
+                        grad.assign(0.01); // DL4J hands a fresh gradient each iteration
+                        gu.applyUpdater(grad, i, 0);
+                    }
+                    return (System.nanoTime() - t0) / 1e6 / iters;
+                };
+        kernel.get();
+        adapter.get();
+        double[] k = new double[rounds];
+        double[] a = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            k[r] = kernel.get();
+            a[r] = adapter.get();
+        }
+        return new double[] {median(k), median(a)};
+    }
+
+    private static double adamUpdaterMs(int n, int iters, int rounds) {
+        INDArray view = Nd4j.zeros(DataType.FLOAT, 1, 2L * n);
+        GradientUpdater<?> gu = new Adam(1e-3).instantiate(view, true);
+        INDArray grad = Nd4j.zeros(DataType.FLOAT, n);
+        double[] t = new double[rounds + 1];
+        for (int r = 0; r <= rounds; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iters; i++) {
+                grad.assign(0.01);
+                gu.applyUpdater(grad, i, 0);
+            }
+            t[r] = (System.nanoTime() - t0) / 1e6 / iters;
+        }
+        return median(Arrays.copyOfRange(t, 1, t.length));
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+}
