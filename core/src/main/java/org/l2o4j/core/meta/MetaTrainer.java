@@ -128,6 +128,7 @@ public final class MetaTrainer {
     private int lastWritten = -1;
     private Task[] validationTasks;
     private Rollout reusable;
+    private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
 
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
     public MetaTrainer(MetaTrainingConfig config) {
@@ -357,7 +358,7 @@ public final class MetaTrainer {
         int normCount = 0;
         boolean diverged = false;
         try {
-            Truncator tr = new Truncator(kernel, workers, r, weights, unroll);
+            Truncator tr = new Truncator(kernel, workers, r, weights, unroll, storagePool);
             for (int k = 0; k * unroll < horizon; k++) {
                 int s0 = k * unroll;
                 int len = Math.min(unroll, horizon - s0);

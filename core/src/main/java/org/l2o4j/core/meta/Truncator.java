@@ -17,9 +17,25 @@ final class Truncator {
     private final double[][] gradNext;
     private final double[] update;
     private final double[] wNext;
+    private final java.util.List<TrainKernel.Storage> pool;
 
     /** Evaluates the tasks at their initial points (minibatch 0). */
     Truncator(TrainKernel kernel, Workers workers, Rollout r, double[] weights, int unroll) {
+        this(kernel, workers, r, weights, unroll, new java.util.ArrayList<>());
+    }
+
+    /**
+     * @param pool storage to lend to tracked blocks (grown as needed; may be shared by successive
+     *     truncators of the same kernel and unroll)
+     */
+    Truncator(
+            TrainKernel kernel,
+            Workers workers,
+            Rollout r,
+            double[] weights,
+            int unroll,
+            java.util.List<TrainKernel.Storage> pool) {
+        this.pool = pool;
         this.kernel = kernel;
         this.workers = workers;
         this.r = r;
@@ -46,9 +62,12 @@ final class Truncator {
         }
         int nb = r.blocks.length;
         boolean[] isTracked = new boolean[nb];
-        for (int b : tracked) {
-            isTracked[b] = true;
-            r.blocks[b].ensureTracking(unroll);
+        while (pool.size() < tracked.length) {
+            pool.add(kernel.newStorage(unroll));
+        }
+        for (int j = 0; j < tracked.length; j++) {
+            isTracked[tracked[j]] = true;
+            r.blocks[tracked[j]].attach(pool.get(j));
         }
         for (int u = 0; u < len; u++) {
             final int uu = u;
@@ -87,6 +106,7 @@ final class Truncator {
         }
         for (int b : tracked) {
             r.blocks[b].commitTrackedState(len - 1);
+            r.blocks[b].detach();
         }
         return anyWeight;
     }
