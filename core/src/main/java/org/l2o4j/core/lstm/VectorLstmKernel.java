@@ -35,7 +35,7 @@ final class VectorLstmKernel extends LstmKernel {
 
     @Override
     int scratchSize() {
-        int vec = (Math.max(features, hidden) + 2 * hidden) * TW;
+        int vec = (Math.max(features, hidden) + 6 * hidden) * TW;
         return Math.max(vec, scalarScratchSize());
     }
 
@@ -66,6 +66,10 @@ final class VectorLstmKernel extends LstmKernel {
         return skipped;
     }
 
+    // Scratch layout (each row TW floats): xin [maxK rows: layer input, then old h], hout [H],
+    // z [4H: gate pre-activations, gate-major (i, f, g, o)]. Helpers take arrays, never vectors,
+    // so that no FloatVector crosses a call that C2 might not inline (which would box it).
+
     private void tile(
             float[] s,
             int n,
@@ -79,6 +83,7 @@ final class VectorLstmKernel extends LstmKernel {
         final float[] p = packed;
         final int maxK = Math.max(features, h) + h;
         final int hout = maxK * TW;
+        final int z = hout + h * TW;
         for (int c = 0; c < TW; c++) {
             float g = grad[gradOff + i0 + c];
             if (logSign) {
@@ -123,15 +128,48 @@ final class VectorLstmKernel extends LstmKernel {
                     g1a = x1.fma(wg, g1a);
                     o1a = x1.fma(wo, o1a);
                 }
-                int cIdx = (cRow + j) * n + i0;
-                int ho = hout + j * TW;
-                cell(i0a, f0a, g0a, o0a, s, cIdx, sc, ho);
-                cell(i1a, f1a, g1a, o1a, s, cIdx + L, sc, ho + L);
+                int zi = z + j * TW;
+                int zf = zi + h * TW;
+                int zg = zf + h * TW;
+                int zo = zg + h * TW;
+                i0a.intoArray(sc, zi);
+                i1a.intoArray(sc, zi + L);
+                f0a.intoArray(sc, zf);
+                f1a.intoArray(sc, zf + L);
+                g0a.intoArray(sc, zg);
+                g1a.intoArray(sc, zg + L);
+                o0a.intoArray(sc, zo);
+                o1a.intoArray(sc, zo + L);
             }
+            int rows = h * TW;
+            sigmoidInPlace(sc, z, 2 * rows); // i, f
+            tanhInPlace(sc, z + 2 * rows, rows); // g
+            sigmoidInPlace(sc, z + 3 * rows, rows); // o
+            // c = f c + i g, into the state and into the g rows (g is no longer needed)
             for (int j = 0; j < h; j++) {
-                int src = hout + j * TW;
-                System.arraycopy(sc, src, s, (hRow + j) * n + i0, TW);
-                System.arraycopy(sc, src, sc, j * TW, TW);
+                int cIdx = (cRow + j) * n + i0;
+                int zi = z + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector c = FloatVector.fromArray(SPECIES, s, cIdx + v);
+                    FloatVector ig = FloatVector.fromArray(SPECIES, sc, zi + v);
+                    FloatVector fg = FloatVector.fromArray(SPECIES, sc, zi + rows + v);
+                    FloatVector gg = FloatVector.fromArray(SPECIES, sc, zi + 2 * rows + v);
+                    FloatVector cNew = fg.fma(c, ig.mul(gg));
+                    cNew.intoArray(s, cIdx + v);
+                    cNew.intoArray(sc, zi + 2 * rows + v);
+                }
+            }
+            tanhInPlace(sc, z + 2 * rows, rows); // tanh(c)
+            // h = o tanh(c): into the state and the next layer's input rows
+            for (int j = 0; j < h; j++) {
+                int hIdx = (hRow + j) * n + i0;
+                int zt = z + 2 * rows + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector og = FloatVector.fromArray(SPECIES, sc, zt + rows + v);
+                    FloatVector hv = og.mul(FloatVector.fromArray(SPECIES, sc, zt + v));
+                    hv.intoArray(s, hIdx + v);
+                    hv.intoArray(sc, j * TW + v);
+                }
             }
             in = h;
         }
@@ -146,41 +184,40 @@ final class VectorLstmKernel extends LstmKernel {
         o1.mul(outputScale).intoArray(upd, updOff + i0 + L);
     }
 
-    /** Gates to new c (stored in the state) and new h (stored in the scratch). */
-    private static void cell(
-            FloatVector zi,
-            FloatVector zf,
-            FloatVector zg,
-            FloatVector zo,
-            float[] s,
-            int cIdx,
-            float[] sc,
-            int hIdx) {
-        FloatVector c = FloatVector.fromArray(SPECIES, s, cIdx);
-        FloatVector cNew = sigmoid(zf).mul(c).add(sigmoid(zi).mul(tanh(zg)));
-        cNew.intoArray(s, cIdx);
-        sigmoid(zo).mul(tanh(cNew)).intoArray(sc, hIdx);
+    /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
+    private static void tanhInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, v).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).intoArray(a, v);
+        }
     }
 
-    /** Vector version of {@link LstmKernel#tanh}. */
-    private static FloatVector tanh(FloatVector x) {
-        FloatVector v = x.max(-TANH_CLAMP).min(TANH_CLAMP);
-        FloatVector x2 = v.mul(v);
-        FloatVector num = x2.fma(A13, A11);
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
-        num = num.mul(v);
-        FloatVector den = x2.fma(B6, B4);
-        den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
-        den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-        return num.div(den);
-    }
-
-    /** Vector version of {@link LstmKernel#sigmoid}. */
-    private static FloatVector sigmoid(FloatVector x) {
-        return tanh(x.mul(0.5f)).fma(0.5f, 0.5f);
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link LstmKernel#sigmoid}. */
+    private static void sigmoidInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x =
+                    FloatVector.fromArray(SPECIES, a, v).mul(0.5f).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).fma(0.5f, 0.5f).intoArray(a, v);
+        }
     }
 }
