@@ -46,6 +46,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class Dl4jOverheadBenchmark {
     private Dl4jOverheadBenchmark() {}
 
+    /** Entry point for a run outside Maven (test class path). */
+    public static void main(String[] args) throws Exception {
+        System.out.print(runExample(args));
+    }
+
     /** One measured network: milliseconds per iteration and the breakdown. */
     record Result(
             String model,
@@ -63,11 +68,11 @@ public final class Dl4jOverheadBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code [iterationsPerRound] [rounds]} (defaults 20 and 7)
+     * @param args {@code [iterationsPerRound] [rounds]} (defaults 10 and 5)
      */
     public static String runExample(String[] args) throws Exception {
-        int iters = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+        int iters = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path dir = Files.createTempDirectory("l2o4j-bench");
         Path w = dir.resolve("paper-random.safetensors");
         TestWeights.write(w, TestWeights.random(1, LstmConfig.paperDefaults(), 0.1));
@@ -199,6 +204,12 @@ public final class Dl4jOverheadBenchmark {
             l[r] = fitMs(lrn, ds, iters);
         }
         int n = (int) lrn.numParams();
+        System.out.printf(
+                Locale.ROOT,
+                "%s: adam %.3f ms/it, learned %.3f ms/it%n",
+                name,
+                median(a),
+                median(l));
         double[] parts = updaterBreakdown(learned, n, iters, rounds);
         double adamUpd = adamUpdaterMs(n, iters, rounds);
         return new Result(name, n, median(a), median(l), parts[0], parts[1] - parts[0], adamUpd);
