@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -26,10 +25,7 @@ import org.l2o4j.core.meta.MetaTrainingConfig;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -248,24 +244,8 @@ public final class Dl4jFineTuneExample {
         return new Score(name, loss, acc);
     }
 
-    /** {@code count} minibatches of {@code size} rows starting at batch {@code first}. */
     static List<DataSet> batches(Dataset d, int size, int first, int count) {
-        Function<Integer, DataSet> make =
-                b -> {
-                    INDArray x = Nd4j.zeros(DataType.FLOAT, size, d.features());
-                    INDArray y = Nd4j.zeros(DataType.FLOAT, size, d.classes());
-                    for (int i = 0; i < size; i++) {
-                        int row = (int) (((long) b * size + i) % d.rows());
-                        x.putRow(i, Nd4j.createFromArray(d.row(row)));
-                        y.putScalar(i, d.label(row), 1f);
-                    }
-                    return new DataSet(x, y);
-                };
-        List<DataSet> out = new ArrayList<>();
-        for (int b = first; b < first + count; b++) {
-            out.add(make.apply(b));
-        }
-        return out;
+        return Dl4jTaskFamilies.batches(d, size, first, count);
     }
 
     private static int intArg(String[] args, String name, int def) {

@@ -32,19 +32,39 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * conv5x5x8, pool, conv5x5x16, pool, dense 64, softmax 10; batch 128), plus a breakdown of the
  * learned updater's own cost: core kernel alone, and the adapter's off-heap copies.
  *
- * <p>Speed is measured here, never asserted in tests. How to run (full size; prints a table):
+ * <p>Speed is measured here, never asserted in tests. How to run (one core for both updaters,
+ * process CPU time; prints a table):
  *
  * <pre>
- * ./mvnw -q -pl adapters/dl4j -am test -Dtest=Dl4jOverheadBenchmarkTest \
- *     -Dsurefire.failIfNoSpecifiedTests=false -Dl2o4j.bench=full
+ * ./mvnw -q -o -pl adapters/dl4j -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/dl4j-cp.txt -Dmdep.includeScope=test
+ * cd adapters/dl4j && OMP_NUM_THREADS=1 java --add-modules jdk.incubator.vector \
+ *     -XX:ActiveProcessorCount=1 -cp target/test-classes:target/classes:$(cat /tmp/dl4j-cp.txt) \
+ *     org.l2o4j.dl4j.Dl4jOverheadBenchmark 10 5
  * </pre>
  *
- * Results go to {@code adapters/dl4j/target/dl4j-overhead.txt}. Data are random (the cost does not
- * depend on the values); iterations of the two updaters are interleaved in rounds and the median
- * round is reported, to reduce drift on a shared machine.
+ * (or {@code -Dtest=Dl4jOverheadBenchmarkTest -Dl2o4j.bench=full} through Maven, which writes
+ * {@code adapters/dl4j/target/dl4j-overhead.txt}). Data are random (the cost does not depend on the
+ * values); iterations of the two updaters are interleaved in rounds and the median round is
+ * reported, to reduce drift on a shared machine.
  */
 public final class Dl4jOverheadBenchmark {
     private Dl4jOverheadBenchmark() {}
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * The clock: {@code -Dl2o4j.bench.clock=cpu} (default) is the CPU time of the whole process,
+     * all threads including ND4J's native OpenMP threads, which stays meaningful on a shared,
+     * oversubscribed machine; {@code wall} is elapsed time.
+     */
+    static final boolean CPU_CLOCK = !"wall".equals(System.getProperty("l2o4j.bench.clock", "cpu"));
+
+    static long now() {
+        return CPU_CLOCK ? OS.getProcessCpuTime() : System.nanoTime();
+    }
 
     /** Entry point for a run outside Maven (test class path). */
     public static void main(String[] args) throws Exception {
@@ -68,11 +88,12 @@ public final class Dl4jOverheadBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code [iterationsPerRound] [rounds]} (defaults 10 and 5)
+     * @param args {@code [iterationsPerRound] [rounds] [batch]} (defaults 10, 5, 128)
      */
     public static String runExample(String[] args) throws Exception {
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 128;
         Path dir = Files.createTempDirectory("l2o4j-bench");
         Path w = dir.resolve("paper-random.safetensors");
         TestWeights.write(w, TestWeights.random(1, LstmConfig.paperDefaults(), 0.1));
@@ -82,22 +103,25 @@ public final class Dl4jOverheadBenchmark {
         out.append(
                 String.format(
                         Locale.ROOT,
-                        "DL4J 1.0.0-M2.1 nd4j-native, %d cores, kernel %s, threads %d, iterations %d x"
-                                + " %d rounds (median round)%n",
+                        "DL4J 1.0.0-M2.1 nd4j-native, clock %s, %d cores visible, OMP_NUM_THREADS=%s,"
+                                + " kernel %s, threads %d, batch %d, iterations %d x %d rounds (median round)%n",
+                        CPU_CLOCK ? "process CPU time" : "wall time",
                         Runtime.getRuntime().availableProcessors(),
+                        System.getenv("OMP_NUM_THREADS"),
                         learned.optimizer().kernel(),
                         learned.optimizer().threads(),
+                        batch,
                         iters,
                         rounds));
         Result[] results = {
             measure(
                     "mnist-mlp 784-20-10",
                     Dl4jOverheadBenchmark::mlp,
-                    mnistLike(),
+                    mnistLike(batch),
                     learned,
                     iters,
                     rounds),
-            measure("small-cnn", Dl4jOverheadBenchmark::cnn, mnistLike(), learned, iters, rounds)
+            measure("small-cnn", Dl4jOverheadBenchmark::cnn, mnistLike(batch), learned, iters, rounds)
         };
         out.append(
                 "model                 params   adam ms/it  learned ms/it  ratio  |  learned updater:"
@@ -119,11 +143,11 @@ public final class Dl4jOverheadBenchmark {
         return out.toString();
     }
 
-    private static DataSet mnistLike() {
+    private static DataSet mnistLike(int batch) {
         Nd4j.getRandom().setSeed(5);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 128, 784);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 128, 10);
-        for (int i = 0; i < 128; i++) {
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 784);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
             y.putScalar(i, i % 10, 1f);
         }
         return new DataSet(x, y);
@@ -210,17 +234,18 @@ public final class Dl4jOverheadBenchmark {
                 name,
                 median(a),
                 median(l));
-        double[] parts = updaterBreakdown(learned, n, iters, rounds);
-        double adamUpd = adamUpdaterMs(n, iters, rounds);
+        // the updater alone is cheap: more iterations for the clock's resolution
+        double[] parts = updaterBreakdown(learned, n, iters * 20, rounds);
+        double adamUpd = adamUpdaterMs(n, iters * 20, rounds);
         return new Result(name, n, median(a), median(l), parts[0], parts[1] - parts[0], adamUpd);
     }
 
     private static double fitMs(MultiLayerNetwork net, DataSet ds, int iters) {
-        long t0 = System.nanoTime();
+        long t0 = now();
         for (int i = 0; i < iters; i++) {
             net.fit(ds);
         }
-        return (System.nanoTime() - t0) / 1e6 / iters;
+        return (now() - t0) / 1e6 / iters;
     }
 
     /** {kernel alone on float[], the adapter's applyUpdater (kernel + copies)} in ms per step. */
@@ -238,20 +263,20 @@ public final class Dl4jOverheadBenchmark {
         INDArray grad = Nd4j.createFromArray(g);
         Supplier<Double> kernel =
                 () -> {
-                    long t0 = System.nanoTime();
+                    long t0 = now();
                     for (int i = 0; i < iters; i++) {
                         core.step(s, g, upd);
                     }
-                    return (System.nanoTime() - t0) / 1e6 / iters;
+                    return (now() - t0) / 1e6 / iters;
                 };
         Supplier<Double> adapter =
                 () -> {
-                    long t0 = System.nanoTime();
+                    long t0 = now();
                     for (int i = 0; i < iters; i++) {
                         grad.assign(0.01); // DL4J hands a fresh gradient each iteration
                         gu.applyUpdater(grad, i, 0);
                     }
-                    return (System.nanoTime() - t0) / 1e6 / iters;
+                    return (now() - t0) / 1e6 / iters;
                 };
         kernel.get();
         adapter.get();
@@ -270,12 +295,12 @@ public final class Dl4jOverheadBenchmark {
         INDArray grad = Nd4j.zeros(DataType.FLOAT, n);
         double[] t = new double[rounds + 1];
         for (int r = 0; r <= rounds; r++) {
-            long t0 = System.nanoTime();
+            long t0 = now();
             for (int i = 0; i < iters; i++) {
                 grad.assign(0.01);
                 gu.applyUpdater(grad, i, 0);
             }
-            t[r] = (System.nanoTime() - t0) / 1e6 / iters;
+            t[r] = (now() - t0) / 1e6 / iters;
         }
         return median(Arrays.copyOfRange(t, 1, t.length));
     }

@@ -17,7 +17,7 @@ class Dl4jOverheadBenchmarkTest {
         boolean full = "full".equals(System.getProperty("l2o4j.bench"));
         String table =
                 Dl4jOverheadBenchmark.runExample(
-                        full ? new String[] {"10", "5"} : new String[] {"1", "1"});
+                        full ? new String[] {"10", "5"} : new String[] {"1", "1", "4"});
         System.out.println(table);
         if (full) {
             Files.writeString(Path.of("target", "dl4j-overhead.txt"), table);

@@ -95,13 +95,13 @@ class Dl4jTaskTest {
         Dl4jTask task = f.sample(1);
         double[] theta = task.initialParameters();
         int n = task.dimension();
-        Sgd sgd = new Sgd(0.5);
+        Sgd sgd = new Sgd(1.0);
         OptimizerState s = sgd.newState(n);
         float[] gf = new float[n];
         float[] upd = new float[n];
         double[] g = new double[n];
         double first = task.lossAndGradient(theta, 0, g);
-        for (int t = 0; t < 60; t++) {
+        for (int t = 0; t < 30; t++) {
             task.lossAndGradient(theta, t, g);
             for (int i = 0; i < n; i++) {
                 gf[i] = (float) g[i];
@@ -130,5 +130,40 @@ class Dl4jTaskTest {
         assertTrue(Double.isFinite(t.lossAndGradient(t.initialParameters(), 0, g)));
         assertTrue(Arrays.stream(g).anyMatch(x -> x != 0));
         assertEquals(f.sample(1).dimension(), t.dimension());
+    }
+
+    @Test
+    void savedModelIsATaskFamilyByNameForTheCommandLine(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        MultiLayerConfiguration conf =
+                new NeuralNetConfiguration.Builder()
+                        .updater(new NoOp())
+                        .list()
+                        .layer(
+                                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                        .nIn(784)
+                                        .nOut(10)
+                                        .activation(Activation.SOFTMAX)
+                                        .build())
+                        .build();
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net =
+                new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(conf);
+        net.init();
+        java.nio.file.Path zip = dir.resolve("softmax.zip");
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, zip.toFile(), false);
+        Dl4jTaskFamilies.register();
+        org.l2o4j.core.task.TaskFamily f =
+                org.l2o4j.core.task.TaskFamilies.parse(
+                        "dl4j-model[model=" + zip + ";batch=8;batches=2;data-dir=bundled]");
+        org.l2o4j.core.task.Task t = f.sample(3);
+        assertEquals(7850, t.dimension());
+        double[] g = new double[t.dimension()];
+        double loss = t.lossAndGradient(t.initialParameters(), 0, g);
+        assertTrue(loss > 1 && loss < 5, "softmax loss near ln 10: " + loss);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> org.l2o4j.core.task.TaskFamilies.parse("dl4j-model[batch=8]"));
+        assertTrue(e.getMessage().contains("model="), e.getMessage());
     }
 }
