@@ -155,7 +155,8 @@ public final class BenchCommand implements Callable<Integer> {
                         PREWARM_COORDS,
                         seconds,
                         1,
-                        minWarmupSeconds);
+                        minWarmupSeconds,
+                        maxWarmupSeconds);
             }
             double[] rates =
                     measure(
