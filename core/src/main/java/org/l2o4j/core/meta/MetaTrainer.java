@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.l2o4j.core.io.WeightMetadata;
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.task.Task;
 
@@ -468,7 +469,8 @@ public final class MetaTrainer {
                 validationTasks[v] = config.validationFamily().sample(validationSeed(v));
             }
         }
-        double[] r = rollout(kernel, workers, phi, validationTasks, weights, config.horizon());
+        double[] r =
+                rollout(kernel, workers, phi, validationTasks, weights, config.horizon(), true);
         return new ValidationOutcome(r[0], r[1]);
     }
 
@@ -476,6 +478,8 @@ public final class MetaTrainer {
      * Runs the optimizer {@code phi} (forward only) on {@code tasks} side by side for {@code
      * horizon} steps; returns {weighted meta-loss, final loss}, both means over the tasks, or
      * +infinity for both if a loss became non-finite.
+     *
+     * @param fast use the float inference kernel (validation) instead of the double one
      */
     static double[] rollout(
             TrainKernel kernel,
@@ -483,7 +487,8 @@ public final class MetaTrainer {
             double[] phi,
             Task[] tasks,
             double[] weights,
-            int horizon) {
+            int horizon,
+            boolean fast) {
         Rollout r = new Rollout(kernel, tasks, null, null);
         int n = r.size;
         double[] grad = new double[n];
@@ -491,10 +496,16 @@ public final class MetaTrainer {
         double meta = 0;
         try {
             r.evaluate(workers, 0, grad);
+            LstmOptimizer opt =
+                    fast ? Truncator.floatOptimizer(kernel, phi, workers.threads()) : null;
             for (int s = 0; s < horizon; s++) {
-                workers.forEach(
-                        r.blocks.length,
-                        b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                if (fast) {
+                    r.floatStep(opt, grad, update);
+                } else {
+                    workers.forEach(
+                            r.blocks.length,
+                            b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                }
                 r.apply(update);
                 r.evaluate(workers, s + 1, grad);
                 meta += weights[s + 1] * r.meanLoss();
