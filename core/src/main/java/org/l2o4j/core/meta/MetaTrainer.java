@@ -52,7 +52,11 @@ import org.l2o4j.core.task.Task;
  * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
  * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
  * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased).
+ * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
+ * other coordinates only need their updates and get them from the float inference kernel ({@link
+ * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
+ * either. A checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel)
+ * may therefore continue on a slightly different trajectory.
  *
  * <h2>Seeds</h2>
  *
@@ -68,11 +72,12 @@ import org.l2o4j.core.task.Task;
  *
  * <h2>Validation and checkpoints</h2>
  *
- * The weighted meta-loss on the validation tasks (mean over tasks) is measured before training and
- * every {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best
- * weights seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery}
- * meta-iterations, at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last
- * completed meta-iteration).
+ * The weighted meta-loss on the validation tasks (mean over tasks; float inference kernel on the
+ * float weights, exactly what {@link #train()} returns) is measured before training and every
+ * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
+ * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
+ * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
+ * meta-iteration).
  */
 public final class MetaTrainer {
     private static final long STREAM_TASKS = 0x7A5C_0001L;
