@@ -121,7 +121,13 @@ public final class Dl4jOverheadBenchmark {
                     learned,
                     iters,
                     rounds),
-            measure("small-cnn", Dl4jOverheadBenchmark::cnn, mnistLike(batch), learned, iters, rounds)
+            measure(
+                    "small-cnn",
+                    Dl4jOverheadBenchmark::cnn,
+                    mnistLike(batch),
+                    learned,
+                    iters,
+                    rounds)
         };
         out.append(
                 "model                 params   adam ms/it  learned ms/it  ratio  |  learned updater:"

@@ -77,7 +77,10 @@ class LearnedUpdaterContractTest extends UpdateRuleContractTest {
             int n = state.size();
             int per = stateSizePerCoordinate();
             state.requirePerCoordinate(per, name());
-            if (gradOff < 0 || gradOff + n > grad.length || updOff < 0 || updOff + n > update.length) {
+            if (gradOff < 0
+                    || gradOff + n > grad.length
+                    || updOff < 0
+                    || updOff + n > update.length) {
                 // the same checks and messages as the core (arrays never reach DL4J)
                 Gradients.checkStep(updater.optimizer(), state, grad, gradOff, update, updOff);
             }
@@ -95,7 +98,8 @@ class LearnedUpdaterContractTest extends UpdateRuleContractTest {
             for (int i = 0; i < n; i++) {
                 update[updOff + i] = 0f - step[i];
             }
-            System.arraycopy(view.castTo(DataType.FLOAT).toFloatVector(), 0, state.data(), 0, n * per);
+            System.arraycopy(
+                    view.castTo(DataType.FLOAT).toFloatVector(), 0, state.data(), 0, n * per);
             state.addSkipped(u.skippedCount());
             state.incrementStepCount();
         }
