@@ -138,6 +138,26 @@ public final class Dataset {
         }
     }
 
+    /**
+     * Copies the non-zero features of {@code row}: their indices into {@code index[off ..]} and
+     * their values into {@code value[off ..]} (a sparse row; images are mostly zeros).
+     *
+     * @return the number of non-zero features written
+     */
+    public int copyNonZeros(int row, int[] index, double[] value, int off) {
+        int base = row * features;
+        int n = off;
+        for (int j = 0; j < features; j++) {
+            float v = x[base + j];
+            if (v != 0f) {
+                index[n] = j;
+                value[n] = v;
+                n++;
+            }
+        }
+        return n - off;
+    }
+
     /** A copy of the features of {@code row}. */
     public float[] row(int row) {
         return Arrays.copyOfRange(x, row * features, (row + 1) * features);
