@@ -89,7 +89,7 @@ public final class Dataset {
         this.labels = labels;
     }
 
-    /** Wraps arrays the caller hands over (no copy); labels must already be validated. */
+    /** Wraps arrays the caller hands over (no copy); labels are still checked. */
     static Dataset wrap(
             String name, String source, int features, int classes, float[] x, int[] labels) {
         return new Dataset(name, source, features, classes, x, labels, true);
