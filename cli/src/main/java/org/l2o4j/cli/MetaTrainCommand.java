@@ -88,7 +88,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--iterations",
-            description = "Meta-iterations [quadratic 2000, mnist-mlp 1000].")
+            description = "Meta-iterations [quadratic 1000, mnist-mlp 1000].")
     Integer iterations;
 
     @Option(names = "--horizon", description = "Optimizee steps per run [100].")
@@ -235,7 +235,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             }
             b.lstmConfig(lc.build());
         }
-        b.iterations(iterations != null ? iterations : quadratic ? 2000 : 1000)
+        b.iterations(iterations != null ? iterations : 1000)
                 .weighting(
                         MetaLossWeighting.parse(
                                 weighting != null ? weighting : quadratic ? "uniform" : "linear"))
