@@ -280,7 +280,7 @@ public class LearnedOptimizer extends Optimizer {
                 synchronized (ps) {
                     entries.add(
                             new StateFile.Entry(
-                                    p.getKey(), e.getKey().toString(), ps.state.copy()));
+                                    p.getKey(), StateFile.deviceName(e.getKey()), ps.state.copy()));
                 }
             }
         }
@@ -334,7 +334,7 @@ public class LearnedOptimizer extends Optimizer {
             }
             loaded.computeIfAbsent(param.getId(), k -> new ConcurrentHashMap<>())
                     .put(
-                            Device.fromName(e.device()),
+                            StateFile.device(e.device(), sourceName),
                             new ParameterState(e.state(), e.state().size()));
         }
         states.clear();

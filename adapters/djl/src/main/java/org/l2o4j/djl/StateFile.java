@@ -1,5 +1,6 @@
 package org.l2o4j.djl;
 
+import ai.djl.Device;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -40,6 +41,22 @@ final class StateFile {
 
     /** One saved state: a parameter (by name in its block) on a device. */
     record Entry(String parameterName, String device, OptimizerState state) {}
+
+    /** A device as {@code type:id}, e.g. {@code cpu:-1} or {@code gpu:0}. */
+    static String deviceName(Device d) {
+        return d.getDeviceType() + ":" + d.getDeviceId();
+    }
+
+    /** The inverse of {@link #deviceName}. */
+    static Device device(String name, String source) throws IOException {
+        int colon = name.lastIndexOf(':');
+        try {
+            return Device.of(name.substring(0, colon), Integer.parseInt(name.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            throw new IOException(
+                    source + ": bad device '" + name + "' (expected type:id, e.g. gpu:0)", e);
+        }
+    }
 
     static String fingerprint(UpdateRule rule) {
         if (rule instanceof LstmOptimizer lstm) {
