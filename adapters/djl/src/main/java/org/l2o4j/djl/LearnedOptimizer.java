@@ -241,6 +241,16 @@ public class LearnedOptimizer extends Optimizer {
         }
     }
 
+    /**
+     * Makes {@code state} (not a copy) the state of a parameter on a device, replacing any state it
+     * had; for tests that drive the adapter with externally owned state.
+     */
+    void bindState(String parameterId, Device device, OptimizerState state) {
+        state.requirePerCoordinate(rule.stateSizePerCoordinate(), rule.name());
+        states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>())
+                .put(device, new ParameterState(state, state.size()));
+    }
+
     /** Number of (parameter, device) pairs that have state. */
     public int stateCount() {
         return states.values().stream().mapToInt(Map::size).sum();
