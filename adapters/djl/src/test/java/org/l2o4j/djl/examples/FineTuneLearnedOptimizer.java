@@ -28,6 +28,7 @@ import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
+import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
@@ -55,8 +56,8 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * PretrainedOptimizers#DEFAULT_ID}) when they are on the classpath, otherwise (says so) from a
  * freshly initialised optimizer.
  *
- * <p>Arguments (all optional, {@code key=value}): {@code iterations=60 horizon=40 unroll=10
- * evalTasks=5 batch=64 out=target/fine-tuned.safetensors}. The defaults take a few minutes on two
+ * <p>Arguments (all optional, {@code key=value}): {@code iterations=30 horizon=20 unroll=10
+ * evalTasks=4 batch=64 out=target/fine-tuned.safetensors}. The defaults take a few minutes on two
  * cores; the test runs it with tiny values.
  */
 public final class FineTuneLearnedOptimizer {
@@ -68,10 +69,10 @@ public final class FineTuneLearnedOptimizer {
 
     /** Runs the example; returns its report. */
     public static String runExample(String[] args) throws Exception {
-        int iterations = intArg(args, "iterations", 60);
-        int horizon = intArg(args, "horizon", 40);
+        int iterations = intArg(args, "iterations", 30);
+        int horizon = intArg(args, "horizon", 20);
         int unroll = intArg(args, "unroll", 10);
-        int evalTasks = intArg(args, "evalTasks", 5);
+        int evalTasks = intArg(args, "evalTasks", 4);
         int batch = intArg(args, "batch", 64);
         Path out = Path.of(stringArg(args, "out", "target/fine-tuned.safetensors"));
         StringBuilder report = new StringBuilder();
@@ -120,6 +121,19 @@ public final class FineTuneLearnedOptimizer {
                                 .threads(1) // DJL: one GradientCollector at a time
                                 .seed(7)
                                 .putMetadata("fine_tuned_on", family.name())
+                                .listener(
+                                        new MetaTrainingListener() {
+                                            @Override
+                                            public void onValidation(ValidationResult v) {
+                                                System.err.printf(
+                                                        Locale.ROOT,
+                                                        "meta-iteration %d: validation final loss"
+                                                                + " %.4f%s%n",
+                                                        v.iteration(),
+                                                        v.finalLoss(),
+                                                        v.best() ? " (best)" : "");
+                                            }
+                                        })
                                 .build();
                 LstmWeights tuned = new MetaTrainer(config).train();
                 double seconds = (System.nanoTime() - t0) / 1e9;
