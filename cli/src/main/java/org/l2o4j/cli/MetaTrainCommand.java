@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
  * <ul>
  *   <li>{@code quadratic}: raw-gradient input (preprocessing {@code none}, as in the paper; it did
  *       better than log-sign there, DESIGN.md section 7), output scale 0.1, uniform weighting,
- *       2,000 meta-iterations of one task, all coordinates;
+ *       1,000 meta-iterations of one task, all coordinates;
  *   <li>{@code mnist-mlp}: log-sign input (p = 10), output scale 0.1, {@code linear} weighting
  *       (ended below Adam at step 100 in the reference implementation, uniform did not), 1,000
  *       meta-iterations, backward on 2,048 random coordinates per truncation (3.8x more meta-steps
@@ -88,7 +88,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--iterations",
-            description = "Meta-iterations [quadratic 2000, mnist-mlp 1000].")
+            description = "Meta-iterations [quadratic 1000, mnist-mlp 1000].")
     Integer iterations;
 
     @Option(names = "--horizon", description = "Optimizee steps per run [100].")
@@ -235,7 +235,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
             }
             b.lstmConfig(lc.build());
         }
-        b.iterations(iterations != null ? iterations : quadratic ? 2000 : 1000)
+        b.iterations(iterations != null ? iterations : 1000)
                 .weighting(
                         MetaLossWeighting.parse(
                                 weighting != null ? weighting : quadratic ? "uniform" : "linear"))

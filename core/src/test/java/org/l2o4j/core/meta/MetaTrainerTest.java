@@ -132,13 +132,19 @@ class MetaTrainerTest {
         Path ckpt = dir.resolve("killed.ckpt");
         int iterations = CheckpointChild.ITERATIONS;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Same float kernel (Vector API or scalar) as this JVM, so validation agrees bit for bit.
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        cmd.addAll(
+                List.of(
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CheckpointChild.class.getName(),
+                        ckpt.toString()));
         Process p =
-                new ProcessBuilder(
-                                java,
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                CheckpointChild.class.getName(),
-                                ckpt.toString())
+                new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
                         .redirectOutput(dir.resolve("child.log").toFile())
                         .start();
