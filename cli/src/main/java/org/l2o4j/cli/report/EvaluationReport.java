@@ -15,8 +15,8 @@ import org.l2o4j.core.eval.TuningResult;
 
 /**
  * Writes an evaluation to a directory: {@code results.csv} (every loss), {@code curves.png} (mean
- * loss with a 10-90th percentile band, log scale) and {@code report.md} (tables with mean, std,
- * 95% CI and diverged count, and the learning-rate searches).
+ * loss with a 10-90th percentile band, log scale) and {@code report.md} (tables with mean, std, 95%
+ * CI and diverged count, and the learning-rate searches).
  */
 public final class EvaluationReport {
     /** The CSV file name. */

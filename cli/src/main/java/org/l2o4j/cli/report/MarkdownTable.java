@@ -52,7 +52,10 @@ public final class MarkdownTable {
         return sb.toString();
     }
 
-    /** A number with 4 significant digits; NaN as "n/a", infinities as "inf". */
+    /**
+     * A number with 4 significant digits, plain between 1e-3 and 1e5 and in scientific notation
+     * otherwise, without trailing zeros; NaN as "n/a", infinities as "inf".
+     */
     public static String num(double v) {
         if (Double.isNaN(v)) {
             return "n/a";
@@ -63,7 +66,20 @@ public final class MarkdownTable {
         if (v == 0) {
             return "0";
         }
-        return String.format(Locale.ROOT, "%.4g", v);
+        double a = Math.abs(v);
+        if (a >= 1e-3 && a < 1e5) {
+            String s =
+                    new java.math.BigDecimal(v).round(new java.math.MathContext(4)).toPlainString();
+            if (s.contains(".")) {
+                s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+            }
+            return s;
+        }
+        String s = String.format(Locale.ROOT, "%.3e", v);
+        int e = s.indexOf('e');
+        String mant = s.substring(0, e).replaceAll("0+$", "").replaceAll("\\.$", "");
+        int exp = Integer.parseInt(s.substring(e + 1));
+        return mant + "e" + exp;
     }
 
     /** A 95% interval {@code [lo, hi]} as text. */

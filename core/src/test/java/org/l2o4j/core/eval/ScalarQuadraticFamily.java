@@ -9,12 +9,12 @@ import org.l2o4j.core.task.TaskFamily;
  * {@code noise = 0} the minimum 0 is at the origin and SGD with {@code lr = 1/(2a)} reaches it in
  * one step.
  */
-class ScalarQuadraticFamily implements TaskFamily {
+public class ScalarQuadraticFamily implements TaskFamily {
     private final double a;
     private final int dim;
     private final double noise;
 
-    ScalarQuadraticFamily(double a, int dim, double noise) {
+    public ScalarQuadraticFamily(double a, int dim, double noise) {
         this.a = a;
         this.dim = dim;
         this.noise = noise;
