@@ -1,0 +1,105 @@
+package org.l2o4j.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetsTest {
+
+    @TempDir Path dir;
+
+    private static void checkImages(Dataset d, int rows) {
+        assertEquals(rows, d.rows());
+        assertEquals(784, d.features());
+        assertEquals(10, d.classes());
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int r = 0; r < d.rows(); r += 97) {
+            for (float v : d.row(r)) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        assertEquals(0f, min, 0f);
+        assertEquals(1f, max, 0f);
+        for (int count : d.classCounts()) {
+            // every class is present in fair proportion (10% +- 4%)
+            assertTrue(count > rows * 0.06 && count < rows * 0.14, "class count " + count);
+        }
+    }
+
+    @Test
+    void bundledMnistHas8000TrainAnd2000TestDigits() {
+        checkImages(Datasets.bundled("mnist", Split.TRAIN), 8000);
+        checkImages(Datasets.bundled("mnist", Split.TEST), 2000);
+        assertEquals("mnist/train", Datasets.bundled("mnist", Split.TRAIN).name());
+    }
+
+    @Test
+    void bundledFashionMnistSubset() {
+        checkImages(Datasets.bundled("fashion-mnist", Split.TRAIN), 6000);
+        checkImages(Datasets.bundled("fashion", Split.TEST), 1000);
+        assertNotEquals(
+                Datasets.bundled("mnist", Split.TEST).row(0)[400],
+                Datasets.bundled("fashion-mnist", Split.TEST).row(0)[400] + 2f);
+    }
+
+    @Test
+    void bundledSelectorAndCachingShareOneInstance() {
+        Dataset a = Datasets.load("mnist", Split.TEST, Path.of(Datasets.BUNDLED));
+        assertSame(a, Datasets.bundled("mnist", Split.TEST));
+        assertTrue(a.source().startsWith("classpath:"), a.source());
+    }
+
+    @Test
+    void explicitDirectoryWithoutFilesNamesWhatWasTried() {
+        UncheckedIOException e =
+                assertThrows(
+                        UncheckedIOException.class,
+                        () -> Datasets.mnist(Split.TRAIN, dir.resolve("empty")));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
+    }
+
+    @Test
+    void explicitDirectoryIsReadFromNameSubdirectoryOrDirectly() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("mnist"));
+        Files.write(sub.resolve("t10k-images-idx3-ubyte"), IdxReaderTest.images());
+        Files.write(
+                sub.resolve("t10k-labels-idx1-ubyte.gz"),
+                IdxReaderTest.gzip(IdxReaderTest.labels(4, 5, 6)));
+        Dataset d = Datasets.mnist(Split.TEST, dir);
+        assertEquals(3, d.rows());
+        assertArrayEquals(new int[] {4, 5, 6}, d.labels());
+        assertTrue(d.source().contains(sub.toString()), d.source());
+
+        Path flat = Files.createDirectories(dir.resolve("flat"));
+        Files.write(flat.resolve("train-images.idx3-ubyte"), IdxReaderTest.images());
+        Files.write(flat.resolve("train-labels.idx1-ubyte"), IdxReaderTest.labels(1, 2, 3));
+        assertEquals(3, Datasets.fashionMnist(Split.TRAIN, flat).rows());
+    }
+
+    @Test
+    void unknownDatasetListsTheKnownOnes() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Datasets.load("cifar10", Split.TRAIN, null));
+        assertTrue(e.getMessage().contains("fashion-mnist"), e.getMessage());
+    }
+
+    @Test
+    void splitParsing() {
+        assertEquals(Split.TEST, Split.parse(" Test "));
+        assertThrows(IllegalArgumentException.class, () -> Split.parse("valid"));
+    }
+}
