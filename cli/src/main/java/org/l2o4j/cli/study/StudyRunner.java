@@ -225,7 +225,20 @@ public final class StudyRunner {
 
     /** The family with the study's options, {@code overrides} and the split. */
     TaskFamily family(Map<String, String> overrides, String split) {
-        Map<String, String> o = new LinkedHashMap<>(c.taskOptions);
+        Map<String, String> o = new LinkedHashMap<>();
+        var accepted = TaskFamilies.options(c.task);
+        Map<String, String> base =
+                Map.of(
+                        TaskFamilies.HIDDEN, Integer.toString(c.baseHidden),
+                        TaskFamilies.LAYERS, Integer.toString(c.baseLayers),
+                        TaskFamilies.ACTIVATION, c.baseActivation,
+                        TaskFamilies.DATASET, c.baseDataset);
+        for (Map.Entry<String, String> e : base.entrySet()) {
+            if (accepted.contains(e.getKey())) {
+                o.put(e.getKey(), e.getValue());
+            }
+        }
+        o.putAll(c.taskOptions);
         o.putAll(overrides);
         if (TaskFamilies.options(c.task).contains(TaskFamilies.SPLIT)) {
             o.put(TaskFamilies.SPLIT, split);
@@ -952,7 +965,9 @@ public final class StudyRunner {
         float[] update = new float[n];
         OptimizerState st = rule.newState(n);
         int steps = Math.max(1, c.costSteps);
-        for (int w = 0; w < 2; w++) {
+        // Warm-up (JIT): at least 3 repetitions and 0.5 s.
+        long warmStart = System.nanoTime();
+        for (int w = 0; w < 3 || System.nanoTime() - warmStart < 500_000_000L; w++) {
             for (int s = 0; s < steps; s++) {
                 rule.step(st, grads[s % 4], update);
             }
