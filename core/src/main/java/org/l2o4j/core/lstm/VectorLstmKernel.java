@@ -33,10 +33,58 @@ final class VectorLstmKernel extends LstmKernel {
         return TW;
     }
 
+    /** Floats of scratch {@link #tile} uses (from index 0). */
+    private int tileScratch() {
+        return (Math.max(features, hidden) + 6 * hidden) * TW;
+    }
+
     @Override
     int scratchSize() {
-        int vec = (Math.max(features, hidden) + 2 * hidden) * TW;
-        return Math.max(vec, scalarScratchSize());
+        int skips = tileScratch() + 2 * TW + TW * config.stateSizePerCoordinate();
+        return Math.max(skips, scalarScratchSize());
+    }
+
+    /**
+     * A tile with non-finite gradients: runs the vector tile with those gradients replaced by 0,
+     * then restores the state of the bad coordinates and zeroes their update, so the good
+     * coordinates get exactly the results they would get without the bad ones.
+     */
+    private long tileWithSkips(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            float[] sc) {
+        int gBase = tileScratch();
+        int mask = gBase + TW;
+        int save = mask + TW;
+        int per = config.stateSizePerCoordinate();
+        long bad = 0;
+        for (int c = 0; c < TW; c++) {
+            float g = grad[gradOff + i0 + c];
+            boolean isBad = g - g != 0f;
+            sc[gBase + c] = isBad ? 0f : g;
+            sc[mask + c] = isBad ? 1f : 0f;
+            if (isBad) {
+                bad++;
+                for (int k = 0; k < per; k++) {
+                    sc[save + c * per + k] = s[k * n + i0 + c];
+                }
+            }
+        }
+        tile(s, n, sc, gBase - i0, upd, updOff, i0, sc);
+        for (int c = 0; c < TW; c++) {
+            if (sc[mask + c] != 0f) {
+                upd[updOff + i0 + c] = 0f;
+                for (int k = 0; k < per; k++) {
+                    s[k * n + i0 + c] = sc[save + c * per + k];
+                }
+            }
+        }
+        return bad;
     }
 
     @Override
@@ -55,7 +103,7 @@ final class VectorLstmKernel extends LstmKernel {
         int i0 = from;
         for (; i0 + TW <= to; i0 += TW) {
             if (checkFinite && hasNonFinite(grad, gradOff + i0, TW)) {
-                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, TW, scratch);
+                skipped += tileWithSkips(s, n, grad, gradOff, upd, updOff, i0, scratch);
             } else {
                 tile(s, n, grad, gradOff, upd, updOff, i0, scratch);
             }
@@ -65,6 +113,10 @@ final class VectorLstmKernel extends LstmKernel {
         }
         return skipped;
     }
+
+    // Scratch layout (each row TW floats): xin [maxK rows: layer input, then old h], hout [H],
+    // z [4H: gate pre-activations, gate-major (i, f, g, o)]. Helpers take arrays, never vectors,
+    // so that no FloatVector crosses a call that C2 might not inline (which would box it).
 
     private void tile(
             float[] s,
@@ -79,6 +131,7 @@ final class VectorLstmKernel extends LstmKernel {
         final float[] p = packed;
         final int maxK = Math.max(features, h) + h;
         final int hout = maxK * TW;
+        final int z = hout + h * TW;
         for (int c = 0; c < TW; c++) {
             float g = grad[gradOff + i0 + c];
             if (logSign) {
@@ -123,15 +176,48 @@ final class VectorLstmKernel extends LstmKernel {
                     g1a = x1.fma(wg, g1a);
                     o1a = x1.fma(wo, o1a);
                 }
-                int cIdx = (cRow + j) * n + i0;
-                int ho = hout + j * TW;
-                cell(i0a, f0a, g0a, o0a, s, cIdx, sc, ho);
-                cell(i1a, f1a, g1a, o1a, s, cIdx + L, sc, ho + L);
+                int zi = z + j * TW;
+                int zf = zi + h * TW;
+                int zg = zf + h * TW;
+                int zo = zg + h * TW;
+                i0a.intoArray(sc, zi);
+                i1a.intoArray(sc, zi + L);
+                f0a.intoArray(sc, zf);
+                f1a.intoArray(sc, zf + L);
+                g0a.intoArray(sc, zg);
+                g1a.intoArray(sc, zg + L);
+                o0a.intoArray(sc, zo);
+                o1a.intoArray(sc, zo + L);
             }
+            int rows = h * TW;
+            sigmoidInPlace(sc, z, 2 * rows); // i, f
+            tanhInPlace(sc, z + 2 * rows, rows); // g
+            sigmoidInPlace(sc, z + 3 * rows, rows); // o
+            // c = f c + i g, into the state and into the g rows (g is no longer needed)
             for (int j = 0; j < h; j++) {
-                int src = hout + j * TW;
-                System.arraycopy(sc, src, s, (hRow + j) * n + i0, TW);
-                System.arraycopy(sc, src, sc, j * TW, TW);
+                int cIdx = (cRow + j) * n + i0;
+                int zi = z + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector c = FloatVector.fromArray(SPECIES, s, cIdx + v);
+                    FloatVector ig = FloatVector.fromArray(SPECIES, sc, zi + v);
+                    FloatVector fg = FloatVector.fromArray(SPECIES, sc, zi + rows + v);
+                    FloatVector gg = FloatVector.fromArray(SPECIES, sc, zi + 2 * rows + v);
+                    FloatVector cNew = fg.fma(c, ig.mul(gg));
+                    cNew.intoArray(s, cIdx + v);
+                    cNew.intoArray(sc, zi + 2 * rows + v);
+                }
+            }
+            tanhInPlace(sc, z + 2 * rows, rows); // tanh(c)
+            // h = o tanh(c): into the state and the next layer's input rows
+            for (int j = 0; j < h; j++) {
+                int hIdx = (hRow + j) * n + i0;
+                int zt = z + 2 * rows + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector og = FloatVector.fromArray(SPECIES, sc, zt + rows + v);
+                    FloatVector hv = og.mul(FloatVector.fromArray(SPECIES, sc, zt + v));
+                    hv.intoArray(s, hIdx + v);
+                    hv.intoArray(sc, j * TW + v);
+                }
             }
             in = h;
         }
@@ -146,41 +232,40 @@ final class VectorLstmKernel extends LstmKernel {
         o1.mul(outputScale).intoArray(upd, updOff + i0 + L);
     }
 
-    /** Gates to new c (stored in the state) and new h (stored in the scratch). */
-    private static void cell(
-            FloatVector zi,
-            FloatVector zf,
-            FloatVector zg,
-            FloatVector zo,
-            float[] s,
-            int cIdx,
-            float[] sc,
-            int hIdx) {
-        FloatVector c = FloatVector.fromArray(SPECIES, s, cIdx);
-        FloatVector cNew = sigmoid(zf).mul(c).add(sigmoid(zi).mul(tanh(zg)));
-        cNew.intoArray(s, cIdx);
-        sigmoid(zo).mul(tanh(cNew)).intoArray(sc, hIdx);
+    /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
+    private static void tanhInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, v).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).intoArray(a, v);
+        }
     }
 
-    /** Vector version of {@link LstmKernel#tanh}. */
-    private static FloatVector tanh(FloatVector x) {
-        FloatVector v = x.max(-TANH_CLAMP).min(TANH_CLAMP);
-        FloatVector x2 = v.mul(v);
-        FloatVector num = x2.fma(A13, A11);
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
-        num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
-        num = num.mul(v);
-        FloatVector den = x2.fma(B6, B4);
-        den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
-        den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-        return num.div(den);
-    }
-
-    /** Vector version of {@link LstmKernel#sigmoid}. */
-    private static FloatVector sigmoid(FloatVector x) {
-        return tanh(x.mul(0.5f)).fma(0.5f, 0.5f);
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link LstmKernel#sigmoid}. */
+    private static void sigmoidInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x =
+                    FloatVector.fromArray(SPECIES, a, v).mul(0.5f).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).fma(0.5f, 0.5f).intoArray(a, v);
+        }
     }
 }
