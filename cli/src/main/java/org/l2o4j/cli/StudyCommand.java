@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {
             "Meta-trains the optimizers of the study and writes report.md with tables (mean, std,"
-                    + " 95% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
+                    + " 95%% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
                     + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost.",
             "Heavy: the default size takes about an hour on a free 2-core machine."
         })
@@ -79,12 +79,12 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Option(
             names = "--base-iterations",
-            description = "Meta-iterations of the main optimizer [150].")
+            description = "Meta-iterations of the main optimizer [100].")
     Integer baseIterations;
 
     @Option(
             names = "--ablation-iterations",
-            description = "Meta-iterations of each ablation variant [40].")
+            description = "Meta-iterations of each ablation variant [30].")
     Integer ablationIterations;
 
     @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")

@@ -51,7 +51,7 @@ class StudyCommandTest {
         assertTrue(md.contains("### Meta-training budget"));
         assertTrue(
                 md.contains(
-                        "| optimizer | section | LSTM | weighting | meta-iterations | optimization runs | wall time (s) |"));
+                        "| optimizer | section | LSTM | weighting | meta-iterations | optimization runs | wall time (s) | CPU time (s) |"));
         // Horizons 1x, 2x, 10x H (H = 4 at toy size).
         for (String h : List.of("1x = 4", "2x = 8", "10x = 40")) {
             assertTrue(md.contains("| " + h + " | learned |"), h);

@@ -86,10 +86,10 @@ public final class StudyConfig {
     public int[] lstmLayers = {1, 2};
 
     /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
-    public int baseIterations = 150;
+    public int baseIterations = 100;
 
     /** Meta-iterations of every ablation variant (sections 3, 4), the same for all of them. */
-    public int ablationIterations = 40;
+    public int ablationIterations = 30;
 
     /** Tasks per meta-iteration. */
     public int tasksPerIteration = 1;
@@ -105,6 +105,9 @@ public final class StudyConfig {
 
     /** Steps timed per optimizer in the cost section. */
     public int costSteps = 50;
+
+    /** Shortest warm-up (JIT) per optimizer in the cost section, in milliseconds. */
+    public int costWarmupMillis = 500;
 
     /** Coordinates of the large-model point in the cost section (the MLP is the other). */
     public int costLargeCoordinates = 1_000_000;
@@ -149,6 +152,7 @@ public final class StudyConfig {
         c.validationTasks = 1;
         c.validateEvery = 1;
         c.costSteps = 3;
+        c.costWarmupMillis = 20;
         c.costLargeCoordinates = 10_000;
         c.threads = 2;
         return c;

@@ -73,6 +73,17 @@ public final class StudyRunner {
     private final Map<String, Trained> trained = new LinkedHashMap<>();
     private final Map<String, OptimizerResult> cache = new LinkedHashMap<>();
     private final Map<String, Double> sectionSeconds = new LinkedHashMap<>();
+    private final Map<String, Double> sectionCpuSeconds = new LinkedHashMap<>();
+
+    /** CPU time of this process so far, or NaN where the JVM does not report it. */
+    static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime() * 1e-9;
+        }
+        return Double.NaN;
+    }
 
     /** One meta-trained optimizer and its budget. */
     record Trained(
@@ -83,6 +94,7 @@ public final class StudyRunner {
             int iterations,
             long runs,
             double wallSeconds,
+            double cpuSeconds,
             LstmWeights weights) {}
 
     /**
@@ -134,10 +146,13 @@ public final class StudyRunner {
 
     private String timed(String id, Section s) throws IOException {
         long t = System.nanoTime();
+        double cpu0 = processCpuSeconds();
         String out = s.run();
         double secs = (System.nanoTime() - t) * 1e-9;
+        double cpu = processCpuSeconds() - cpu0;
         sectionSeconds.put(id, secs);
-        log.printf(Locale.ROOT, "section %s: %.1f s%n", id, secs);
+        sectionCpuSeconds.put(id, cpu);
+        log.printf(Locale.ROOT, "section %s: %.1f s wall, %.1f s CPU%n", id, secs, cpu);
         log.flush();
         return out;
     }
@@ -150,7 +165,7 @@ public final class StudyRunner {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "Task family `%s` (options %s): meta-training on the training split,"
+                        "Task family `%s` (base variant %s): meta-training on the training split,"
                                 + " evaluation on the test split. Meta-training horizon H = %d,"
                                 + " unroll %d. Every number below is over %d evaluation tasks"
                                 + " (seeds %d..%d, never used in meta-training) with the same"
@@ -164,7 +179,7 @@ public final class StudyRunner {
                                 + " of the mean. Losses are training-minibatch losses on test-split"
                                 + " data (%s).%n%n",
                         c.task,
-                        c.taskOptions,
+                        family(Map.of(), "test").name(),
                         c.horizon,
                         c.unroll,
                         c.seeds,
@@ -193,7 +208,8 @@ public final class StudyRunner {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "Wall time: %.1f s in total on %d threads (%d processors); per section: %s.%n%n",
+                        "Wall time: %.1f s in total on %d threads (%d processors), process CPU"
+                                + " time in brackets; per section: %s.%n%n",
                         totalSeconds,
                         c.threads,
                         Runtime.getRuntime().availableProcessors(),
@@ -204,7 +220,13 @@ public final class StudyRunner {
     private String sectionTimes() {
         List<String> parts = new ArrayList<>();
         for (Map.Entry<String, Double> e : sectionSeconds.entrySet()) {
-            parts.add(String.format(Locale.ROOT, "%s: %.1f s", e.getKey(), e.getValue()));
+            parts.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: %.1f s (%.1f CPU-s)",
+                            e.getKey(),
+                            e.getValue(),
+                            sectionCpuSeconds.get(e.getKey())));
         }
         return String.join(", ", parts);
     }
@@ -229,10 +251,14 @@ public final class StudyRunner {
         var accepted = TaskFamilies.options(c.task);
         Map<String, String> base =
                 Map.of(
-                        TaskFamilies.HIDDEN, Integer.toString(c.baseHidden),
-                        TaskFamilies.LAYERS, Integer.toString(c.baseLayers),
-                        TaskFamilies.ACTIVATION, c.baseActivation,
-                        TaskFamilies.DATASET, c.baseDataset);
+                        TaskFamilies.HIDDEN,
+                        Integer.toString(c.baseHidden),
+                        TaskFamilies.LAYERS,
+                        Integer.toString(c.baseLayers),
+                        TaskFamilies.ACTIVATION,
+                        c.baseActivation,
+                        TaskFamilies.DATASET,
+                        c.baseDataset);
         for (Map.Entry<String, String> e : base.entrySet()) {
             if (accepted.contains(e.getKey())) {
                 o.put(e.getKey(), e.getValue());
@@ -294,15 +320,17 @@ public final class StudyRunner {
                         .putMetadata("command", "l2o study (" + section + ")")
                         .build();
         long t0 = System.nanoTime();
+        double cpu0 = processCpuSeconds();
         LstmWeights w = new MetaTrainer(mc).train();
         double wall = (System.nanoTime() - t0) * 1e-9;
+        double cpu = processCpuSeconds() - cpu0;
         long runs = parseLong(w.metadata().get("optimization_runs"), iterations);
         Path wdir = dir.resolve("weights");
         Files.createDirectories(wdir);
         WeightFiles.write(wdir.resolve(name + ".safetensors"), w);
-        t = new Trained(name, section, lstm, weighting, iterations, runs, wall, w);
+        t = new Trained(name, section, lstm, weighting, iterations, runs, wall, cpu, w);
         trained.put(key, t);
-        log.printf(Locale.ROOT, "  %s: %.1f s, %d runs%n", name, wall, runs);
+        log.printf(Locale.ROOT, "  %s: %.1f s wall, %.1f s CPU, %d runs%n", name, wall, cpu, runs);
         log.flush();
         return t;
     }
@@ -911,6 +939,7 @@ public final class StudyRunner {
                         "meta-iterations",
                         "optimization runs",
                         "wall time (s)",
+                        "CPU time (s)",
                         "weight file");
         for (Trained tr : trained.values()) {
             budget.row(
@@ -925,6 +954,7 @@ public final class StudyRunner {
                     tr.iterations(),
                     tr.runs(),
                     String.format(Locale.ROOT, "%.1f", tr.wallSeconds()),
+                    String.format(Locale.ROOT, "%.1f", tr.cpuSeconds()),
                     "weights/" + tr.name() + ".safetensors");
         }
         StringBuilder sb = new StringBuilder();
@@ -965,9 +995,10 @@ public final class StudyRunner {
         float[] update = new float[n];
         OptimizerState st = rule.newState(n);
         int steps = Math.max(1, c.costSteps);
-        // Warm-up (JIT): at least 3 repetitions and 0.5 s.
+        // Warm-up (JIT): at least 3 repetitions and costWarmupMillis.
         long warmStart = System.nanoTime();
-        for (int w = 0; w < 3 || System.nanoTime() - warmStart < 500_000_000L; w++) {
+        long warmNanos = c.costWarmupMillis * 1_000_000L;
+        for (int w = 0; w < 3 || System.nanoTime() - warmStart < warmNanos; w++) {
             for (int s = 0; s < steps; s++) {
                 rule.step(st, grads[s % 4], update);
             }
