@@ -110,7 +110,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(
             names = "--tuning-seeds",
-            defaultValue = "5",
+            defaultValue = "10",
             description =
                     "Validation tasks for the learning-rate search, disjoint from the evaluation"
                             + " tasks [${DEFAULT-VALUE}].")

@@ -84,7 +84,7 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Option(
             names = "--ablation-iterations",
-            description = "Meta-iterations of each ablation variant [30].")
+            description = "Meta-iterations of each ablation variant [20].")
     Integer ablationIterations;
 
     @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")
@@ -95,7 +95,7 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Coordinates in the meta-backward pass, 0 = all [2048].")
     Integer subsample;
 
-    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [4].")
+    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [2].")
     Integer validationTasks;
 
     @Option(

@@ -89,7 +89,7 @@ public final class StudyConfig {
     public int baseIterations = 100;
 
     /** Meta-iterations of every ablation variant (sections 3, 4), the same for all of them. */
-    public int ablationIterations = 30;
+    public int ablationIterations = 20;
 
     /** Tasks per meta-iteration. */
     public int tasksPerIteration = 1;
@@ -98,7 +98,7 @@ public final class StudyConfig {
     public int coordinateSubsample = 2048;
 
     /** Validation tasks of the meta-trainer (picks the best weights). */
-    public int validationTasks = 4;
+    public int validationTasks = 2;
 
     /** Validate every this many meta-iterations. */
     public int validateEvery = 10;
