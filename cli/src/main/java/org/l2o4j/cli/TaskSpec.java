@@ -3,7 +3,6 @@ package org.l2o4j.cli;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 
@@ -12,35 +11,7 @@ import org.l2o4j.core.task.TaskFamily;
  * line flags (flags override bracket options), resolved through {@link TaskFamilies}.
  */
 final class TaskSpec {
-    /** Option of {@code quadratic}: the dimension. */
-    static final String DIM = "dim";
-
-    /** Option of {@code quadratic}: the standard deviation of the initial point. */
-    static final String INIT_STD = "init-std";
-
-    static {
-        // The core registry has no quadratic entry (yet); register the paper's family here.
-        if (!TaskFamilies.names().contains("quadratic")) {
-            TaskFamilies.register(
-                    "quadratic",
-                    java.util.Set.of(DIM, INIT_STD),
-                    "f = ||W theta - y||^2, W and y Gaussian per task (paper: dim 10)",
-                    o ->
-                            new QuadraticTaskFamily(
-                                    Integer.parseInt(
-                                            o.getOrDefault(
-                                                    DIM,
-                                                    Integer.toString(
-                                                            QuadraticTaskFamily
-                                                                    .DEFAULT_DIMENSION))),
-                                    Double.parseDouble(o.getOrDefault(INIT_STD, "1"))));
-        }
-    }
-
     private TaskSpec() {}
-
-    /** Makes sure the families this class registers are registered. */
-    static void init() {}
 
     /** The family name of a spec (the part before {@code [}). */
     static String familyName(String spec) {
@@ -54,7 +25,6 @@ final class TaskSpec {
      */
     static TaskFamily create(
             String spec, Map<String, String> options, Map<String, String> defaults) {
-        init();
         String name = familyName(spec);
         Map<String, String> merged = new LinkedHashMap<>();
         for (Map.Entry<String, String> d : defaults.entrySet()) {

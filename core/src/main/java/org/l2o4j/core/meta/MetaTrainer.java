@@ -2,6 +2,8 @@ package org.l2o4j.core.meta;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -9,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.l2o4j.core.io.WeightMetadata;
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.task.Task;
 
@@ -48,7 +52,11 @@ import org.l2o4j.core.task.Task;
  * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
  * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
  * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased).
+ * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
+ * other coordinates only need their updates and get them from the float inference kernel ({@link
+ * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
+ * either. A checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel)
+ * may therefore continue on a slightly different trajectory.
  *
  * <h2>Seeds</h2>
  *
@@ -64,11 +72,12 @@ import org.l2o4j.core.task.Task;
  *
  * <h2>Validation and checkpoints</h2>
  *
- * The weighted meta-loss on the validation tasks (mean over tasks) is measured before training and
- * every {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best
- * weights seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery}
- * meta-iterations, at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last
- * completed meta-iteration).
+ * The weighted meta-loss on the validation tasks (mean over tasks; float inference kernel on the
+ * float weights, exactly what {@link #train()} returns) is measured before training and every
+ * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
+ * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
+ * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
+ * meta-iteration).
  */
 public final class MetaTrainer {
     private static final long STREAM_TASKS = 0x7A5C_0001L;
@@ -78,6 +87,42 @@ public final class MetaTrainer {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
+
+    /** Metadata key: the validation task family. */
+    public static final String META_VALIDATION_FAMILY = "validation_family";
+
+    /** Metadata key: number of validation tasks. */
+    public static final String META_VALIDATION_TASKS = "validation_tasks";
+
+    /** Metadata key: tasks per meta-iteration. */
+    public static final String META_TASKS_PER_ITERATION = "tasks_per_iteration";
+
+    /** Metadata key: the outer optimizer. */
+    public static final String META_OUTER_OPTIMIZER = "outer_optimizer";
+
+    /** Metadata key: meta-gradient clip norm. */
+    public static final String META_CLIP_NORM = "clip_norm";
+
+    /** Metadata key: coordinates in the backward pass (0 = all). */
+    public static final String META_COORDINATE_SUBSAMPLE = "coordinate_subsample";
+
+    /** Metadata key: the meta-gradient estimator. */
+    public static final String META_GRADIENT = "meta_gradient";
+
+    /** Metadata key: outer steps skipped for a non-finite meta-gradient. */
+    public static final String META_SKIPPED_OUTER_STEPS = "skipped_outer_steps";
+
+    /** Metadata key: training runs whose loss became non-finite. */
+    public static final String META_DIVERGED_RUNS = "diverged_runs";
+
+    /** Metadata key: how the optimizer was initialised. */
+    public static final String META_LSTM_INIT = "lstm_init";
+
+    /** Metadata key: the best validation meta-loss (the returned weights'). */
+    public static final String META_BEST_VALIDATION_LOSS = "best_validation_loss";
+
+    /** Metadata key: the meta-iteration of the best validation (0 = initial weights). */
+    public static final String META_BEST_ITERATION = "best_iteration";
 
     private final MetaTrainingConfig config;
     private final TrainKernel kernel;
@@ -89,6 +134,7 @@ public final class MetaTrainer {
     private int lastWritten = -1;
     private Task[] validationTasks;
     private Rollout reusable;
+    private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
 
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
     public MetaTrainer(MetaTrainingConfig config) {
@@ -255,35 +301,40 @@ public final class MetaTrainer {
 
     private LstmWeights result() {
         Map<String, String> md = new LinkedHashMap<>();
-        md.put("task_family", config.taskFamily().name());
-        md.put("validation_family", config.validationFamily().name());
-        md.put("validation_tasks", Integer.toString(config.validationTasks()));
-        md.put("weighting", config.weighting().toString());
-        md.put("horizon", Integer.toString(config.horizon()));
-        md.put("unroll", Integer.toString(config.unroll()));
-        md.put("seed", Long.toString(config.seed()));
-        md.put("threads", Integer.toString(config.threads()));
-        md.put("iterations", Integer.toString(state.completedIterations));
-        md.put("tasks_per_iteration", Integer.toString(config.tasksPerIteration()));
-        md.put("optimization_runs", Long.toString(state.optimizationRuns));
-        md.put("truncations", Long.toString(state.truncations));
-        md.put("skipped_outer_steps", Long.toString(state.skippedOuterSteps));
-        md.put("diverged_runs", Long.toString(state.divergedRuns));
-        md.put("outer_optimizer", "adam(lr=" + config.learningRate() + ")");
-        md.put("clip_norm", Double.toString(config.clipNorm()));
-        md.put("coordinate_subsample", Integer.toString(config.coordinateSubsample()));
-        md.put("meta_gradient", "first-order truncated BPTT");
-        md.put("wall_time_seconds", String.format(Locale.ROOT, "%.1f", state.wallSeconds));
+        md.put(WeightMetadata.TASK_FAMILY, config.taskFamily().name());
+        md.put(WeightMetadata.WEIGHTING, config.weighting().toString());
+        md.put(WeightMetadata.HORIZON, Integer.toString(config.horizon()));
+        md.put(WeightMetadata.UNROLL, Integer.toString(config.unroll()));
+        md.put(WeightMetadata.SEED, Long.toString(config.seed()));
+        md.put(WeightMetadata.THREADS, Integer.toString(config.threads()));
+        md.put(WeightMetadata.ITERATIONS, Integer.toString(state.completedIterations));
+        md.put(WeightMetadata.OPTIMIZATION_RUNS, Long.toString(state.optimizationRuns));
+        md.put(WeightMetadata.TRUNCATIONS, Long.toString(state.truncations));
         md.put(
-                "lstm_init",
+                WeightMetadata.WALL_TIME_SECONDS,
+                String.format(Locale.ROOT, "%.1f", state.wallSeconds));
+        md.put(WeightMetadata.CREATED, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        if (config.initialWeights() != null) {
+            // The command line replaces this with the file name and its sha256.
+            md.put(WeightMetadata.INITIALIZED_FROM, "weights given to the trainer");
+        }
+        md.put(META_VALIDATION_FAMILY, config.validationFamily().name());
+        md.put(META_VALIDATION_TASKS, Integer.toString(config.validationTasks()));
+        md.put(META_TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
+        md.put(META_OUTER_OPTIMIZER, "adam(lr=" + config.learningRate() + ")");
+        md.put(META_CLIP_NORM, Double.toString(config.clipNorm()));
+        md.put(META_COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
+        md.put(META_GRADIENT, "first-order truncated BPTT");
+        md.put(META_SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
+        md.put(META_DIVERGED_RUNS, Long.toString(state.divergedRuns));
+        md.put(
+                META_LSTM_INIT,
                 config.initialWeights() != null
                         ? "fine-tune"
-                                + (config.initialWeights().metadata().containsKey("id")
-                                        ? " " + config.initialWeights().metadata().get("id")
-                                        : "")
-                        : "uniform(1/sqrt(H)), forget bias 1, seed " + config.seed());
-        md.put("best_validation_loss", Double.toString(state.bestLoss));
-        md.put("best_iteration", Integer.toString(state.bestIteration));
+                        : "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed "
+                                + config.seed());
+        md.put(META_BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
+        md.put(META_BEST_ITERATION, Integer.toString(state.bestIteration));
         md.putAll(config.extraMetadata());
         return new LstmWeights(config.lstmConfig(), toFloat(state.bestPhi), md);
     }
@@ -313,7 +364,7 @@ public final class MetaTrainer {
         int normCount = 0;
         boolean diverged = false;
         try {
-            Truncator tr = new Truncator(kernel, workers, r, weights, unroll);
+            Truncator tr = new Truncator(kernel, workers, r, weights, unroll, storagePool);
             for (int k = 0; k * unroll < horizon; k++) {
                 int s0 = k * unroll;
                 int len = Math.min(unroll, horizon - s0);
@@ -423,7 +474,8 @@ public final class MetaTrainer {
                 validationTasks[v] = config.validationFamily().sample(validationSeed(v));
             }
         }
-        double[] r = rollout(kernel, workers, phi, validationTasks, weights, config.horizon());
+        double[] r =
+                rollout(kernel, workers, phi, validationTasks, weights, config.horizon(), true);
         return new ValidationOutcome(r[0], r[1]);
     }
 
@@ -431,6 +483,8 @@ public final class MetaTrainer {
      * Runs the optimizer {@code phi} (forward only) on {@code tasks} side by side for {@code
      * horizon} steps; returns {weighted meta-loss, final loss}, both means over the tasks, or
      * +infinity for both if a loss became non-finite.
+     *
+     * @param fast use the float inference kernel (validation) instead of the double one
      */
     static double[] rollout(
             TrainKernel kernel,
@@ -438,7 +492,8 @@ public final class MetaTrainer {
             double[] phi,
             Task[] tasks,
             double[] weights,
-            int horizon) {
+            int horizon,
+            boolean fast) {
         Rollout r = new Rollout(kernel, tasks, null, null);
         int n = r.size;
         double[] grad = new double[n];
@@ -446,10 +501,16 @@ public final class MetaTrainer {
         double meta = 0;
         try {
             r.evaluate(workers, 0, grad);
+            LstmOptimizer opt =
+                    fast ? Truncator.floatOptimizer(kernel, phi, workers.threads()) : null;
             for (int s = 0; s < horizon; s++) {
-                workers.forEach(
-                        r.blocks.length,
-                        b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                if (fast) {
+                    r.floatStep(opt, grad, update);
+                } else {
+                    workers.forEach(
+                            r.blocks.length,
+                            b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                }
                 r.apply(update);
                 r.evaluate(workers, s + 1, grad);
                 meta += weights[s + 1] * r.meanLoss();
@@ -489,7 +550,9 @@ public final class MetaTrainer {
         return new LstmWeights(
                 config,
                 toFloat(initialParameters(config, seed)),
-                Map.of("lstm_init", "uniform(1/sqrt(H)), forget bias 1, seed " + seed));
+                Map.of(
+                        META_LSTM_INIT,
+                        "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed));
     }
 
     /**

@@ -79,6 +79,42 @@ final class TrainKernel {
         return 2 * hidden * layers;
     }
 
+    /**
+     * Storage for one tracked block of up to {@link #BLOCK} coordinates and {@code unroll} steps.
+     */
+    Storage newStorage(int unroll) {
+        return new Storage(this, unroll);
+    }
+
+    /**
+     * Activations of {@code unroll} steps plus backward buffers for one block of up to {@link
+     * #BLOCK} coordinates; lent to whichever blocks are backpropagated in a truncation, so memory
+     * grows with the coordinate subsample, not with the model.
+     */
+    static final class Storage {
+        final double[][] steps;
+        final double[] acc;
+        final double[] dz;
+        final double[] dhAbove;
+        final double[] dhRec;
+        final double[] dcRec;
+        final double[] lam;
+        final double[] dout;
+
+        Storage(TrainKernel k, int unroll) {
+            int w = BLOCK;
+            int h = k.hidden;
+            steps = new double[unroll][k.rowsPerStep * w];
+            acc = new double[k.numParams];
+            dz = new double[4 * h * w];
+            dhAbove = new double[h * w];
+            dhRec = new double[k.layers * h * w];
+            dcRec = new double[k.layers * h * w];
+            lam = new double[w];
+            dout = new double[w];
+        }
+    }
+
     Block newBlock(int start, int width) {
         return new Block(this, start, width);
     }
@@ -120,27 +156,35 @@ final class TrainKernel {
             this.scratch = new double[k.rowsPerStep * width];
         }
 
-        /** Makes sure storage for {@code unroll} steps and the backward buffers exist. */
+        /** Makes this block's own storage for {@code unroll} steps (tests and benchmarks). */
         void ensureTracking(int unroll) {
-            int w = width;
-            int h = k.hidden;
             if (steps == null || steps.length < unroll) {
-                steps = new double[unroll][k.rowsPerStep * w];
-            }
-            if (acc == null) {
-                acc = new double[k.numParams];
-                dz = new double[4 * h * w];
-                dhAbove = new double[h * w];
-                dhRec = new double[k.layers * h * w];
-                dcRec = new double[k.layers * h * w];
-                lam = new double[w];
-                dout = new double[w];
+                attach(k.newStorage(unroll));
             }
         }
 
-        /** Frees the activation storage (e.g. when the block is no longer tracked). */
-        void releaseTracking() {
+        /** Uses {@code s} for activations and backward buffers until {@link #detach()}. */
+        void attach(Storage s) {
+            steps = s.steps;
+            acc = s.acc;
+            dz = s.dz;
+            dhAbove = s.dhAbove;
+            dhRec = s.dhRec;
+            dcRec = s.dcRec;
+            lam = s.lam;
+            dout = s.dout;
+        }
+
+        /** Drops the storage references (the storage goes back to its pool). */
+        void detach() {
             steps = null;
+            acc = null;
+            dz = null;
+            dhAbove = null;
+            dhRec = null;
+            dcRec = null;
+            lam = null;
+            dout = null;
         }
 
         /** Copies the state after step {@code last} of a tracked truncation into {@link #state}. */

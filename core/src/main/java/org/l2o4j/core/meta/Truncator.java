@@ -1,6 +1,8 @@
 package org.l2o4j.core.meta;
 
 import java.util.Arrays;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
 
 /**
  * Runs the truncations of one {@link Rollout}: the forward over {@code len} steps with activations
@@ -17,9 +19,25 @@ final class Truncator {
     private final double[][] gradNext;
     private final double[] update;
     private final double[] wNext;
+    private final java.util.List<TrainKernel.Storage> pool;
 
     /** Evaluates the tasks at their initial points (minibatch 0). */
     Truncator(TrainKernel kernel, Workers workers, Rollout r, double[] weights, int unroll) {
+        this(kernel, workers, r, weights, unroll, new java.util.ArrayList<>());
+    }
+
+    /**
+     * @param pool storage to lend to tracked blocks (grown as needed; may be shared by successive
+     *     truncators of the same kernel and unroll)
+     */
+    Truncator(
+            TrainKernel kernel,
+            Workers workers,
+            Rollout r,
+            double[] weights,
+            int unroll,
+            java.util.List<TrainKernel.Storage> pool) {
+        this.pool = pool;
         this.kernel = kernel;
         this.workers = workers;
         this.r = r;
@@ -30,6 +48,12 @@ final class Truncator {
         this.update = new double[r.size];
         this.wNext = new double[unroll];
         r.evaluate(workers, 0, gradCur);
+    }
+
+    /** The float inference optimizer for {@code phi}. */
+    static LstmOptimizer floatOptimizer(TrainKernel kernel, double[] phi, int threads) {
+        return LstmOptimizer.of(new LstmWeights(kernel.config, MetaTrainer.toFloat(phi)))
+                .withThreads(threads);
     }
 
     /**
@@ -45,16 +69,33 @@ final class Truncator {
             throw new IllegalArgumentException("len " + len + " > unroll " + unroll);
         }
         int nb = r.blocks.length;
-        boolean[] isTracked = new boolean[nb];
-        for (int b : tracked) {
-            isTracked[b] = true;
-            r.blocks[b].ensureTracking(unroll);
+        while (pool.size() < tracked.length) {
+            pool.add(kernel.newStorage(unroll));
+        }
+        for (int j = 0; j < tracked.length; j++) {
+            r.blocks[tracked[j]].attach(pool.get(j));
+        }
+        // Untracked coordinates only need their updates: the fast float inference kernel makes
+        // them (what users run); tracked blocks run the double forward that BPTT needs.
+        boolean allTracked = tracked.length == nb;
+        LstmOptimizer fast = null;
+        if (!allTracked) {
+            fast = floatOptimizer(kernel, phi, workers.threads());
+            for (int b : tracked) {
+                r.loadBlockState(r.blocks[b]);
+            }
         }
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
-            workers.forEach(
-                    nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, isTracked[b]));
+            if (allTracked) {
+                workers.forEach(nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, true));
+            } else {
+                r.floatStep(fast, in, update);
+                workers.forEach(
+                        tracked.length,
+                        j -> kernel.forward(phi, r.blocks[tracked[j]], in, update, uu, true));
+            }
             r.apply(update);
             r.evaluate(workers, s0 + u + 1, gradNext[u]);
             wNext[u] = weights[s0 + u + 1];
@@ -87,6 +128,10 @@ final class Truncator {
         }
         for (int b : tracked) {
             r.blocks[b].commitTrackedState(len - 1);
+            r.blocks[b].detach();
+            if (!allTracked) {
+                r.storeBlockState(r.blocks[b]);
+            }
         }
         return anyWeight;
     }

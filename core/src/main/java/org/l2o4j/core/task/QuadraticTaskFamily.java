@@ -13,6 +13,15 @@ import java.util.Random;
  * same on every JVM). There are no minibatches: the step index {@code t} is ignored.
  */
 public final class QuadraticTaskFamily implements TaskFamily {
+    /** The family's name in {@link TaskFamilies}. */
+    public static final String NAME = "quadratic";
+
+    /** Option: the dimension. */
+    public static final String DIM = "dim";
+
+    /** Option: standard deviation of the initial point. */
+    public static final String INIT_STD = "init-std";
+
     /** The paper's dimension. */
     public static final int DEFAULT_DIMENSION = 10;
 
@@ -42,6 +51,33 @@ public final class QuadraticTaskFamily implements TaskFamily {
         }
         this.dimension = dimension;
         this.initStd = initStd;
+    }
+
+    /**
+     * Builds a family from {@link TaskFamilies} options {@code dim} [10] and {@code init-std} [1].
+     *
+     * @throws IllegalArgumentException if a value is not a number or out of range
+     */
+    public static QuadraticTaskFamily fromOptions(java.util.Map<String, String> options) {
+        int dim = DEFAULT_DIMENSION;
+        double std = 1.0;
+        try {
+            if (options.containsKey(DIM)) {
+                dim = Integer.parseInt(options.get(DIM).trim());
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "option dim must be an integer but was '" + options.get(DIM) + "'");
+        }
+        try {
+            if (options.containsKey(INIT_STD)) {
+                std = Double.parseDouble(options.get(INIT_STD).trim());
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "option init-std must be a number but was '" + options.get(INIT_STD) + "'");
+        }
+        return new QuadraticTaskFamily(dim, std);
     }
 
     /** The dimension. */
