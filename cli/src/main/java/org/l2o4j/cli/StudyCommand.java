@@ -79,12 +79,12 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Option(
             names = "--base-iterations",
-            description = "Meta-iterations of the main optimizer [100].")
+            description = "Meta-iterations of the main optimizer [300].")
     Integer baseIterations;
 
     @Option(
             names = "--ablation-iterations",
-            description = "Meta-iterations of each ablation variant [20].")
+            description = "Meta-iterations of each ablation variant [100].")
     Integer ablationIterations;
 
     @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")
@@ -95,7 +95,7 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Coordinates in the meta-backward pass, 0 = all [2048].")
     Integer subsample;
 
-    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [2].")
+    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [4].")
     Integer validationTasks;
 
     @Option(

@@ -86,10 +86,10 @@ public final class StudyConfig {
     public int[] lstmLayers = {1, 2};
 
     /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
-    public int baseIterations = 100;
+    public int baseIterations = 300;
 
     /** Meta-iterations of every ablation variant (sections 3, 4), the same for all of them. */
-    public int ablationIterations = 20;
+    public int ablationIterations = 100;
 
     /** Tasks per meta-iteration. */
     public int tasksPerIteration = 1;
@@ -98,13 +98,13 @@ public final class StudyConfig {
     public int coordinateSubsample = 2048;
 
     /** Validation tasks of the meta-trainer (picks the best weights). */
-    public int validationTasks = 2;
+    public int validationTasks = 4;
 
     /** Validate every this many meta-iterations. */
     public int validateEvery = 10;
 
     /** Steps timed per optimizer in the cost section. */
-    public int costSteps = 50;
+    public int costSteps = 20;
 
     /** Shortest warm-up (JIT) per optimizer in the cost section, in milliseconds. */
     public int costWarmupMillis = 500;
