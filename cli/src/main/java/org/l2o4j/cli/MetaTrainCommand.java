@@ -285,7 +285,21 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     private String commandLine() {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return "l2o meta-train " + String.join(" ", args);
+        // picocli's original args may or may not start with the subcommand's name
+        int from = !args.isEmpty() && args.get(0).equals("meta-train") ? 1 : 0;
+        StringBuilder sb = new StringBuilder("bin/l2o meta-train");
+        for (String a : args.subList(from, args.size())) {
+            sb.append(' ').append(shellQuote(a));
+        }
+        return sb.toString();
+    }
+
+    /** Quotes an argument for a POSIX shell when it has characters the shell would interpret. */
+    static String shellQuote(String a) {
+        if (!a.isEmpty() && a.matches("[A-Za-z0-9_./:=,+@%-]+")) {
+            return a;
+        }
+        return "'" + a.replace("'", "'\\''") + "'";
     }
 
     /** Progress bar on a terminal, plain log lines otherwise. */

@@ -57,7 +57,9 @@ class MetaTrainCommandTest {
         assertEquals(4, w.config().hidden());
         assertEquals("uniform", w.metadata().get(WeightMetadata.WEIGHTING));
         assertEquals("7", w.metadata().get(WeightMetadata.SEED));
-        assertTrue(w.metadata().get(WeightMetadata.COMMAND).startsWith("l2o meta-train --task"));
+        assertTrue(
+                w.metadata().get(WeightMetadata.COMMAND).startsWith("bin/l2o meta-train --task"),
+                w.metadata().get(WeightMetadata.COMMAND));
         assertTrue(err.toString().contains("validation at iteration 0"), err.toString());
         assertTrue(Files.exists(Path.of(out + ".ckpt")));
 
@@ -96,5 +98,13 @@ class MetaTrainCommandTest {
                         dir.resolve("x").toString());
         assertEquals(2, rc);
         assertTrue(err.toString().contains("discounted:G"), err.toString());
+    }
+
+    @Test
+    void commandMetadataQuotesShellCharacters() {
+        assertEquals("--seed", MetaTrainCommand.shellQuote("--seed"));
+        assertEquals("'mixed[mix=a:1;b=2]'", MetaTrainCommand.shellQuote("mixed[mix=a:1;b=2]"));
+        assertEquals("'it'\\''s'", MetaTrainCommand.shellQuote("it's"));
+        assertEquals("''", MetaTrainCommand.shellQuote(""));
     }
 }
