@@ -195,8 +195,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     out,
                     result,
                     TaskSpec.lossLabel(family.name()),
-                    "l2o evaluate "
-                            + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                    CommandLines.render(
+                            "evaluate", spec.commandLine().getParseResult().originalArgs()));
             human.println("Wrote " + out.toAbsolutePath());
         }
         if (json) {

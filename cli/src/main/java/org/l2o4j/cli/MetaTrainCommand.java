@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -284,22 +283,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
     }
 
     private String commandLine() {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        // picocli's original args may or may not start with the subcommand's name
-        int from = !args.isEmpty() && args.get(0).equals("meta-train") ? 1 : 0;
-        StringBuilder sb = new StringBuilder("bin/l2o meta-train");
-        for (String a : args.subList(from, args.size())) {
-            sb.append(' ').append(shellQuote(a));
-        }
-        return sb.toString();
-    }
-
-    /** Quotes an argument for a POSIX shell when it has characters the shell would interpret. */
-    static String shellQuote(String a) {
-        if (!a.isEmpty() && a.matches("[A-Za-z0-9_./:=,+@%-]+")) {
-            return a;
-        }
-        return "'" + a.replace("'", "'\\''") + "'";
+        return CommandLines.render(
+                "meta-train", spec.commandLine().getParseResult().originalArgs());
     }
 
     /** Progress bar on a terminal, plain log lines otherwise. */

@@ -102,9 +102,9 @@ class MetaTrainCommandTest {
 
     @Test
     void commandMetadataQuotesShellCharacters() {
-        assertEquals("--seed", MetaTrainCommand.shellQuote("--seed"));
-        assertEquals("'mixed[mix=a:1;b=2]'", MetaTrainCommand.shellQuote("mixed[mix=a:1;b=2]"));
-        assertEquals("'it'\\''s'", MetaTrainCommand.shellQuote("it's"));
-        assertEquals("''", MetaTrainCommand.shellQuote(""));
+        assertEquals("--seed", CommandLines.shellQuote("--seed"));
+        assertEquals("'mixed[mix=a:1;b=2]'", CommandLines.shellQuote("mixed[mix=a:1;b=2]"));
+        assertEquals("'it'\\''s'", CommandLines.shellQuote("it's"));
+        assertEquals("''", CommandLines.shellQuote(""));
     }
 }

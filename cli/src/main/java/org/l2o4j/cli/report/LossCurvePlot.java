@@ -52,7 +52,8 @@ public final class LossCurvePlot {
             throws IOException {
         XYChart chart =
                 new XYChartBuilder()
-                        .width(900)
+                        // wide enough for the title (long task descriptions), ~8 px a character
+                        .width(Math.max(900, 8 * title.length() + 60))
                         .height(560)
                         .title(title)
                         .xAxisTitle("optimizer step (iterations)")
