@@ -170,8 +170,10 @@ class EvaluateCommandTest {
     void unknownOptimizerNamesTheProblem() {
         Run r = run("--optimizer", "no-such-id", "--task", "quadratic", "--baselines", "none");
         assertNotEquals(0, r.code);
-        assertTrue(
-                r.err.contains("'no-such-id' is not a weight file and not a pretrained id"), r.err);
+        assertTrue(r.err.contains("'no-such-id' is not a weight file"), r.err);
+        // the pretrained registry's message lists what is available
+        assertTrue(r.err.contains("Unknown pretrained optimizer 'no-such-id'"), r.err);
+        assertTrue(r.err.contains("available:"), r.err);
     }
 
     @Test
