@@ -14,9 +14,19 @@ import org.l2o4j.core.optim.UpdateRule;
  * <p>State layout ({@code 2 * hidden * layers} floats per coordinate, structure of arrays): row
  * {@code k} of coordinate {@code i} is at {@code data[k * n + i]}; for layer {@code l}, rows {@code
  * l*2H + j} hold {@code h_j} and rows {@code l*2H + H + j} hold {@code c_j}. The fresh state is all
- * zeros.
+ * zeros. Rows are contiguous over coordinates, so a kernel reads one row of a tile of consecutive
+ * coordinates as one vector.
  *
- * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}.
+ * <p>Performance: the step runs a {@link Kernel} (Vector API or scalar, chosen once per JVM, see
+ * {@link Kernel}) over tiles of consecutive coordinates, with the weights repacked once per
+ * optimizer. Steps of at least {@code 2 * 4096} coordinates are split over {@link #threads()}
+ * threads of a persistent shared pool at tile boundaries; the results are bitwise identical for any
+ * number of threads. A steady-state step allocates nothing (scratch is kept per thread). The
+ * activations use an overflow-safe rational tanh (error about 1e-7) and {@code sigmoid(x) = 0.5 +
+ * 0.5 tanh(x / 2)}.
+ *
+ * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}. Steps on
+ * different states may run concurrently (one uses the pool, the others run on their own thread).
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */
@@ -28,29 +38,67 @@ public final class LstmOptimizer implements UpdateRule {
     /** Worker threads for large steps (>= 1). */
     private final int threads;
 
-    private LstmOptimizer(LstmWeights weights, NonFinitePolicy policy, int threads) {
+    /** Which kernel. */
+    private final Kernel kernelKind;
+
+    /** The kernel, with the weights packed for it (shared by copies with the same kernel). */
+    private final LstmKernel kernel;
+
+    private LstmOptimizer(
+            LstmWeights weights,
+            NonFinitePolicy policy,
+            int threads,
+            Kernel kernelKind,
+            LstmKernel kernel) {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.policy = Objects.requireNonNull(policy, "policy");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
         }
         this.threads = threads;
+        this.kernelKind = Objects.requireNonNull(kernelKind, "kernel");
+        this.kernel = kernel != null ? kernel : KernelSelection.create(kernelKind, weights);
     }
 
-    /** An optimizer with the given weights, the ERROR policy and all available processors. */
+    /**
+     * An optimizer with the given weights, the ERROR policy, all available processors and the
+     * {@linkplain Kernel#selected() selected} kernel.
+     */
     public static LstmOptimizer of(LstmWeights weights) {
         return new LstmOptimizer(
-                weights, NonFinitePolicy.ERROR, Runtime.getRuntime().availableProcessors());
+                weights,
+                NonFinitePolicy.ERROR,
+                Runtime.getRuntime().availableProcessors(),
+                Kernel.selected(),
+                null);
     }
 
     /** A copy with another non-finite policy. */
     public LstmOptimizer withNonFinitePolicy(NonFinitePolicy p) {
-        return new LstmOptimizer(weights, p, threads);
+        return new LstmOptimizer(weights, p, threads, kernelKind, kernel);
     }
 
     /** A copy using {@code t} threads for large steps. */
     public LstmOptimizer withThreads(int t) {
-        return new LstmOptimizer(weights, policy, t);
+        return new LstmOptimizer(weights, policy, t, kernelKind, kernel);
+    }
+
+    /**
+     * A copy using the given kernel.
+     *
+     * @throws IllegalStateException for {@link Kernel#VECTOR} if the JVM lacks the {@code
+     *     jdk.incubator.vector} module
+     */
+    public LstmOptimizer withKernel(Kernel k) {
+        if (k == kernelKind) {
+            return this;
+        }
+        return new LstmOptimizer(weights, policy, threads, k, null);
+    }
+
+    /** The kernel in use. */
+    public Kernel kernel() {
+        return kernelKind;
     }
 
     /** The weights. */
@@ -87,83 +135,139 @@ public final class LstmOptimizer implements UpdateRule {
     public void step(
             OptimizerState state, float[] grad, int gradOffset, float[] update, int updateOffset) {
         boolean anyBad = Gradients.checkStep(this, state, grad, gradOffset, update, updateOffset);
-        // TODO(kernel): blocked, multithreaded scalar and Vector API kernels.
-        LstmConfig c = weights.config();
         int n = state.size();
-        int h = c.hidden();
-        float[] p = weights.parameters();
         float[] s = state.data();
-        float[] x = new float[Math.max(c.inputFeatures(), h)];
-        float[] z = new float[4 * h];
-        long skipped = 0;
-        float scale = (float) c.outputScale();
-        int outW = LstmWeights.outputWeightOffset(c);
-        for (int i = 0; i < n; i++) {
-            float g = grad[gradOffset + i];
-            if (anyBad && !Float.isFinite(g)) {
-                update[updateOffset + i] = 0f;
-                skipped++;
-                continue;
-            }
-            int in = c.inputFeatures();
-            if (c.preprocessing() == Preprocessing.NONE) {
-                x[0] = g;
-            } else {
-                float pp = (float) c.logSignP();
-                float ag = Math.abs(g);
-                if (ag >= (float) Math.exp(-pp)) {
-                    x[0] = (float) Math.log(ag) / pp;
-                    x[1] = Math.signum(g);
-                } else {
-                    x[0] = -1f;
-                    x[1] = (float) Math.exp(pp) * g;
-                }
-            }
-            for (int l = 0; l < c.layers(); l++) {
-                int wih = LstmWeights.weightIhOffset(c, l);
-                int whh = LstmWeights.weightHhOffset(c, l);
-                int b = LstmWeights.biasOffset(c, l);
-                int hRow = l * 2 * h;
-                int cRow = hRow + h;
-                for (int r = 0; r < 4 * h; r++) {
-                    float acc = p[b + r];
-                    for (int k = 0; k < in; k++) {
-                        acc += p[wih + r * in + k] * x[k];
+        LstmKernel k = kernel;
+        PerThread local = PER_THREAD.get();
+        int parts = parts(n, k.tileWidth());
+        long skipped;
+        if (parts <= 1) {
+            float[] sc = local.scratch(k.scratchSize());
+            skipped = k.run(s, n, grad, gradOffset, update, updateOffset, 0, n, anyBad, sc);
+        } else {
+            StepJob job = local.job;
+            job.set(k, s, n, grad, gradOffset, update, updateOffset, anyBad, parts);
+            try {
+                if (!KernelPool.shared().tryRun(job, parts)) {
+                    // the pool is busy with another step: do all parts here (same results)
+                    for (int p = 0; p < parts; p++) {
+                        job.runPart(p);
                     }
-                    for (int k = 0; k < h; k++) {
-                        acc += p[whh + r * h + k] * s[(hRow + k) * n + i];
-                    }
-                    z[r] = acc;
                 }
-                for (int j = 0; j < h; j++) {
-                    float ig = sigmoid(z[j]);
-                    float fg = sigmoid(z[h + j]);
-                    float gg = (float) Math.tanh(z[2 * h + j]);
-                    float og = sigmoid(z[3 * h + j]);
-                    float cNew = fg * s[(cRow + j) * n + i] + ig * gg;
-                    float hNew = og * (float) Math.tanh(cNew);
-                    s[(cRow + j) * n + i] = cNew;
-                    s[(hRow + j) * n + i] = hNew;
-                    x[j] = hNew;
-                }
-                in = h;
+                skipped = job.skipped();
+            } finally {
+                job.clear();
             }
-            float out = p[outW + h];
-            for (int j = 0; j < h; j++) {
-                out += p[outW + j] * x[j];
-            }
-            update[updateOffset + i] = scale * out;
         }
         state.addSkipped(skipped);
         state.incrementStepCount();
     }
 
-    private static float sigmoid(float v) {
-        return (float) (1.0 / (1.0 + Math.exp(-v)));
+    /** Coordinates per thread below which a step is not split. */
+    static final int MIN_COORDS_PER_THREAD = 4096;
+
+    /** Number of parts a step of {@code n} coordinates is split into. */
+    int parts(int n, int tile) {
+        if (threads <= 1 || n < 2 * MIN_COORDS_PER_THREAD) {
+            return 1;
+        }
+        return Math.max(1, Math.min(threads, Math.min(n / MIN_COORDS_PER_THREAD, n / tile)));
+    }
+
+    private static final ThreadLocal<PerThread> PER_THREAD =
+            ThreadLocal.withInitial(PerThread::new);
+
+    /** Scratch and job object of one thread, reused across steps. */
+    private static final class PerThread {
+        private float[] scratch = new float[0];
+        private final StepJob job = new StepJob();
+
+        float[] scratch(int size) {
+            if (scratch.length < size) {
+                scratch = new float[size];
+            }
+            return scratch;
+        }
+    }
+
+    /** One multithreaded step; part boundaries are multiples of the kernel's tile width. */
+    private static final class StepJob implements KernelPool.Job {
+        private LstmKernel kernel;
+        private float[] s;
+        private int n;
+        private float[] grad;
+        private int gradOff;
+        private float[] upd;
+        private int updOff;
+        private boolean checkFinite;
+        private int parts;
+        private long[] skipped = new long[0];
+
+        void set(
+                LstmKernel k,
+                float[] s,
+                int n,
+                float[] grad,
+                int gradOff,
+                float[] upd,
+                int updOff,
+                boolean checkFinite,
+                int parts) {
+            this.kernel = k;
+            this.s = s;
+            this.n = n;
+            this.grad = grad;
+            this.gradOff = gradOff;
+            this.upd = upd;
+            this.updOff = updOff;
+            this.checkFinite = checkFinite;
+            this.parts = parts;
+            if (skipped.length < parts) {
+                skipped = new long[parts];
+            }
+        }
+
+        private int bound(int p) {
+            if (p >= parts) {
+                return n;
+            }
+            int tile = kernel.tileWidth();
+            long tiles = n / tile;
+            return (int) (tiles * p / parts) * tile;
+        }
+
+        @Override
+        public void runPart(int p) {
+            float[] sc = PER_THREAD.get().scratch(kernel.scratchSize());
+            int from = bound(p);
+            int to = bound(p + 1);
+            skipped[p] = kernel.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, sc);
+        }
+
+        long skipped() {
+            long total = 0;
+            for (int p = 0; p < parts; p++) {
+                total += skipped[p];
+            }
+            return total;
+        }
+
+        void clear() {
+            kernel = null;
+            s = null;
+            grad = null;
+            upd = null;
+        }
     }
 
     @Override
     public String toString() {
-        return "LstmOptimizer{" + weights.config() + ", threads=" + threads + "}";
+        return "LstmOptimizer{"
+                + weights.config()
+                + ", threads="
+                + threads
+                + ", kernel="
+                + kernelKind.id()
+                + "}";
     }
 }

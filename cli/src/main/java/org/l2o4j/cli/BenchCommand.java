@@ -1,0 +1,300 @@
+package org.l2o4j.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
+import org.l2o4j.core.lstm.Kernel;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.optim.Adam;
+import org.l2o4j.core.optim.OptimizerState;
+import org.l2o4j.core.optim.UpdateRule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code l2o bench}: throughput of the learned optimizer's step (the LSTM forward) and of Adam, in
+ * coordinates per second, on the paper's 2x20 architecture with random weights and gradients.
+ *
+ * <p>Each measurement is warmed up, then timed in several repetitions; the median is reported.
+ * Measurements are a list of named {@link Measurement}s, so more (e.g. {@code
+ * train_coords_per_second} from the meta-trainer) can be added as fields of the JSON line.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measures the learned optimizer's step (LSTM forward) and Adam in coordinates/second.",
+            "With --json the last line is one JSON object."
+        })
+public final class BenchCommand implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+
+    @Option(
+            names = "--coords",
+            defaultValue = "1000000",
+            description = "Coordinates (parameters) per step (default: ${DEFAULT-VALUE}).")
+    int coords;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "Threads for the learned optimizer's step (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(
+            names = "--kernel",
+            description = "vector or scalar (default: the JVM's selected kernel).")
+    String kernel;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "3",
+            description =
+                    "Timed seconds per measurement, after about half as much warm-up"
+                            + " (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(
+            names = "--repetitions",
+            defaultValue = "5",
+            description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(
+            names = "--min-warmup-seconds",
+            defaultValue = "5",
+            description = "Shortest warm-up per measurement (default: ${DEFAULT-VALUE}).")
+    double minWarmupSeconds;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    /**
+     * One named throughput measurement; {@code steps} makes a step of {@code n} coordinates (with
+     * its own state and arrays). A trainer measurement can be added the same way.
+     */
+    static final class Measurement {
+        final String field;
+        final String label;
+        final IntFunction<Runnable> steps;
+
+        Measurement(String field, String label, IntFunction<Runnable> steps) {
+            this.field = field;
+            this.label = label;
+            this.steps = steps;
+        }
+    }
+
+    /** Large steps are first warmed up at this size, so the JIT never runs a huge slow step. */
+    static final int PREWARM_COORDS = 8192;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (coords < 1) {
+            throw new IllegalArgumentException("--coords must be >= 1 but was " + coords);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1 but was " + threads);
+        }
+        if (!(seconds > 0)) {
+            throw new IllegalArgumentException("--seconds must be > 0 but was " + seconds);
+        }
+        if (repetitions < 1) {
+            throw new IllegalArgumentException("--repetitions must be >= 1 but was " + repetitions);
+        }
+        Kernel k = kernel == null ? Kernel.selected() : Kernel.parse(kernel);
+        LstmConfig config = LstmConfig.paperDefaults();
+        LstmOptimizer learned =
+                LstmOptimizer.of(randomWeights(config, 1)).withKernel(k).withThreads(threads);
+        Adam adam = new Adam(1e-3);
+        List<Measurement> ms = new ArrayList<>();
+        ms.add(
+                new Measurement(
+                        "forward_coords_per_second",
+                        "learned step (LSTM forward)",
+                        n -> stepper(learned, n)));
+        ms.add(
+                new Measurement(
+                        "adam_coords_per_second", "adam step (1 thread)", n -> stepper(adam, n)));
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("coords", coords);
+        result.put("threads", threads);
+        result.put("kernel", k.id());
+        out.printf(
+                Locale.ROOT,
+                "l2o bench: %d coords, %d threads, %s kernel, %s, Java %s, %d CPUs%n",
+                coords,
+                threads,
+                k.id(),
+                config,
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors());
+        for (Measurement m : ms) {
+            if (coords > 2 * PREWARM_COORDS) {
+                measure(
+                        m.steps.apply(PREWARM_COORDS),
+                        PREWARM_COORDS,
+                        seconds,
+                        1,
+                        minWarmupSeconds);
+            }
+            double[] rates =
+                    measure(m.steps.apply(coords), coords, seconds, repetitions, minWarmupSeconds);
+            double median = median(rates);
+            result.put(m.field, Math.round(median));
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %,15.0f coords/s (median of %d; min %,.0f, max %,.0f)%n",
+                    m.label,
+                    median,
+                    rates.length,
+                    Arrays.stream(rates).min().orElse(0),
+                    Arrays.stream(rates).max().orElse(0));
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %,15.0f coords per process CPU-second (median; shows CPU sharing)%n",
+                    "",
+                    median(cpuRates));
+            out.flush();
+        }
+        int stateBytes = 4 * learned.stateSizePerCoordinate();
+        result.put("state_bytes_per_parameter", stateBytes);
+        out.printf(
+                Locale.ROOT,
+                "optimizer state: %d bytes per parameter (adam: %d)%n",
+                stateBytes,
+                4 * adam.stateSizePerCoordinate());
+        if (json) {
+            out.println(toJson(result));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static Runnable stepper(UpdateRule rule, int n) {
+        float[] grad = randomGradients(n, 2);
+        float[] update = new float[n];
+        OptimizerState state = rule.newState(n);
+        return () -> rule.step(state, grad, update);
+    }
+
+    /**
+     * Coordinates/second of each timed repetition. Warm-up: at least half the timed duration, and
+     * then until the rate of successive warm-up windows stops improving by more than 3% (the Vector
+     * API code is only fast once C2 has compiled it), at most {@link #MAX_WARMUP_SECONDS}.
+     */
+    static double[] measure(Runnable step, int coords, double seconds, int reps, double minWarmup) {
+        long repNanos = (long) (seconds * 1e9 / reps);
+        long start = System.nanoTime();
+        long minEnd = start + (long) (Math.max(seconds * 0.5, minWarmup) * 1e9);
+        long maxEnd = start + (long) (MAX_WARMUP_SECONDS * 1e9);
+        double previous = 0;
+        int stableWindows = 0;
+        while (true) {
+            double rate = window(step, coords, Math.max(repNanos, 200_000_000L));
+            long now = System.nanoTime();
+            stableWindows = rate <= previous * 1.03 ? stableWindows + 1 : 0;
+            previous = Math.max(previous, rate);
+            if ((now >= minEnd && stableWindows >= 3) || now >= maxEnd) {
+                break;
+            }
+        }
+        double[] rates = new double[reps];
+        cpuRates = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            rates[r] = window(step, coords, repNanos);
+            cpuRates[r] = lastCpuRate;
+        }
+        return rates;
+    }
+
+    /** Longest warm-up. */
+    static final double MAX_WARMUP_SECONDS = 60;
+
+    /** Runs the step for at least {@code nanos} (and at least once); returns coords/second. */
+    private static double window(Runnable step, int coords, long nanos) {
+        long calls = 0;
+        long cpu0 = processCpuNanos();
+        long start = System.nanoTime();
+        long now;
+        do {
+            step.run();
+            calls++;
+            now = System.nanoTime();
+        } while (now - start < nanos);
+        long cpu = processCpuNanos() - cpu0;
+        lastCpuRate = cpu > 0 ? calls * (double) coords / (cpu * 1e-9) : Double.NaN;
+        return calls * (double) coords / ((now - start) * 1e-9);
+    }
+
+    /** Per repetition of the last {@link #measure}: coordinates per process CPU-second. */
+    private static double[] cpuRates = new double[0];
+
+    /** Coordinates per CPU-second of the whole process in the last window (diagnostic). */
+    private static double lastCpuRate;
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+    }
+
+    static String toJson(Map<String, Object> fields) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : fields.entrySet()) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append('"').append(e.getKey()).append("\":");
+            Object v = e.getValue();
+            if (v instanceof String) {
+                sb.append('"').append(v).append('"');
+            } else {
+                sb.append(v);
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    static LstmWeights randomWeights(LstmConfig c, long seed) {
+        Random r = new Random(seed);
+        float[] p = new float[c.numParameters()];
+        double a = 1.0 / Math.sqrt(c.hidden());
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (float) ((2 * r.nextDouble() - 1) * a);
+        }
+        return new LstmWeights(c, p);
+    }
+
+    static float[] randomGradients(int n, long seed) {
+        Random r = new Random(seed);
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(7) - 5));
+        }
+        return g;
+    }
+}

@@ -1,0 +1,65 @@
+package org.l2o4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+    private static String run(String... args) {
+        CommandLine cl = L2o.commandLine();
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        int rc = cl.execute(args);
+        assertEquals(0, rc, out.toString());
+        return out.toString();
+    }
+
+    @Test
+    void jsonLineHasAllFields() {
+        String out =
+                run(
+                        "bench",
+                        "--coords",
+                        "1000",
+                        "--threads",
+                        "1",
+                        "--kernel",
+                        "scalar",
+                        "--seconds",
+                        "0.05",
+                        "--repetitions",
+                        "3",
+                        "--json");
+        String[] lines = out.strip().split("\\R");
+        JsonObject o = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        assertEquals(1000, o.get("coords").getAsInt());
+        assertEquals(1, o.get("threads").getAsInt());
+        assertEquals("scalar", o.get("kernel").getAsString());
+        assertTrue(o.get("forward_coords_per_second").getAsDouble() > 0);
+        assertTrue(o.get("adam_coords_per_second").getAsDouble() > 0);
+        assertEquals(320, o.get("state_bytes_per_parameter").getAsInt());
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertTrue(run("--help").contains("bench"));
+        assertTrue(run("--version").contains("l2o4j"));
+    }
+
+    @Test
+    void badArgumentIsAnError() {
+        CommandLine cl = L2o.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        int rc = cl.execute("bench", "--coords", "0");
+        assertTrue(rc != 0);
+        assertTrue(err.toString().contains("--coords must be >= 1"), err.toString());
+    }
+}

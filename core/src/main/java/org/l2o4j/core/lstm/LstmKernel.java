@@ -1,0 +1,347 @@
+package org.l2o4j.core.lstm;
+
+/**
+ * The LSTM forward step over a range of coordinates: the shared part of the scalar and vector
+ * kernels.
+ *
+ * <p>Coordinates are processed in tiles of {@link #tileWidth()} coordinates. For each tile and
+ * layer the layer input (features or the previous layer's new h) and the old h are gathered into a
+ * small contiguous scratch, then for each hidden unit the four gate pre-activations of the whole
+ * tile are accumulated at once from one {@linkplain #packed packed} weight stream (the four gate
+ * weights of one unit and one input are adjacent), so every weight is loaded once per tile.
+ *
+ * <p>Instances are immutable and thread-safe; per-thread scratch is passed in ({@link Scratch}).
+ * Results do not depend on how a range is split, as long as split points are multiples of {@link
+ * #tileWidth()}: the final partial tile and tiles with non-finite gradients always go through
+ * {@link #scalarTile}.
+ */
+abstract class LstmKernel {
+    /** Clamp of the rational tanh: beyond it tanh(x) rounds to +-1 in float. */
+    static final float TANH_CLAMP = 7.90531110763549805f;
+
+    // Rational approximation of tanh on [-c, c] (the one used by Eigen's fast float tanh):
+    // tanh(x) ~ x * P(x^2) / Q(x^2), max error a few ulp.
+    static final float A1 = 4.89352455891786e-03f;
+    static final float A3 = 6.37261928875436e-04f;
+    static final float A5 = 1.48572235717979e-05f;
+    static final float A7 = 5.12229709037114e-08f;
+    static final float A9 = -8.60467152213735e-11f;
+    static final float A11 = 2.00018790482477e-13f;
+    static final float A13 = -2.76076847742355e-16f;
+    static final float B0 = 4.89352518554385e-03f;
+    static final float B2 = 2.26843463243900e-03f;
+    static final float B4 = 1.18534705686654e-04f;
+    static final float B6 = 1.19825839466702e-06f;
+
+    final LstmConfig config;
+    final int layers;
+    final int hidden;
+    final int features;
+    final boolean logSign;
+    final float logSignP;
+    final float invLogSignP;
+    final float expP;
+    final float logSignThreshold;
+    final float outputScale;
+
+    /**
+     * The LSTM weights repacked for the kernels: for layer {@code l} (at {@link #layerOffset}),
+     * hidden unit {@code j}, a block of {@code 4 * (in + H + 1)} floats: for each input {@code k}
+     * in {@code [x_0..x_in-1, h_0..h_H-1]} the four gate weights {@code (i, f, g, o)}, then the
+     * four biases. After the layers: output weight [H] and output bias.
+     */
+    final float[] packed;
+
+    final int[] layerOffset;
+    final int outputOffset;
+
+    LstmKernel(LstmWeights weights) {
+        this.config = weights.config();
+        this.layers = config.layers();
+        this.hidden = config.hidden();
+        this.features = config.inputFeatures();
+        this.logSign = config.preprocessing() == Preprocessing.LOG_SIGN;
+        this.logSignP = (float) config.logSignP();
+        this.invLogSignP = (float) (1.0 / config.logSignP());
+        this.expP = (float) Math.exp(config.logSignP());
+        this.logSignThreshold = (float) Math.exp(-config.logSignP());
+        this.outputScale = (float) config.outputScale();
+        float[] p = weights.parameters();
+        int h = hidden;
+        this.layerOffset = new int[layers];
+        int size = 0;
+        for (int l = 0; l < layers; l++) {
+            layerOffset[l] = size;
+            size += h * 4 * (config.layerInputSize(l) + h + 1);
+        }
+        this.outputOffset = size;
+        this.packed = new float[size + h + 1];
+        for (int l = 0; l < layers; l++) {
+            int in = config.layerInputSize(l);
+            int wih = LstmWeights.weightIhOffset(config, l);
+            int whh = LstmWeights.weightHhOffset(config, l);
+            int b = LstmWeights.biasOffset(config, l);
+            int k4 = 4 * (in + h + 1);
+            for (int j = 0; j < h; j++) {
+                int base = layerOffset[l] + j * k4;
+                for (int q = 0; q < 4; q++) {
+                    int row = q * h + j;
+                    for (int k = 0; k < in; k++) {
+                        packed[base + 4 * k + q] = p[wih + row * in + k];
+                    }
+                    for (int k = 0; k < h; k++) {
+                        packed[base + 4 * (in + k) + q] = p[whh + row * h + k];
+                    }
+                    packed[base + 4 * (in + h) + q] = p[b + row];
+                }
+            }
+        }
+        int out = LstmWeights.outputWeightOffset(config);
+        System.arraycopy(p, out, packed, outputOffset, h + 1);
+    }
+
+    /** A short description for logs and benchmarks. */
+    abstract String description();
+
+    /** Coordinates per tile; split points of a range must be multiples of it. */
+    abstract int tileWidth();
+
+    /** Floats of scratch one thread needs. */
+    int scratchSize() {
+        return scalarScratchSize();
+    }
+
+    final int scalarScratchSize() {
+        // x/h input (in + H) rows, new h (H rows), 4 gate accumulators, each SCALAR_TILE wide
+        return (features + 2 * hidden + hidden + 4) * SCALAR_TILE + 2 * hidden;
+    }
+
+    /** Tile width of the scalar code (also the largest partial tile it is given). */
+    static final int SCALAR_TILE = 16;
+
+    /**
+     * Processes coordinates {@code [from, to)} of a state of {@code n} coordinates.
+     *
+     * @param checkFinite whether the gradient may contain non-finite values (SKIP policy)
+     * @return the number of coordinates skipped because of non-finite gradients
+     */
+    abstract long run(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            float[] scratch);
+
+    /** Whether {@code grad[off .. off+w)} has a NaN or infinity. */
+    static boolean hasNonFinite(float[] grad, int off, int w) {
+        for (int c = 0; c < w; c++) {
+            float g = grad[off + c];
+            if (g - g != 0f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Processes {@code w <= tileWidth} coordinates from {@code i0} one by one, skipping non-finite
+     * gradients (update 0, state untouched). Returns the number skipped.
+     */
+    final long scalarWithSkips(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            int w,
+            float[] scratch) {
+        long skipped = 0;
+        for (int c = 0; c < w; c++) {
+            int i = i0 + c;
+            float g = grad[gradOff + i];
+            if (g - g != 0f) {
+                upd[updOff + i] = 0f;
+                skipped++;
+            } else {
+                scalarTile(s, n, grad, gradOff, upd, updOff, i, 1, scratch);
+            }
+        }
+        return skipped;
+    }
+
+    /**
+     * Runs a range with the scalar tile code (the whole scalar kernel; tails of the vector one).
+     */
+    final long scalarRange(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            float[] scratch) {
+        long skipped = 0;
+        for (int i0 = from; i0 < to; i0 += SCALAR_TILE) {
+            int w = Math.min(SCALAR_TILE, to - i0);
+            if (checkFinite && hasNonFinite(grad, gradOff + i0, w)) {
+                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, w, scratch);
+            } else {
+                scalarTile(s, n, grad, gradOff, upd, updOff, i0, w, scratch);
+            }
+        }
+        return skipped;
+    }
+
+    /** One tile of {@code w <= SCALAR_TILE} coordinates from {@code i0}, plain Java. */
+    final void scalarTile(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            int w,
+            float[] sc) {
+        final int tw = SCALAR_TILE;
+        final int h = hidden;
+        final float[] p = packed;
+        // scratch layout: xin [(in + H) rows], hout [H rows], acc [4 rows], each tw wide
+        final int xin = 0;
+        final int maxK = Math.max(features, h) + h;
+        final int hout = maxK * tw;
+        final int acc = hout + h * tw;
+        final int ai = acc;
+        final int af = acc + tw;
+        final int ag = acc + 2 * tw;
+        final int ao = acc + 3 * tw;
+        for (int c = 0; c < w; c++) {
+            float g = grad[gradOff + i0 + c];
+            if (logSign) {
+                sc[xin + c] = logSignMagnitude(g);
+                sc[xin + tw + c] = logSignSecond(g);
+            } else {
+                sc[xin + c] = g;
+            }
+        }
+        int in = features;
+        for (int l = 0; l < layers; l++) {
+            int hRow = l * 2 * h;
+            int cRow = hRow + h;
+            for (int k = 0; k < h; k++) {
+                int src = (hRow + k) * n + i0;
+                int dst = xin + (in + k) * tw;
+                for (int c = 0; c < w; c++) {
+                    sc[dst + c] = s[src + c];
+                }
+            }
+            int kk = in + h;
+            int blk = 4 * (kk + 1);
+            for (int j = 0; j < h; j++) {
+                int base = layerOffset[l] + j * blk;
+                int bb = base + 4 * kk;
+                for (int c = 0; c < w; c++) {
+                    sc[ai + c] = p[bb];
+                    sc[af + c] = p[bb + 1];
+                    sc[ag + c] = p[bb + 2];
+                    sc[ao + c] = p[bb + 3];
+                }
+                for (int k = 0; k < kk; k++) {
+                    int wb = base + 4 * k;
+                    float wi = p[wb];
+                    float wf = p[wb + 1];
+                    float wg = p[wb + 2];
+                    float wo = p[wb + 3];
+                    int xo = xin + k * tw;
+                    for (int c = 0; c < w; c++) {
+                        float x = sc[xo + c];
+                        sc[ai + c] += wi * x;
+                        sc[af + c] += wf * x;
+                        sc[ag + c] += wg * x;
+                        sc[ao + c] += wo * x;
+                    }
+                }
+                int cIdx = (cRow + j) * n + i0;
+                int ho = hout + j * tw;
+                for (int c = 0; c < w; c++) {
+                    float ig = sigmoid(sc[ai + c]);
+                    float fg = sigmoid(sc[af + c]);
+                    float gg = tanh(sc[ag + c]);
+                    float og = sigmoid(sc[ao + c]);
+                    float cNew = fg * s[cIdx + c] + ig * gg;
+                    s[cIdx + c] = cNew;
+                    sc[ho + c] = og * tanh(cNew);
+                }
+            }
+            for (int j = 0; j < h; j++) {
+                int dst = (hRow + j) * n + i0;
+                int src = hout + j * tw;
+                for (int c = 0; c < w; c++) {
+                    float v = sc[src + c];
+                    s[dst + c] = v;
+                    sc[xin + j * tw + c] = v;
+                }
+            }
+            in = h;
+        }
+        float ob = p[outputOffset + h];
+        for (int c = 0; c < w; c++) {
+            sc[ai + c] = ob;
+        }
+        for (int j = 0; j < h; j++) {
+            float wj = p[outputOffset + j];
+            int xo = xin + j * tw;
+            for (int c = 0; c < w; c++) {
+                sc[ai + c] += wj * sc[xo + c];
+            }
+        }
+        for (int c = 0; c < w; c++) {
+            upd[updOff + i0 + c] = outputScale * sc[ai + c];
+        }
+    }
+
+    /** First log-sign feature: {@code log|g| / p} if {@code |g| >= e^-p}, else -1. */
+    final float logSignMagnitude(float g) {
+        float a = Math.abs(g);
+        return a >= logSignThreshold ? (float) Math.log(a) * invLogSignP : -1f;
+    }
+
+    /** Second log-sign feature: {@code sign g} if {@code |g| >= e^-p}, else {@code e^p g}. */
+    final float logSignSecond(float g) {
+        return Math.abs(g) >= logSignThreshold ? Math.signum(g) : expP * g;
+    }
+
+    /** Overflow-safe tanh: clamped rational approximation (relative error ~1e-7). */
+    static float tanh(float x) {
+        float v = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, x));
+        float x2 = v * v;
+        float num = A13;
+        num = num * x2 + A11;
+        num = num * x2 + A9;
+        num = num * x2 + A7;
+        num = num * x2 + A5;
+        num = num * x2 + A3;
+        num = num * x2 + A1;
+        num = num * v;
+        float den = B6;
+        den = den * x2 + B4;
+        den = den * x2 + B2;
+        den = den * x2 + B0;
+        return num / den;
+    }
+
+    /** Overflow-safe sigmoid: {@code 0.5 + 0.5 * tanh(x / 2)}. */
+    static float sigmoid(float x) {
+        return 0.5f + 0.5f * tanh(0.5f * x);
+    }
+}

@@ -1,0 +1,223 @@
+package org.l2o4j.core.lstm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernel: tiles of two vectors of coordinates ({@code 2 *
+ * FloatVector.SPECIES_PREFERRED.length()}, 32 with AVX-512); every weight is broadcast once per
+ * tile and multiplied into both vectors. Only loaded (reflectively, by {@link KernelSelection})
+ * when the {@code jdk.incubator.vector} module is present.
+ */
+final class VectorLstmKernel extends LstmKernel {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+    private static final int TW = 2 * L;
+
+    VectorLstmKernel(LstmWeights weights) {
+        super(weights);
+    }
+
+    /** Called reflectively for the start-up log line. */
+    static String describe() {
+        return SPECIES.vectorBitSize() + "-bit vectors, " + L + " floats";
+    }
+
+    @Override
+    String description() {
+        return "vector (" + describe() + ")";
+    }
+
+    @Override
+    int tileWidth() {
+        return TW;
+    }
+
+    @Override
+    int scratchSize() {
+        int vec = (Math.max(features, hidden) + 6 * hidden) * TW;
+        return Math.max(vec, scalarScratchSize());
+    }
+
+    @Override
+    long run(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            float[] scratch) {
+        long skipped = 0;
+        int i0 = from;
+        for (; i0 + TW <= to; i0 += TW) {
+            if (checkFinite && hasNonFinite(grad, gradOff + i0, TW)) {
+                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, TW, scratch);
+            } else {
+                tile(s, n, grad, gradOff, upd, updOff, i0, scratch);
+            }
+        }
+        if (i0 < to) {
+            skipped += scalarRange(s, n, grad, gradOff, upd, updOff, i0, to, checkFinite, scratch);
+        }
+        return skipped;
+    }
+
+    // Scratch layout (each row TW floats): xin [maxK rows: layer input, then old h], hout [H],
+    // z [4H: gate pre-activations, gate-major (i, f, g, o)]. Helpers take arrays, never vectors,
+    // so that no FloatVector crosses a call that C2 might not inline (which would box it).
+
+    private void tile(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            float[] sc) {
+        final int h = hidden;
+        final float[] p = packed;
+        final int maxK = Math.max(features, h) + h;
+        final int hout = maxK * TW;
+        final int z = hout + h * TW;
+        for (int c = 0; c < TW; c++) {
+            float g = grad[gradOff + i0 + c];
+            if (logSign) {
+                sc[c] = logSignMagnitude(g);
+                sc[TW + c] = logSignSecond(g);
+            } else {
+                sc[c] = g;
+            }
+        }
+        int in = features;
+        for (int l = 0; l < layers; l++) {
+            int hRow = l * 2 * h;
+            int cRow = hRow + h;
+            for (int k = 0; k < h; k++) {
+                System.arraycopy(s, (hRow + k) * n + i0, sc, (in + k) * TW, TW);
+            }
+            int kk = in + h;
+            int blk = 4 * (kk + 1);
+            for (int j = 0; j < h; j++) {
+                int base = layerOffset[l] + j * blk;
+                int bb = base + 4 * kk;
+                FloatVector bi = FloatVector.broadcast(SPECIES, p[bb]);
+                FloatVector bf = FloatVector.broadcast(SPECIES, p[bb + 1]);
+                FloatVector bg = FloatVector.broadcast(SPECIES, p[bb + 2]);
+                FloatVector bo = FloatVector.broadcast(SPECIES, p[bb + 3]);
+                FloatVector i0a = bi, f0a = bf, g0a = bg, o0a = bo;
+                FloatVector i1a = bi, f1a = bf, g1a = bg, o1a = bo;
+                for (int k = 0; k < kk; k++) {
+                    int wb = base + 4 * k;
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, sc, k * TW);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, sc, k * TW + L);
+                    FloatVector wi = FloatVector.broadcast(SPECIES, p[wb]);
+                    FloatVector wf = FloatVector.broadcast(SPECIES, p[wb + 1]);
+                    FloatVector wg = FloatVector.broadcast(SPECIES, p[wb + 2]);
+                    FloatVector wo = FloatVector.broadcast(SPECIES, p[wb + 3]);
+                    i0a = x0.fma(wi, i0a);
+                    f0a = x0.fma(wf, f0a);
+                    g0a = x0.fma(wg, g0a);
+                    o0a = x0.fma(wo, o0a);
+                    i1a = x1.fma(wi, i1a);
+                    f1a = x1.fma(wf, f1a);
+                    g1a = x1.fma(wg, g1a);
+                    o1a = x1.fma(wo, o1a);
+                }
+                int zi = z + j * TW;
+                int zf = zi + h * TW;
+                int zg = zf + h * TW;
+                int zo = zg + h * TW;
+                i0a.intoArray(sc, zi);
+                i1a.intoArray(sc, zi + L);
+                f0a.intoArray(sc, zf);
+                f1a.intoArray(sc, zf + L);
+                g0a.intoArray(sc, zg);
+                g1a.intoArray(sc, zg + L);
+                o0a.intoArray(sc, zo);
+                o1a.intoArray(sc, zo + L);
+            }
+            int rows = h * TW;
+            sigmoidInPlace(sc, z, 2 * rows); // i, f
+            tanhInPlace(sc, z + 2 * rows, rows); // g
+            sigmoidInPlace(sc, z + 3 * rows, rows); // o
+            // c = f c + i g, into the state and into the g rows (g is no longer needed)
+            for (int j = 0; j < h; j++) {
+                int cIdx = (cRow + j) * n + i0;
+                int zi = z + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector c = FloatVector.fromArray(SPECIES, s, cIdx + v);
+                    FloatVector ig = FloatVector.fromArray(SPECIES, sc, zi + v);
+                    FloatVector fg = FloatVector.fromArray(SPECIES, sc, zi + rows + v);
+                    FloatVector gg = FloatVector.fromArray(SPECIES, sc, zi + 2 * rows + v);
+                    FloatVector cNew = fg.fma(c, ig.mul(gg));
+                    cNew.intoArray(s, cIdx + v);
+                    cNew.intoArray(sc, zi + 2 * rows + v);
+                }
+            }
+            tanhInPlace(sc, z + 2 * rows, rows); // tanh(c)
+            // h = o tanh(c): into the state and the next layer's input rows
+            for (int j = 0; j < h; j++) {
+                int hIdx = (hRow + j) * n + i0;
+                int zt = z + 2 * rows + j * TW;
+                for (int v = 0; v < TW; v += L) {
+                    FloatVector og = FloatVector.fromArray(SPECIES, sc, zt + rows + v);
+                    FloatVector hv = og.mul(FloatVector.fromArray(SPECIES, sc, zt + v));
+                    hv.intoArray(s, hIdx + v);
+                    hv.intoArray(sc, j * TW + v);
+                }
+            }
+            in = h;
+        }
+        FloatVector o0 = FloatVector.broadcast(SPECIES, p[outputOffset + h]);
+        FloatVector o1 = o0;
+        for (int j = 0; j < h; j++) {
+            FloatVector wj = FloatVector.broadcast(SPECIES, p[outputOffset + j]);
+            o0 = FloatVector.fromArray(SPECIES, sc, j * TW).fma(wj, o0);
+            o1 = FloatVector.fromArray(SPECIES, sc, j * TW + L).fma(wj, o1);
+        }
+        o0.mul(outputScale).intoArray(upd, updOff + i0);
+        o1.mul(outputScale).intoArray(upd, updOff + i0 + L);
+    }
+
+    /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
+    private static void tanhInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x = FloatVector.fromArray(SPECIES, a, v).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).intoArray(a, v);
+        }
+    }
+
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link LstmKernel#sigmoid}. */
+    private static void sigmoidInPlace(float[] a, int off, int len) {
+        for (int v = off; v < off + len; v += L) {
+            FloatVector x =
+                    FloatVector.fromArray(SPECIES, a, v).mul(0.5f).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            num.mul(x).div(den).fma(0.5f, 0.5f).intoArray(a, v);
+        }
+    }
+}
