@@ -1,0 +1,131 @@
+package org.l2o4j.core.io;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Key names and fixed values of the {@code __metadata__} map of an l2o4j weight file.
+ *
+ * <p>Two groups of keys exist. The <em>format and architecture</em> keys ({@link #RESERVED}) are
+ * written by {@link WeightFiles} from the {@link org.l2o4j.core.lstm.LstmConfig} and consumed when
+ * reading; they never appear in {@link org.l2o4j.core.lstm.LstmWeights#metadata()} after a read.
+ * The <em>provenance</em> keys ({@link #PROVENANCE}) are written by the meta-trainer into {@code
+ * LstmWeights.metadata()} and are copied to and from the file as given, like any other key.
+ */
+public final class WeightMetadata {
+    private WeightMetadata() {}
+
+    /** Key of the format name; its value is {@link #FORMAT_NAME}. */
+    public static final String FORMAT = "format";
+
+    /** The format name of l2o4j optimizer weight files. */
+    public static final String FORMAT_NAME = "l2o4j-lstm-optimizer";
+
+    /** Key of the format version. */
+    public static final String FORMAT_VERSION = "format_version";
+
+    /** The format version this library writes (and the only one it reads). */
+    public static final String CURRENT_FORMAT_VERSION = "1";
+
+    /** Key of the cell type ({@link org.l2o4j.core.lstm.CellType#id()}). */
+    public static final String CELL = "cell";
+
+    /** Key of the number of LSTM layers. */
+    public static final String LAYERS = "layers";
+
+    /** Key of the hidden units per layer. */
+    public static final String HIDDEN = "hidden";
+
+    /** Key of the preprocessing ({@link org.l2o4j.core.lstm.Preprocessing#id()}). */
+    public static final String PREPROCESSING = "preprocessing";
+
+    /** Key of p of the log-sign preprocessing (written for every preprocessing). */
+    public static final String LOG_SIGN_P = "log_sign_p";
+
+    /** Key of the output scale. */
+    public static final String OUTPUT_SCALE = "output_scale";
+
+    /** Key of the sign convention; its value is {@link #SIGN_CONVENTION_ADD}. */
+    public static final String SIGN_CONVENTION = "sign_convention";
+
+    /** The only sign convention: the update is added to the parameters. */
+    public static final String SIGN_CONVENTION_ADD = "add: theta <- theta + update";
+
+    /** Provenance: the meta-training task family (e.g. {@code mnist-mlp}). */
+    public static final String TASK_FAMILY = "task_family";
+
+    /** Provenance: the meta-loss weighting (e.g. {@code uniform}, {@code discounted:0.9}). */
+    public static final String WEIGHTING = "weighting";
+
+    /** Provenance: optimizee steps per meta-training run. */
+    public static final String HORIZON = "horizon";
+
+    /** Provenance: steps per truncation (unroll length). */
+    public static final String UNROLL = "unroll";
+
+    /** Provenance: the meta-training seed. */
+    public static final String SEED = "seed";
+
+    /** Provenance: threads used by meta-training. */
+    public static final String THREADS = "threads";
+
+    /** Provenance: outer (meta) iterations. */
+    public static final String ITERATIONS = "iterations";
+
+    /** Provenance: optimizee runs sampled during meta-training. */
+    public static final String OPTIMIZATION_RUNS = "optimization_runs";
+
+    /** Provenance: truncations (outer updates) performed. */
+    public static final String TRUNCATIONS = "truncations";
+
+    /** Provenance: meta-training wall time in seconds. */
+    public static final String WALL_TIME_SECONDS = "wall_time_seconds";
+
+    /** Provenance: the command line that produced the file. */
+    public static final String COMMAND = "command";
+
+    /** Provenance: creation time, ISO-8601 UTC. */
+    public static final String CREATED = "created";
+
+    /** Provenance: the l2o4j version that produced the file. */
+    public static final String L2O4J_VERSION = "l2o4j_version";
+
+    /** Provenance: the weights this file was fine-tuned from (id or sha256), if any. */
+    public static final String INITIALIZED_FROM = "initialized_from";
+
+    /** Keys written from the format and the architecture; not part of provenance metadata. */
+    public static final Set<String> RESERVED =
+            Set.of(
+                    FORMAT,
+                    FORMAT_VERSION,
+                    CELL,
+                    LAYERS,
+                    HIDDEN,
+                    PREPROCESSING,
+                    LOG_SIGN_P,
+                    OUTPUT_SCALE,
+                    SIGN_CONVENTION);
+
+    /** The provenance keys the meta-trainer writes, in the order they are documented. */
+    public static final List<String> PROVENANCE =
+            List.of(
+                    TASK_FAMILY,
+                    WEIGHTING,
+                    HORIZON,
+                    UNROLL,
+                    SEED,
+                    THREADS,
+                    ITERATIONS,
+                    OPTIMIZATION_RUNS,
+                    TRUNCATIONS,
+                    WALL_TIME_SECONDS,
+                    COMMAND,
+                    CREATED,
+                    L2O4J_VERSION,
+                    INITIALIZED_FROM);
+
+    /** Whether {@code key} is written from the format or architecture rather than provenance. */
+    public static boolean isReserved(String key) {
+        return RESERVED.contains(key);
+    }
+}
