@@ -84,8 +84,12 @@ public final class TaskFamilies {
                 Set.of(MIX),
                 "weighted mixture of families, mix=family[k=v;...]:weight,...",
                 TaskFamilies::mixture);
-        // Further built-in families: register them here, e.g.
-        // register("quadratic", Set.of(...), "...", QuadraticTaskFamily::fromOptions);
+        register(
+                QuadraticTaskFamily.NAME,
+                Set.of(QuadraticTaskFamily.DIM, QuadraticTaskFamily.INIT_STD),
+                "f = ||W theta - y||^2, W, y ~ N(0,1) (paper: dim 10); options dim [10], init-std [1]",
+                QuadraticTaskFamily::fromOptions);
+        // Further built-in families: register them here.
     }
 
     private TaskFamilies() {}

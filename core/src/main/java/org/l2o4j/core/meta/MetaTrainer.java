@@ -1,0 +1,627 @@
+package org.l2o4j.core.meta;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.l2o4j.core.io.WeightMetadata;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.task.Task;
+
+/**
+ * Meta-trains a coordinatewise LSTM optimizer with the first-order meta-gradient and truncated
+ * backpropagation through time (DESIGN.md section 2).
+ *
+ * <h2>What one meta-iteration does</h2>
+ *
+ * It samples {@code tasksPerIteration} training tasks and optimizes them side by side for {@code
+ * horizon} steps with the current optimizer (double precision, the same math as {@link
+ * org.l2o4j.core.lstm.LstmOptimizer}). The horizon is cut into truncations of {@code unroll} steps;
+ * the optimizee and the LSTM states carry across truncations, and after each truncation the
+ * meta-gradient of that truncation's part of the meta-loss drives one outer Adam step (after
+ * clipping to global norm {@code clipNorm}), so later truncations of the same run already use the
+ * updated optimizer, as in the paper.
+ *
+ * <h2>Which losses belong to a truncation</h2>
+ *
+ * With {@code theta_0} the initial point and {@code theta_{s+1} = theta_s + g_s} where {@code g_s}
+ * is the optimizer's update computed from {@code grad_s = grad f(theta_s)} (minibatch {@code s}),
+ * truncation {@code k} covers the updates {@code g_s}, {@code s in [kU, min((k+1)U, T))}, and its
+ * loss is {@code L_k = sum_{t = kU+1 .. min((k+1)U, T)} w_t f(theta_t)} with {@code f(theta_t)}
+ * evaluated on minibatch {@code t}; the truncations' losses sum to the full meta-loss {@code L =
+ * sum_{t=1..T} w_t f(theta_t)} ({@link MetaLossWeighting}, weights summing to 1). First-order:
+ * optimizee gradients are constants, so {@code dL_k/dg_s = sum_{t=s+1}^{end of k} w_t grad_t} (per
+ * coordinate) is the upstream gradient of the update {@code g_s}, and {@code dL_k/dphi} is
+ * backpropagation through the LSTM alone; gradients into the LSTM state before the truncation are
+ * dropped. A truncation whose weights are all zero (earlier truncations under {@code final}) has no
+ * meta-gradient and makes no outer step.
+ *
+ * <h2>Estimator, determinism, threads</h2>
+ *
+ * The meta-gradient is the mean over the iteration's tasks. Coordinates are processed in blocks of
+ * {@value TrainKernel#BLOCK}; each block accumulates its own meta-gradient, and the blocks are
+ * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
+ * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
+ * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
+ * (unbiased).
+ *
+ * <h2>Seeds</h2>
+ *
+ * Training task seeds are in {@code [2^62, 2^63)}, validation task seeds are {@code 2^61 + 0..V-1},
+ * so any seed below {@code 2^61} (for example 0..999 in an evaluation) is never seen in
+ * meta-training.
+ *
+ * <h2>Initialisation</h2>
+ *
+ * A fresh optimizer ({@link #initialParameters}) has every LSTM weight and bias uniform in {@code
+ * (-1/sqrt(H), 1/sqrt(H))} (PyTorch's LSTM default), forget-gate biases set to 1, output weights
+ * uniform in {@code (-1/sqrt(H), 1/sqrt(H))} and output bias 0.
+ *
+ * <h2>Validation and checkpoints</h2>
+ *
+ * The weighted meta-loss on the validation tasks (mean over tasks) is measured before training and
+ * every {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best
+ * weights seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery}
+ * meta-iterations, at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last
+ * completed meta-iteration).
+ */
+public final class MetaTrainer {
+    private static final long STREAM_TASKS = 0x7A5C_0001L;
+    private static final long STREAM_SHUFFLE = 0x7A5C_0002L;
+    private static final long STREAM_BLOCKS = 0x7A5C_0003L;
+    private static final long STREAM_INIT = 0x7A5C_0004L;
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPS = 1e-8;
+
+    /** Metadata key: the validation task family. */
+    public static final String META_VALIDATION_FAMILY = "validation_family";
+
+    /** Metadata key: number of validation tasks. */
+    public static final String META_VALIDATION_TASKS = "validation_tasks";
+
+    /** Metadata key: tasks per meta-iteration. */
+    public static final String META_TASKS_PER_ITERATION = "tasks_per_iteration";
+
+    /** Metadata key: the outer optimizer. */
+    public static final String META_OUTER_OPTIMIZER = "outer_optimizer";
+
+    /** Metadata key: meta-gradient clip norm. */
+    public static final String META_CLIP_NORM = "clip_norm";
+
+    /** Metadata key: coordinates in the backward pass (0 = all). */
+    public static final String META_COORDINATE_SUBSAMPLE = "coordinate_subsample";
+
+    /** Metadata key: the meta-gradient estimator. */
+    public static final String META_GRADIENT = "meta_gradient";
+
+    /** Metadata key: outer steps skipped for a non-finite meta-gradient. */
+    public static final String META_SKIPPED_OUTER_STEPS = "skipped_outer_steps";
+
+    /** Metadata key: training runs whose loss became non-finite. */
+    public static final String META_DIVERGED_RUNS = "diverged_runs";
+
+    /** Metadata key: how the optimizer was initialised. */
+    public static final String META_LSTM_INIT = "lstm_init";
+
+    /** Metadata key: the best validation meta-loss (the returned weights'). */
+    public static final String META_BEST_VALIDATION_LOSS = "best_validation_loss";
+
+    /** Metadata key: the meta-iteration of the best validation (0 = initial weights). */
+    public static final String META_BEST_ITERATION = "best_iteration";
+
+    private final MetaTrainingConfig config;
+    private final TrainKernel kernel;
+    private final double[] weights;
+
+    private Checkpoint state;
+    private volatile Checkpoint published;
+    private final Object writeLock = new Object();
+    private int lastWritten = -1;
+    private Task[] validationTasks;
+    private Rollout reusable;
+    private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
+
+    /** A trainer for {@code config}; nothing runs until {@link #train()}. */
+    public MetaTrainer(MetaTrainingConfig config) {
+        this.config = config;
+        this.kernel = new TrainKernel(config.lstmConfig());
+        this.weights = config.weighting().weights(config.horizon());
+    }
+
+    /** The validation history so far: {iteration, meta-loss, final loss} rows. */
+    public List<double[]> validationHistory() {
+        List<double[]> out = new ArrayList<>();
+        if (state != null) {
+            for (double[] h : state.history) {
+                out.add(h.clone());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs (or resumes) meta-training.
+     *
+     * @return the best weights on validation, with provenance metadata
+     * @throws IOException if a checkpoint cannot be read or written
+     */
+    public LstmWeights train() throws IOException {
+        long startNanos = System.nanoTime();
+        Path ckpt = config.checkpointPath();
+        try (Workers workers = new Workers(config.threads())) {
+            if (config.resume()) {
+                state = Checkpoint.read(ckpt);
+                if (!state.fingerprint.equals(config.fingerprint())) {
+                    throw new IOException(
+                            "Checkpoint "
+                                    + ckpt
+                                    + " was written with different settings; expected ["
+                                    + config.fingerprint()
+                                    + "] but found ["
+                                    + state.fingerprint
+                                    + "]");
+                }
+                if (state.phi.length != kernel.numParams) {
+                    throw new IOException(
+                            "Checkpoint " + ckpt + " has " + state.phi.length + " parameters");
+                }
+            } else {
+                state = fresh();
+                ValidationOutcome v = validate(workers, state.phi);
+                state.bestLoss = v.metaLoss;
+                state.bestPhi = state.phi.clone();
+                state.bestIteration = 0;
+                state.history.add(new double[] {0, v.metaLoss, v.finalLoss});
+                config.listener()
+                        .onValidation(
+                                new MetaTrainingListener.ValidationResult(
+                                        0, v.metaLoss, v.finalLoss, true, v.metaLoss));
+            }
+            double wallBefore = state.wallSeconds;
+            Thread hook = null;
+            if (ckpt != null) {
+                published = state.copy();
+                hook = new Thread(this::writePublishedQuietly, "l2o4j-meta-checkpoint");
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+            try {
+                int total = config.iterations();
+                int startIt = state.completedIterations;
+                config.listener().onStart(startIt, total);
+                long sessionStart = System.nanoTime();
+                for (int it = startIt; it < total; it++) {
+                    double[] stats = runIteration(workers, it);
+                    int done = it + 1;
+                    state.completedIterations = done;
+                    state.optimizationRuns += config.tasksPerIteration();
+                    double sessionSec = (System.nanoTime() - sessionStart) / 1e9;
+                    state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
+                    if (done % config.validateEvery() == 0 || done == total) {
+                        ValidationOutcome v = validate(workers, state.phi);
+                        boolean best = v.metaLoss < state.bestLoss;
+                        if (best) {
+                            state.bestLoss = v.metaLoss;
+                            state.bestPhi = state.phi.clone();
+                            state.bestIteration = done;
+                        }
+                        state.history.add(new double[] {done, v.metaLoss, v.finalLoss});
+                        config.listener()
+                                .onValidation(
+                                        new MetaTrainingListener.ValidationResult(
+                                                done,
+                                                v.metaLoss,
+                                                v.finalLoss,
+                                                best,
+                                                state.bestLoss));
+                    }
+                    state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
+                    if (ckpt != null) {
+                        published = state.copy();
+                        if (done % config.checkpointEvery() == 0 || done == total) {
+                            writeCheckpoint(published);
+                            config.listener().onCheckpoint(ckpt, done);
+                        }
+                    }
+                    int doneThisSession = done - startIt;
+                    double eta =
+                            doneThisSession > 0
+                                    ? sessionSec / doneThisSession * (total - done)
+                                    : Double.NaN;
+                    config.listener()
+                            .onIteration(
+                                    new MetaTrainingListener.IterationProgress(
+                                            done,
+                                            total,
+                                            stats[0],
+                                            stats[1],
+                                            stats[2],
+                                            state.wallSeconds,
+                                            eta));
+                }
+            } finally {
+                if (hook != null) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // The hook runs (or ran) anyway.
+                    }
+                }
+            }
+            return result();
+        }
+    }
+
+    private Checkpoint fresh() {
+        Checkpoint c = new Checkpoint();
+        c.fingerprint = config.fingerprint();
+        c.phi =
+                config.initialWeights() != null
+                        ? toDouble(config.initialWeights().parameters())
+                        : initialParameters(config.lstmConfig(), config.seed());
+        c.adamM = new double[c.phi.length];
+        c.adamV = new double[c.phi.length];
+        return c;
+    }
+
+    private void writePublishedQuietly() {
+        try {
+            Checkpoint c = published;
+            if (c != null) {
+                writeCheckpoint(c);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("l2o4j: could not write the checkpoint on shutdown: " + e);
+        }
+    }
+
+    private void writeCheckpoint(Checkpoint c) throws IOException {
+        synchronized (writeLock) {
+            if (c.completedIterations == lastWritten) {
+                return;
+            }
+            c.write(config.checkpointPath());
+            lastWritten = c.completedIterations;
+        }
+    }
+
+    private LstmWeights result() {
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put(WeightMetadata.TASK_FAMILY, config.taskFamily().name());
+        md.put(WeightMetadata.WEIGHTING, config.weighting().toString());
+        md.put(WeightMetadata.HORIZON, Integer.toString(config.horizon()));
+        md.put(WeightMetadata.UNROLL, Integer.toString(config.unroll()));
+        md.put(WeightMetadata.SEED, Long.toString(config.seed()));
+        md.put(WeightMetadata.THREADS, Integer.toString(config.threads()));
+        md.put(WeightMetadata.ITERATIONS, Integer.toString(state.completedIterations));
+        md.put(WeightMetadata.OPTIMIZATION_RUNS, Long.toString(state.optimizationRuns));
+        md.put(WeightMetadata.TRUNCATIONS, Long.toString(state.truncations));
+        md.put(
+                WeightMetadata.WALL_TIME_SECONDS,
+                String.format(Locale.ROOT, "%.1f", state.wallSeconds));
+        md.put(WeightMetadata.CREATED, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        if (config.initialWeights() != null) {
+            // The command line replaces this with the file name and its sha256.
+            md.put(WeightMetadata.INITIALIZED_FROM, "weights given to the trainer");
+        }
+        md.put(META_VALIDATION_FAMILY, config.validationFamily().name());
+        md.put(META_VALIDATION_TASKS, Integer.toString(config.validationTasks()));
+        md.put(META_TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
+        md.put(META_OUTER_OPTIMIZER, "adam(lr=" + config.learningRate() + ")");
+        md.put(META_CLIP_NORM, Double.toString(config.clipNorm()));
+        md.put(META_COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
+        md.put(META_GRADIENT, "first-order truncated BPTT");
+        md.put(META_SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
+        md.put(META_DIVERGED_RUNS, Long.toString(state.divergedRuns));
+        md.put(
+                META_LSTM_INIT,
+                config.initialWeights() != null
+                        ? "fine-tune"
+                        : "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed "
+                                + config.seed());
+        md.put(META_BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
+        md.put(META_BEST_ITERATION, Integer.toString(state.bestIteration));
+        md.putAll(config.extraMetadata());
+        return new LstmWeights(config.lstmConfig(), toFloat(state.bestPhi), md);
+    }
+
+    /**
+     * One meta-iteration: sample tasks, run the horizon in truncations, one outer step per
+     * truncation. Returns {meta-loss, final loss, mean pre-clip gradient norm}.
+     */
+    private double[] runIteration(Workers workers, int it) {
+        int mTasks = config.tasksPerIteration();
+        Task[] tasks = new Task[mTasks];
+        for (int m = 0; m < mTasks; m++) {
+            tasks[m] = config.taskFamily().sample(trainTaskSeed(it, m));
+        }
+        SplittableRandom shuffle =
+                config.coordinateSubsample() > 0
+                        ? new SplittableRandom(mix(mix(config.seed() ^ STREAM_SHUFFLE) + it))
+                        : null;
+        Rollout r = new Rollout(kernel, tasks, shuffle, reusable);
+        reusable = r;
+        int nb = r.blocks.length;
+        int unroll = config.unroll();
+        int horizon = config.horizon();
+        double[] taskMeta = new double[mTasks];
+        double[] grad = new double[kernel.numParams];
+        double normSum = 0;
+        int normCount = 0;
+        boolean diverged = false;
+        try {
+            Truncator tr = new Truncator(kernel, workers, r, weights, unroll, storagePool);
+            for (int k = 0; k * unroll < horizon; k++) {
+                int s0 = k * unroll;
+                int len = Math.min(unroll, horizon - s0);
+                int[] tracked = chooseBlocks(nb, it, k);
+                boolean anyWeight = tr.run(state.phi, s0, len, tracked, taskMeta, grad);
+                state.truncations++;
+                if (!anyWeight) {
+                    continue;
+                }
+                double factor = (double) nb / tracked.length / mTasks;
+                double norm2 = 0;
+                for (int p = 0; p < grad.length; p++) {
+                    grad[p] *= factor;
+                    norm2 += grad[p] * grad[p];
+                }
+                double norm = Math.sqrt(norm2);
+                if (!Double.isFinite(norm)) {
+                    state.skippedOuterSteps++;
+                    continue;
+                }
+                normSum += norm;
+                normCount++;
+                adamStep(grad, norm);
+            }
+        } catch (Rollout.NonFiniteLossException e) {
+            diverged = true;
+            state.divergedRuns++;
+        }
+        double meta = 0;
+        for (double v : taskMeta) {
+            meta += v;
+        }
+        return new double[] {
+            diverged ? Double.NaN : meta / mTasks,
+            diverged ? Double.NaN : r.meanLoss(),
+            normCount > 0 ? normSum / normCount : Double.NaN
+        };
+    }
+
+    private void adamStep(double[] grad, double norm) {
+        double clip = config.clipNorm();
+        double c = norm > clip ? clip / norm : 1.0;
+        long t = ++state.adamStep;
+        double bc1 = 1 - Math.pow(BETA1, t);
+        double bc2 = 1 - Math.pow(BETA2, t);
+        double lr = config.learningRate();
+        double[] phi = state.phi;
+        double[] m = state.adamM;
+        double[] v = state.adamV;
+        for (int p = 0; p < phi.length; p++) {
+            double g = grad[p] * c;
+            m[p] = BETA1 * m[p] + (1 - BETA1) * g;
+            v[p] = BETA2 * v[p] + (1 - BETA2) * g * g;
+            phi[p] -= lr * (m[p] / bc1) / (Math.sqrt(v[p] / bc2) + EPS);
+        }
+    }
+
+    /** The blocks to backpropagate in truncation {@code k} of iteration {@code it}, ascending. */
+    private int[] chooseBlocks(int nb, int it, int k) {
+        int s = config.coordinateSubsample();
+        int want = s == 0 ? nb : Math.min(nb, (s + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK);
+        int[] all = new int[nb];
+        for (int b = 0; b < nb; b++) {
+            all[b] = b;
+        }
+        if (want == nb) {
+            return all;
+        }
+        SplittableRandom rng =
+                new SplittableRandom(mix(mix(mix(config.seed() ^ STREAM_BLOCKS) + it) + k));
+        for (int i = 0; i < want; i++) {
+            int j = i + rng.nextInt(nb - i);
+            int t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        int[] chosen = Arrays.copyOf(all, want);
+        Arrays.sort(chosen);
+        return chosen;
+    }
+
+    private long trainTaskSeed(int it, int m) {
+        long z =
+                mix(mix(config.seed() ^ STREAM_TASKS) + (long) it * config.tasksPerIteration() + m);
+        return (1L << 62) | (z & ((1L << 62) - 1));
+    }
+
+    /** The seed of validation task {@code v}. */
+    static long validationSeed(int v) {
+        return (1L << 61) + v;
+    }
+
+    private static final class ValidationOutcome {
+        final double metaLoss;
+        final double finalLoss;
+
+        ValidationOutcome(double metaLoss, double finalLoss) {
+            this.metaLoss = metaLoss;
+            this.finalLoss = finalLoss;
+        }
+    }
+
+    private ValidationOutcome validate(Workers workers, double[] phi) {
+        if (validationTasks == null) {
+            validationTasks = new Task[config.validationTasks()];
+            for (int v = 0; v < validationTasks.length; v++) {
+                validationTasks[v] = config.validationFamily().sample(validationSeed(v));
+            }
+        }
+        double[] r = rollout(kernel, workers, phi, validationTasks, weights, config.horizon());
+        return new ValidationOutcome(r[0], r[1]);
+    }
+
+    /**
+     * Runs the optimizer {@code phi} (forward only) on {@code tasks} side by side for {@code
+     * horizon} steps; returns {weighted meta-loss, final loss}, both means over the tasks, or
+     * +infinity for both if a loss became non-finite.
+     */
+    static double[] rollout(
+            TrainKernel kernel,
+            Workers workers,
+            double[] phi,
+            Task[] tasks,
+            double[] weights,
+            int horizon) {
+        Rollout r = new Rollout(kernel, tasks, null, null);
+        int n = r.size;
+        double[] grad = new double[n];
+        double[] update = new double[n];
+        double meta = 0;
+        try {
+            r.evaluate(workers, 0, grad);
+            for (int s = 0; s < horizon; s++) {
+                workers.forEach(
+                        r.blocks.length,
+                        b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                r.apply(update);
+                r.evaluate(workers, s + 1, grad);
+                meta += weights[s + 1] * r.meanLoss();
+            }
+        } catch (Rollout.NonFiniteLossException e) {
+            return new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
+        }
+        return new double[] {meta, r.meanLoss()};
+    }
+
+    /**
+     * A fresh optimizer's parameters (see the class comment).
+     *
+     * @param config the architecture
+     * @param seed the seed
+     */
+    public static double[] initialParameters(LstmConfig config, long seed) {
+        SplittableRandom rng = new SplittableRandom(mix(seed ^ STREAM_INIT));
+        int h = config.hidden();
+        double a = 1.0 / Math.sqrt(h);
+        double[] phi = new double[config.numParameters()];
+        for (int p = 0; p < phi.length; p++) {
+            phi[p] = (2 * rng.nextDouble() - 1) * a;
+        }
+        for (int l = 0; l < config.layers(); l++) {
+            int b = LstmWeights.biasOffset(config, l);
+            for (int j = 0; j < h; j++) {
+                phi[b + h + j] = 1.0;
+            }
+        }
+        phi[LstmWeights.outputWeightOffset(config) + h] = 0.0;
+        return phi;
+    }
+
+    /** A fresh optimizer as weights (see {@link #initialParameters}). */
+    public static LstmWeights initialWeights(LstmConfig config, long seed) {
+        return new LstmWeights(
+                config,
+                toFloat(initialParameters(config, seed)),
+                Map.of(
+                        META_LSTM_INIT,
+                        "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed));
+    }
+
+    /**
+     * Measures meta-training throughput: forward and backward of {@code unroll} steps on {@code
+     * coordinates} coordinates with synthetic gradients, repeated for about {@code seconds} after a
+     * warm-up.
+     *
+     * @return coordinate-steps per second (forward + backward)
+     */
+    public static double measureThroughput(
+            LstmConfig config, int coordinates, int unroll, int threads, double seconds) {
+        TrainKernel kernel = new TrainKernel(config);
+        double[] phi = initialParameters(config, 1);
+        int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        TrainKernel.Block[] blocks = new TrainKernel.Block[nb];
+        for (int b = 0; b < nb; b++) {
+            int start = b * TrainKernel.BLOCK;
+            blocks[b] = kernel.newBlock(start, Math.min(TrainKernel.BLOCK, coordinates - start));
+            blocks[b].ensureTracking(unroll);
+        }
+        SplittableRandom rng = new SplittableRandom(3);
+        double[][] grads = new double[unroll + 1][coordinates];
+        for (double[] g : grads) {
+            for (int i = 0; i < coordinates; i++) {
+                g[i] = rng.nextGaussian() * 0.1;
+            }
+        }
+        double[][] gradNext = Arrays.copyOfRange(grads, 1, unroll + 1);
+        double[] wNext = new double[unroll];
+        Arrays.fill(wNext, 1.0 / unroll);
+        double[] update = new double[coordinates];
+        try (Workers workers = new Workers(threads)) {
+            Runnable once =
+                    () -> {
+                        for (int u = 0; u < unroll; u++) {
+                            final int uu = u;
+                            workers.forEach(
+                                    nb,
+                                    b ->
+                                            kernel.forward(
+                                                    phi, blocks[b], grads[uu], update, uu, true));
+                        }
+                        workers.forEach(
+                                nb,
+                                b -> {
+                                    Arrays.fill(blocks[b].acc, 0.0);
+                                    kernel.backward(phi, blocks[b], gradNext, wNext, unroll);
+                                });
+                    };
+            long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
+            while (System.nanoTime() < warmEnd) {
+                once.run();
+            }
+            long t0 = System.nanoTime();
+            long reps = 0;
+            long end = t0 + (long) (seconds * 1e9);
+            do {
+                once.run();
+                reps++;
+            } while (System.nanoTime() < end);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            return reps * (double) coordinates * unroll / sec;
+        }
+    }
+
+    static long mix(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+}

@@ -1,0 +1,469 @@
+package org.l2o4j.core.meta;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.task.TaskFamily;
+
+/**
+ * Everything a {@link MetaTrainer} run needs. Immutable; built and validated by {@link Builder}.
+ *
+ * <p>Defaults (brackets) follow the paper and DeepMind's code: horizon 100, unroll 20, uniform
+ * weighting, outer Adam with learning rate 1e-3, meta-gradient clipping at global norm 1, one task
+ * per meta-iteration, all coordinates in the backward pass, 20 validation tasks, validation and
+ * checkpoint every 50 meta-iterations.
+ */
+public final class MetaTrainingConfig {
+    /** Tasks to meta-train on (the training split). */
+    private final TaskFamily taskFamily;
+
+    /** Held-out tasks for validation (seeds disjoint from the training seeds). */
+    private final TaskFamily validationFamily;
+
+    /** Number of validation tasks. */
+    private final int validationTasks;
+
+    /** The architecture (of {@link #initialWeights} when fine-tuning). */
+    private final LstmConfig lstmConfig;
+
+    /** Weights to fine-tune, or null to start from a fresh initialisation. */
+    private final LstmWeights initialWeights;
+
+    /** Optimizee steps per run. */
+    private final int horizon;
+
+    /** Steps per truncation (one outer step each). */
+    private final int unroll;
+
+    /** Meta-loss weighting. */
+    private final MetaLossWeighting weighting;
+
+    /** Outer Adam learning rate. */
+    private final double learningRate;
+
+    /** Global-norm clip of the meta-gradient ({@code +inf} = none). */
+    private final double clipNorm;
+
+    /** Tasks optimized side by side per meta-iteration (their meta-gradients are averaged). */
+    private final int tasksPerIteration;
+
+    /** Meta-iterations (each is one full-horizon run of every task of the iteration). */
+    private final int iterations;
+
+    /** Coordinates in the backward pass (0 = all); rounded up to whole blocks of 64. */
+    private final int coordinateSubsample;
+
+    /** Worker threads. */
+    private final int threads;
+
+    /** Seed of the initialisation, task sampling and subsampling. */
+    private final long seed;
+
+    /** Checkpoint file, or null for none. */
+    private final Path checkpointPath;
+
+    /** Write a checkpoint every this many meta-iterations. */
+    private final int checkpointEvery;
+
+    /** Continue from {@link #checkpointPath}. */
+    private final boolean resume;
+
+    /** Validate every this many meta-iterations. */
+    private final int validateEvery;
+
+    /** Progress listener (never null). */
+    private final MetaTrainingListener listener;
+
+    /** Extra metadata written into the result (e.g. the command line). */
+    private final Map<String, String> extraMetadata;
+
+    private MetaTrainingConfig(Builder b) {
+        this.taskFamily = b.taskFamily;
+        this.validationFamily = b.validationFamily == null ? b.taskFamily : b.validationFamily;
+        this.validationTasks = b.validationTasks;
+        this.initialWeights = b.initialWeights;
+        this.lstmConfig = b.initialWeights != null ? b.initialWeights.config() : b.lstmConfig;
+        this.horizon = b.horizon;
+        this.unroll = b.unroll;
+        this.weighting = b.weighting;
+        this.learningRate = b.learningRate;
+        this.clipNorm = b.clipNorm;
+        this.tasksPerIteration = b.tasksPerIteration;
+        this.iterations = b.iterations;
+        this.coordinateSubsample = b.coordinateSubsample;
+        this.threads = b.threads;
+        this.seed = b.seed;
+        this.checkpointPath = b.checkpointPath;
+        this.checkpointEvery = b.checkpointEvery;
+        this.resume = b.resume;
+        this.validateEvery = b.validateEvery;
+        this.listener = b.listener == null ? new MetaTrainingListener() {} : b.listener;
+        this.extraMetadata = Map.copyOf(b.extraMetadata);
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder initialised from this config. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.taskFamily = taskFamily;
+        b.validationFamily = validationFamily;
+        b.validationTasks = validationTasks;
+        b.lstmConfig = lstmConfig;
+        b.initialWeights = initialWeights;
+        b.horizon = horizon;
+        b.unroll = unroll;
+        b.weighting = weighting;
+        b.learningRate = learningRate;
+        b.clipNorm = clipNorm;
+        b.tasksPerIteration = tasksPerIteration;
+        b.iterations = iterations;
+        b.coordinateSubsample = coordinateSubsample;
+        b.threads = threads;
+        b.seed = seed;
+        b.checkpointPath = checkpointPath;
+        b.checkpointEvery = checkpointEvery;
+        b.resume = resume;
+        b.validateEvery = validateEvery;
+        b.listener = listener;
+        b.extraMetadata = new LinkedHashMap<>(extraMetadata);
+        return b;
+    }
+
+    public TaskFamily taskFamily() {
+        return taskFamily;
+    }
+
+    public TaskFamily validationFamily() {
+        return validationFamily;
+    }
+
+    public int validationTasks() {
+        return validationTasks;
+    }
+
+    public LstmConfig lstmConfig() {
+        return lstmConfig;
+    }
+
+    /** The weights being fine-tuned, or null. */
+    public LstmWeights initialWeights() {
+        return initialWeights;
+    }
+
+    public int horizon() {
+        return horizon;
+    }
+
+    public int unroll() {
+        return unroll;
+    }
+
+    /** Truncations per run: {@code ceil(horizon / unroll)}. */
+    public int truncationsPerRun() {
+        return (horizon + unroll - 1) / unroll;
+    }
+
+    public MetaLossWeighting weighting() {
+        return weighting;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public double clipNorm() {
+        return clipNorm;
+    }
+
+    public int tasksPerIteration() {
+        return tasksPerIteration;
+    }
+
+    public int iterations() {
+        return iterations;
+    }
+
+    public int coordinateSubsample() {
+        return coordinateSubsample;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** The checkpoint file, or null. */
+    public Path checkpointPath() {
+        return checkpointPath;
+    }
+
+    public int checkpointEvery() {
+        return checkpointEvery;
+    }
+
+    public boolean resume() {
+        return resume;
+    }
+
+    public int validateEvery() {
+        return validateEvery;
+    }
+
+    public MetaTrainingListener listener() {
+        return listener;
+    }
+
+    public Map<String, String> extraMetadata() {
+        return extraMetadata;
+    }
+
+    /**
+     * The settings a checkpoint must agree with to be resumed (everything that changes the
+     * trajectory; threads do not: results are identical for any thread count).
+     */
+    String fingerprint() {
+        return "family="
+                + taskFamily.name()
+                + ";validation="
+                + validationFamily.name()
+                + "x"
+                + validationTasks
+                + ";lstm="
+                + lstmConfig
+                + ";init="
+                + (initialWeights == null ? "random" : "fine-tune")
+                + ";horizon="
+                + horizon
+                + ";unroll="
+                + unroll
+                + ";weighting="
+                + weighting
+                + ";lr="
+                + learningRate
+                + ";clip="
+                + clipNorm
+                + ";tasks="
+                + tasksPerIteration
+                + ";subsample="
+                + coordinateSubsample
+                + ";seed="
+                + seed
+                + ";validate-every="
+                + validateEvery;
+    }
+
+    /** Builder; {@link #build()} validates. */
+    public static final class Builder {
+        private TaskFamily taskFamily;
+        private TaskFamily validationFamily;
+        private int validationTasks = 20;
+        private LstmConfig lstmConfig = LstmConfig.paperDefaults();
+        private LstmWeights initialWeights;
+        private int horizon = 100;
+        private int unroll = 20;
+        private MetaLossWeighting weighting = MetaLossWeighting.uniform();
+        private double learningRate = 1e-3;
+        private double clipNorm = 1.0;
+        private int tasksPerIteration = 1;
+        private int iterations = -1;
+        private int coordinateSubsample = 0;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private long seed = 0;
+        private Path checkpointPath;
+        private int checkpointEvery = 50;
+        private boolean resume;
+        private int validateEvery = 50;
+        private MetaTrainingListener listener;
+        private Map<String, String> extraMetadata = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** The training task family (required). */
+        public Builder taskFamily(TaskFamily f) {
+            this.taskFamily = f;
+            return this;
+        }
+
+        /** The validation task family [the training family]. */
+        public Builder validationFamily(TaskFamily f) {
+            this.validationFamily = f;
+            return this;
+        }
+
+        /** Number of validation tasks, >= 1 [20]. */
+        public Builder validationTasks(int n) {
+            this.validationTasks = n;
+            return this;
+        }
+
+        /** Architecture of a freshly initialised optimizer [paper defaults]. */
+        public Builder lstmConfig(LstmConfig c) {
+            this.lstmConfig = c;
+            return this;
+        }
+
+        /** Weights to fine-tune (their architecture wins over {@link #lstmConfig}) [none]. */
+        public Builder initialWeights(LstmWeights w) {
+            this.initialWeights = w;
+            return this;
+        }
+
+        /** Optimizee steps per run, >= 1 [100]. */
+        public Builder horizon(int t) {
+            this.horizon = t;
+            return this;
+        }
+
+        /** Steps per truncation, 1..horizon [20]. */
+        public Builder unroll(int u) {
+            this.unroll = u;
+            return this;
+        }
+
+        /** Meta-loss weighting [uniform]. */
+        public Builder weighting(MetaLossWeighting w) {
+            this.weighting = w;
+            return this;
+        }
+
+        /** Outer Adam learning rate, > 0 [1e-3]. */
+        public Builder learningRate(double lr) {
+            this.learningRate = lr;
+            return this;
+        }
+
+        /** Global-norm clip, > 0, {@code +inf} for none [1]. */
+        public Builder clipNorm(double c) {
+            this.clipNorm = c;
+            return this;
+        }
+
+        /** Tasks per meta-iteration, >= 1 [1]. */
+        public Builder tasksPerIteration(int m) {
+            this.tasksPerIteration = m;
+            return this;
+        }
+
+        /** Meta-iterations, >= 1 (required). */
+        public Builder iterations(int k) {
+            this.iterations = k;
+            return this;
+        }
+
+        /** Coordinates in the backward pass, >= 0, 0 = all [0]. */
+        public Builder coordinateSubsample(int s) {
+            this.coordinateSubsample = s;
+            return this;
+        }
+
+        /** Worker threads, >= 1 [available processors]. */
+        public Builder threads(int t) {
+            this.threads = t;
+            return this;
+        }
+
+        /** Seed [0]. */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Checkpoint file [none]. */
+        public Builder checkpointPath(Path p) {
+            this.checkpointPath = p;
+            return this;
+        }
+
+        /** Checkpoint every K meta-iterations, >= 1 [50]. */
+        public Builder checkpointEvery(int k) {
+            this.checkpointEvery = k;
+            return this;
+        }
+
+        /** Resume from the checkpoint file (which must exist) [false]. */
+        public Builder resume(boolean r) {
+            this.resume = r;
+            return this;
+        }
+
+        /** Validate every K meta-iterations, >= 1 [50]. */
+        public Builder validateEvery(int k) {
+            this.validateEvery = k;
+            return this;
+        }
+
+        /** Progress listener [none]. */
+        public Builder listener(MetaTrainingListener l) {
+            this.listener = l;
+            return this;
+        }
+
+        /** Adds a metadata entry to the resulting weights (e.g. {@code command}). */
+        public Builder putMetadata(String key, String value) {
+            this.extraMetadata.put(
+                    Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the bad value and what was expected
+         */
+        public MetaTrainingConfig build() {
+            if (taskFamily == null) {
+                throw new IllegalArgumentException("a task family is required");
+            }
+            if (initialWeights == null && lstmConfig == null) {
+                throw new IllegalArgumentException("an LSTM config or initial weights is required");
+            }
+            Objects.requireNonNull(weighting, "weighting");
+            check(validationTasks >= 1, "validation tasks must be >= 1", validationTasks);
+            check(horizon >= 1, "horizon must be >= 1", horizon);
+            if (unroll < 1 || unroll > horizon) {
+                throw new IllegalArgumentException(
+                        "unroll must be in 1..horizon (" + horizon + ") but was " + unroll);
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException(
+                        "learning rate must be finite and > 0 but was " + learningRate);
+            }
+            if (!(clipNorm > 0)) {
+                throw new IllegalArgumentException(
+                        "clip norm must be > 0 (Infinity for none) but was " + clipNorm);
+            }
+            check(tasksPerIteration >= 1, "tasks per iteration must be >= 1", tasksPerIteration);
+            if (iterations < 1) {
+                throw new IllegalArgumentException(
+                        "iterations must be set and >= 1 but was " + iterations);
+            }
+            check(
+                    coordinateSubsample >= 0,
+                    "coordinate subsample must be >= 0",
+                    coordinateSubsample);
+            check(threads >= 1, "threads must be >= 1", threads);
+            check(checkpointEvery >= 1, "checkpoint-every must be >= 1", checkpointEvery);
+            check(validateEvery >= 1, "validate-every must be >= 1", validateEvery);
+            if (resume && checkpointPath == null) {
+                throw new IllegalArgumentException("resume needs a checkpoint path");
+            }
+            return new MetaTrainingConfig(this);
+        }
+
+        private static void check(boolean ok, String what, long found) {
+            if (!ok) {
+                throw new IllegalArgumentException(what + " but was " + found);
+            }
+        }
+    }
+}

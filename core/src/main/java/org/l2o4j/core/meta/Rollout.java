@@ -1,0 +1,154 @@
+package org.l2o4j.core.meta;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.l2o4j.core.task.Task;
+
+/**
+ * Several tasks optimized side by side by one LSTM optimizer: their coordinates are concatenated
+ * and (optionally) shuffled into "positions", which are cut into {@link TrainKernel.Block}s.
+ *
+ * <p>The shuffle (a random permutation per rollout) makes every block a random set of coordinates,
+ * so picking random blocks for the backward pass is an unbiased, well-mixed coordinate subsample.
+ */
+final class Rollout {
+    final Task[] tasks;
+    final double[][] theta;
+    final double[][] taskGrad;
+    final double[] losses;
+    final int size;
+    final int[] posTask;
+    final int[] posIndex;
+    final TrainKernel.Block[] blocks;
+
+    /**
+     * @param shuffle source of the coordinate permutation, or null for the identity
+     * @param previous a finished rollout whose blocks (and their storage) may be reused, or null
+     */
+    Rollout(TrainKernel kernel, Task[] tasks, SplittableRandom shuffle, Rollout previous) {
+        this.tasks = tasks.clone();
+        int n = 0;
+        this.theta = new double[tasks.length][];
+        this.taskGrad = new double[tasks.length][];
+        for (int m = 0; m < tasks.length; m++) {
+            theta[m] = tasks[m].initialParameters();
+            if (theta[m].length != tasks[m].dimension()) {
+                throw new IllegalArgumentException(
+                        "Task "
+                                + tasks[m].name()
+                                + " has dimension "
+                                + tasks[m].dimension()
+                                + " but its initial point has length "
+                                + theta[m].length);
+            }
+            taskGrad[m] = new double[theta[m].length];
+            n = Math.addExact(n, theta[m].length);
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("Tasks have no coordinates");
+        }
+        this.size = n;
+        this.losses = new double[tasks.length];
+        this.posTask = new int[n];
+        this.posIndex = new int[n];
+        int p = 0;
+        for (int m = 0; m < tasks.length; m++) {
+            for (int i = 0; i < theta[m].length; i++) {
+                posTask[p] = m;
+                posIndex[p] = i;
+                p++;
+            }
+        }
+        if (shuffle != null) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = shuffle.nextInt(i + 1);
+                int t = posTask[i];
+                posTask[i] = posTask[j];
+                posTask[j] = t;
+                t = posIndex[i];
+                posIndex[i] = posIndex[j];
+                posIndex[j] = t;
+            }
+        }
+        int nb = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        if (previous != null && previous.size == n) {
+            this.blocks = previous.blocks;
+            resetStates();
+            return;
+        }
+        this.blocks = new TrainKernel.Block[nb];
+        for (int b = 0; b < nb; b++) {
+            int start = b * TrainKernel.BLOCK;
+            blocks[b] = kernel.newBlock(start, Math.min(TrainKernel.BLOCK, n - start));
+        }
+    }
+
+    /**
+     * Evaluates every task at its current point on minibatch {@code t}; fills {@link #losses} and
+     * writes the gradients in position order to {@code gradPos}.
+     *
+     * @throws IllegalStateException if a loss or gradient is not finite
+     */
+    void evaluate(Workers workers, long t, double[] gradPos) {
+        workers.forEach(
+                tasks.length,
+                m -> {
+                    double loss = tasks[m].lossAndGradient(theta[m], t, taskGrad[m]);
+                    losses[m] = loss;
+                });
+        for (int m = 0; m < tasks.length; m++) {
+            if (!Double.isFinite(losses[m])) {
+                throw new NonFiniteLossException(tasks[m].name(), t, losses[m]);
+            }
+        }
+        for (int p = 0; p < size; p++) {
+            double g = taskGrad[posTask[p]][posIndex[p]];
+            gradPos[p] = g;
+        }
+        for (int p = 0; p < size; p++) {
+            if (!Double.isFinite(gradPos[p])) {
+                throw new NonFiniteLossException(tasks[posTask[p]].name(), t, gradPos[p]);
+            }
+        }
+    }
+
+    /** theta += update (position order). */
+    void apply(double[] updatePos) {
+        for (int p = 0; p < size; p++) {
+            theta[posTask[p]][posIndex[p]] += updatePos[p];
+        }
+    }
+
+    void resetStates() {
+        for (TrainKernel.Block b : blocks) {
+            b.resetState();
+        }
+    }
+
+    double meanLoss() {
+        double s = 0;
+        for (double l : losses) {
+            s += l;
+        }
+        return s / losses.length;
+    }
+
+    double[] lossesCopy() {
+        return Arrays.copyOf(losses, losses.length);
+    }
+
+    /** A task's loss or gradient became NaN or infinite. */
+    static final class NonFiniteLossException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NonFiniteLossException(String task, long t, double value) {
+            super(
+                    "Task "
+                            + task
+                            + " returned a non-finite loss or gradient "
+                            + value
+                            + " at step "
+                            + t);
+        }
+    }
+}

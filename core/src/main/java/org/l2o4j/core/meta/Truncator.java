@@ -1,0 +1,113 @@
+package org.l2o4j.core.meta;
+
+import java.util.Arrays;
+
+/**
+ * Runs the truncations of one {@link Rollout}: the forward over {@code len} steps with activations
+ * stored for the tracked blocks, then the first-order backward (see {@link MetaTrainer} for which
+ * losses belong to a truncation).
+ */
+final class Truncator {
+    private final TrainKernel kernel;
+    private final Workers workers;
+    private final Rollout r;
+    private final double[] weights;
+    private final int unroll;
+    private double[] gradCur;
+    private final double[][] gradNext;
+    private final double[] update;
+    private final double[] wNext;
+    private final java.util.List<TrainKernel.Storage> pool;
+
+    /** Evaluates the tasks at their initial points (minibatch 0). */
+    Truncator(TrainKernel kernel, Workers workers, Rollout r, double[] weights, int unroll) {
+        this(kernel, workers, r, weights, unroll, new java.util.ArrayList<>());
+    }
+
+    /**
+     * @param pool storage to lend to tracked blocks (grown as needed; may be shared by successive
+     *     truncators of the same kernel and unroll)
+     */
+    Truncator(
+            TrainKernel kernel,
+            Workers workers,
+            Rollout r,
+            double[] weights,
+            int unroll,
+            java.util.List<TrainKernel.Storage> pool) {
+        this.pool = pool;
+        this.kernel = kernel;
+        this.workers = workers;
+        this.r = r;
+        this.weights = weights;
+        this.unroll = unroll;
+        this.gradCur = new double[r.size];
+        this.gradNext = new double[unroll][r.size];
+        this.update = new double[r.size];
+        this.wNext = new double[unroll];
+        r.evaluate(workers, 0, gradCur);
+    }
+
+    /**
+     * Runs steps {@code s0 .. s0+len-1} with the optimizer {@code phi}, adds {@code w_t f_t} of
+     * each task to {@code taskMeta} and writes to {@code gradOut} the sum over the tracked blocks
+     * of {@code dL_k/dphi} (summed over tasks, not yet scaled).
+     *
+     * @param tracked ascending indices of the blocks to backpropagate
+     * @return false if all weights of the truncation are zero (then {@code gradOut} is all zero)
+     */
+    boolean run(double[] phi, int s0, int len, int[] tracked, double[] taskMeta, double[] gradOut) {
+        if (len > unroll) {
+            throw new IllegalArgumentException("len " + len + " > unroll " + unroll);
+        }
+        int nb = r.blocks.length;
+        boolean[] isTracked = new boolean[nb];
+        while (pool.size() < tracked.length) {
+            pool.add(kernel.newStorage(unroll));
+        }
+        for (int j = 0; j < tracked.length; j++) {
+            isTracked[tracked[j]] = true;
+            r.blocks[tracked[j]].attach(pool.get(j));
+        }
+        for (int u = 0; u < len; u++) {
+            final int uu = u;
+            final double[] in = gradCur;
+            workers.forEach(
+                    nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, isTracked[b]));
+            r.apply(update);
+            r.evaluate(workers, s0 + u + 1, gradNext[u]);
+            wNext[u] = weights[s0 + u + 1];
+            for (int m = 0; m < taskMeta.length; m++) {
+                taskMeta[m] += wNext[u] * r.losses[m];
+            }
+            gradCur = gradNext[u];
+        }
+        // The next truncation writes into gradNext; keep the current gradient apart.
+        gradCur = gradCur.clone();
+        boolean anyWeight = false;
+        for (int u = 0; u < len; u++) {
+            anyWeight |= wNext[u] != 0;
+        }
+        Arrays.fill(gradOut, 0.0);
+        if (anyWeight) {
+            workers.forEach(
+                    tracked.length,
+                    j -> {
+                        TrainKernel.Block blk = r.blocks[tracked[j]];
+                        Arrays.fill(blk.acc, 0.0);
+                        kernel.backward(phi, blk, gradNext, wNext, len);
+                    });
+            for (int b : tracked) {
+                double[] acc = r.blocks[b].acc;
+                for (int p = 0; p < gradOut.length; p++) {
+                    gradOut[p] += acc[p];
+                }
+            }
+        }
+        for (int b : tracked) {
+            r.blocks[b].commitTrackedState(len - 1);
+            r.blocks[b].detach();
+        }
+        return anyWeight;
+    }
+}

@@ -1,0 +1,233 @@
+package org.l2o4j.core.meta;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.task.QuadraticTaskFamily;
+
+class MetaTrainerTest {
+    @TempDir Path dir;
+
+    /** A small, fast quadratic setup. */
+    static MetaTrainingConfig.Builder small() {
+        return MetaTrainingConfig.builder()
+                .taskFamily(new QuadraticTaskFamily())
+                .lstmConfig(
+                        LstmConfig.builder().preprocessing(Preprocessing.NONE).hidden(8).build())
+                .horizon(20)
+                .unroll(5)
+                .validationTasks(8)
+                .threads(1)
+                .seed(3);
+    }
+
+    @Test
+    void metaTrainingReducesTheValidationMetaLoss() throws IOException {
+        List<MetaTrainingListener.ValidationResult> vals = new ArrayList<>();
+        MetaTrainer trainer =
+                new MetaTrainer(
+                        small().iterations(60)
+                                .validateEvery(20)
+                                .listener(
+                                        new MetaTrainingListener() {
+                                            @Override
+                                            public void onValidation(ValidationResult v) {
+                                                vals.add(v);
+                                            }
+                                        })
+                                .build());
+        LstmWeights w = trainer.train();
+        assertEquals(4, vals.size(), "validations at 0, 20, 40, 60");
+        double initial = vals.get(0).metaLoss();
+        double best = Double.parseDouble(w.metadata().get("best_validation_loss"));
+        assertTrue(best < 0.5 * initial, "best " + best + " vs initial " + initial);
+        // The returned weights are the best ones: validating them again gives the best loss.
+        double again =
+                MetaTrainer.rollout(
+                        new TrainKernel(w.config()),
+                        new Workers(1),
+                        MetaTrainer.toDouble(w.parameters()),
+                        validationTasks(8),
+                        MetaLossWeighting.uniform().weights(20),
+                        20)[0];
+        assertEquals(best, again, 1e-4 * best, "float rounding of the best weights only");
+        Map<String, String> md = w.metadata();
+        assertEquals("60", md.get("iterations"));
+        assertEquals("60", md.get("optimization_runs"));
+        assertEquals("240", md.get("truncations"));
+        assertEquals("uniform", md.get("weighting"));
+        assertEquals("3", md.get("seed"));
+    }
+
+    private static org.l2o4j.core.task.Task[] validationTasks(int n) {
+        org.l2o4j.core.task.Task[] t = new org.l2o4j.core.task.Task[n];
+        for (int v = 0; v < n; v++) {
+            t[v] = new QuadraticTaskFamily().sample(MetaTrainer.validationSeed(v));
+        }
+        return t;
+    }
+
+    @Test
+    void resultsAreIdenticalForAnyThreadCount() throws IOException {
+        MetaTrainingConfig.Builder b =
+                small().iterations(4).tasksPerIteration(13).coordinateSubsample(64);
+        float[] one = new MetaTrainer(b.threads(1).build()).train().parameters();
+        float[] two = new MetaTrainer(b.threads(2).build()).train().parameters();
+        assertArrayEquals(one, two);
+    }
+
+    @Test
+    void resumingAfterACrashEndsBitIdentically() throws IOException {
+        Path ckpt = dir.resolve("run.ckpt");
+        MetaTrainingConfig.Builder b =
+                small().iterations(12)
+                        .validateEvery(4)
+                        .checkpointEvery(3)
+                        .weighting(MetaLossWeighting.linear());
+        LstmWeights reference = new MetaTrainer(b.build()).train();
+
+        // Crash (an exception, no final save) after iteration 7: the checkpoint of iteration 6
+        // survives.
+        MetaTrainingListener crash =
+                new MetaTrainingListener() {
+                    @Override
+                    public void onIteration(IterationProgress p) {
+                        if (p.iteration() == 7) {
+                            throw new IllegalStateException("simulated crash");
+                        }
+                    }
+                };
+        MetaTrainingConfig crashing = b.checkpointPath(ckpt).listener(crash).build();
+        assertThrows(IllegalStateException.class, () -> new MetaTrainer(crashing).train());
+        assertEquals(6, Checkpoint.read(ckpt).completedIterations);
+
+        MetaTrainingListener none = new MetaTrainingListener() {};
+        LstmWeights resumed =
+                new MetaTrainer(b.listener(none).resume(true).threads(2).build()).train();
+        assertArrayEquals(reference.parameters(), resumed.parameters());
+        assertEquals(
+                reference.metadata().get("best_validation_loss"),
+                resumed.metadata().get("best_validation_loss"));
+        assertEquals(
+                reference.metadata().get("truncations"), resumed.metadata().get("truncations"));
+    }
+
+    /** A real SIGKILL of a child JVM at a random time after its first checkpoint. */
+    @Test
+    void resumingAfterKillingTheProcessEndsBitIdentically() throws Exception {
+        Path ckpt = dir.resolve("killed.ckpt");
+        int iterations = CheckpointChild.ITERATIONS;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p =
+                new ProcessBuilder(
+                                java,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                CheckpointChild.class.getName(),
+                                ckpt.toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("child.log").toFile())
+                        .start();
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Files.exists(ckpt) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(Files.exists(ckpt), "the child wrote no checkpoint");
+            Thread.sleep(new java.util.Random().nextInt(300));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        int atKill = Checkpoint.read(ckpt).completedIterations;
+        assertTrue(atKill >= 1 && atKill <= iterations);
+        LstmWeights resumed =
+                new MetaTrainer(CheckpointChild.config(ckpt).resume(true).build()).train();
+        LstmWeights reference = new MetaTrainer(CheckpointChild.config(null).build()).train();
+        assertArrayEquals(reference.parameters(), resumed.parameters());
+        assertEquals(Integer.toString(iterations), resumed.metadata().get("iterations"));
+    }
+
+    @Test
+    void resumeRefusesACheckpointOfOtherSettings() throws IOException {
+        Path ckpt = dir.resolve("a.ckpt");
+        new MetaTrainer(small().iterations(2).checkpointPath(ckpt).build()).train();
+        MetaTrainingConfig other =
+                small().iterations(4).seed(99).checkpointPath(ckpt).resume(true).build();
+        IOException e = assertThrows(IOException.class, () -> new MetaTrainer(other).train());
+        assertTrue(e.getMessage().contains("seed=99"), e.getMessage());
+        MetaTrainingConfig missing =
+                small().iterations(4).checkpointPath(dir.resolve("none.ckpt")).resume(true).build();
+        IOException e2 = assertThrows(IOException.class, () -> new MetaTrainer(missing).train());
+        assertTrue(e2.getMessage().contains("No checkpoint"), e2.getMessage());
+    }
+
+    @Test
+    void configValidationNamesTheProblem() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> small().iterations(3).unroll(30).build());
+        assertTrue(e.getMessage().contains("unroll must be in 1..horizon (20) but was 30"));
+        e = assertThrows(IllegalArgumentException.class, () -> small().build());
+        assertTrue(e.getMessage().contains("iterations"));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> MetaTrainingConfig.builder().iterations(1).build());
+        assertTrue(e.getMessage().contains("task family"));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> small().iterations(1).learningRate(-1).build());
+        assertTrue(e.getMessage().contains("learning rate"));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> small().iterations(1).resume(true).build());
+        assertTrue(e.getMessage().contains("checkpoint path"));
+    }
+
+    @Test
+    void fineTuningStartsFromTheGivenWeights() throws IOException {
+        LstmConfig c = LstmConfig.builder().preprocessing(Preprocessing.NONE).hidden(8).build();
+        LstmWeights init = MetaTrainer.initialWeights(c, 42);
+        MetaTrainer t =
+                new MetaTrainer(
+                        small().initialWeights(init).iterations(1).validateEvery(1).build());
+        LstmWeights out = t.train();
+        assertEquals(c, out.config());
+        List<double[]> h = t.validationHistory();
+        double initLoss =
+                MetaTrainer.rollout(
+                        new TrainKernel(c),
+                        new Workers(1),
+                        MetaTrainer.toDouble(init.parameters()),
+                        validationTasks(8),
+                        MetaLossWeighting.uniform().weights(20),
+                        20)[0];
+        assertEquals(initLoss, h.get(0)[1], 0.0);
+        assertTrue(out.metadata().get("lstm_init").startsWith("fine-tune"));
+    }
+
+    @Test
+    void throughputIsPositive() {
+        double cps =
+                MetaTrainer.measureThroughput(
+                        LstmConfig.builder().hidden(4).build(), 100, 3, 1, 0.05);
+        assertTrue(cps > 0);
+    }
+}
