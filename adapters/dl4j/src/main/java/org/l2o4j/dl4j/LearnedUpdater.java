@@ -1,0 +1,387 @@
+package org.l2o4j.dl4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.l2o4j.core.io.Sha256;
+import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.optim.NonFinitePolicy;
+import org.l2o4j.pretrained.PretrainedOptimizers;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
+/**
+ * The learned optimizer of Andrychowicz et al. (2016), "Learning to learn by gradient descent by
+ * gradient descent", as a Deeplearning4j updater: use {@code .updater(LearnedUpdater.pretrained())}
+ * where you had {@code .updater(new Adam(1e-3))}, globally, per layer, as {@code biasUpdater} or in
+ * a {@code FineTuneConfiguration}. Layers given different weights form separate DL4J updater
+ * blocks, which gives the paper's separate optimizers for convolutional and fully connected layers.
+ *
+ * <p>Per coordinate and step, the shared 2-layer LSTM {@code m} maps the gradient and its hidden
+ * state to an update, {@code [g_t, h_{t+1}] = m(grad_t, h_t; phi)}, and the parameters move by
+ * {@code theta_{t+1} = theta_t + g_t}. The math is the core kernel's ({@link LstmOptimizer}); this
+ * class only translates: DL4J subtracts the updater's output from the parameters, so the adapter
+ * writes {@code -g_t} into the gradient array (the one sign conversion for DL4J).
+ *
+ * <p>This is the serializable configuration half (like DL4J's {@code Adam}); the stateful half is
+ * {@link LearnedGradientUpdater}. The per-coordinate LSTM state, {@link #stateSize} = {@code
+ * numParams x 2 x hidden x layers} floats (80 per parameter for the paper's architecture), lives in
+ * DL4J's updater state view array, so {@code ModelSerializer} saves and restores it.
+ *
+ * <p><b>Serialization.</b> The JSON form references the weights by pretrained id <em>or</em> by
+ * absolute file path, always with the SHA-256 of the weights, never inlined: {@code
+ * {"@class":"org.l2o4j.dl4j.LearnedUpdater","weightsId":"general-v1","weightsSha256":"...",
+ * "nonFinitePolicy":"ERROR"}}. The weights are loaded (and the checksum verified) when DL4J first
+ * needs them: at network initialization or restore. If they cannot be found, or their checksum
+ * differs, the error names the expected id/path and checksum. The class name is part of saved
+ * models: do not rename it.
+ *
+ * <p><b>Learning rate.</b> The learned optimizer has no learning rate (its step size is learned),
+ * so this updater behaves like DL4J's {@code AdaDelta} and {@code NoOp}: {@link #hasLearningRate()}
+ * is false, {@link #getLearningRate} returns {@code NaN} (DL4J's {@code NetworkUtils} then reports
+ * {@code null}), DL4J's {@code net.setLearningRate(..)} leaves layers with this updater unchanged,
+ * and calling {@link #setLrAndSchedule} directly throws {@link UnsupportedOperationException}. One
+ * consequence of DL4J's convention: a weight decay configured with {@code applyLR=true} is applied
+ * with learning rate 1.
+ *
+ * <p><b>Non-finite gradients</b> follow the {@link NonFinitePolicy} (default {@code ERROR}, see
+ * {@link #withNonFinitePolicy}): under {@code ERROR} nothing is modified and a {@link
+ * org.l2o4j.core.optim.NonFiniteGradientException} names the coordinate; under {@code SKIP} the
+ * coordinate gets a zero update and keeps its state.
+ *
+ * <p>Instances are immutable (the resolved weights are a transient cache).
+ */
+public final class LearnedUpdater implements IUpdater {
+    private static final long serialVersionUID = 1L;
+
+    /** Pretrained id (from {@link PretrainedOptimizers}); null when referenced by path. */
+    private String weightsId;
+
+    /** Absolute path of a weight file; null when referenced by id. */
+    private String weightsPath;
+
+    /** SHA-256 (lower-case hex) of the weight file, checked whenever the weights are loaded. */
+    private String weightsSha256;
+
+    /** What to do with NaN/Inf gradients. */
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
+
+    /** The resolved optimizer (not serialized; loaded lazily from the reference). */
+    @JsonIgnore private transient volatile LstmOptimizer optimizer;
+
+    /** For Jackson (DL4J's JSON) only. */
+    private LearnedUpdater() {}
+
+    private LearnedUpdater(
+            String weightsId,
+            String weightsPath,
+            String weightsSha256,
+            NonFinitePolicy policy,
+            LstmOptimizer optimizer) {
+        this.weightsId = weightsId;
+        this.weightsPath = weightsPath;
+        this.weightsSha256 = weightsSha256;
+        this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
+        this.optimizer = optimizer == null ? null : optimizer.withNonFinitePolicy(policy);
+    }
+
+    /**
+     * The default shipped optimizer ({@link PretrainedOptimizers#DEFAULT_ID}).
+     *
+     * @throws IllegalStateException if it is not installed (the message lists what is)
+     */
+    public static LearnedUpdater pretrained() {
+        return pretrained(PretrainedOptimizers.DEFAULT_ID);
+    }
+
+    /**
+     * A shipped optimizer by id; the weights are loaded and checked now.
+     *
+     * @throws IllegalArgumentException if {@code id} is unknown (the message lists the known ids)
+     * @throws IllegalStateException if the weights cannot be loaded
+     */
+    public static LearnedUpdater pretrained(String id) {
+        Objects.requireNonNull(id, "id");
+        LstmWeights w = loadPretrained(id);
+        String sha = pretrainedSha256(id);
+        return new LearnedUpdater(id, null, sha, NonFinitePolicy.ERROR, LstmOptimizer.of(w));
+    }
+
+    /**
+     * Weights from an l2o4j weight file (safetensors, as written by the meta-trainer). The
+     * configuration records the file's absolute path and SHA-256; the file must stay there (or be
+     * put back) to restore a saved network.
+     *
+     * @throws IllegalArgumentException if the file does not exist or is not a valid weight file
+     */
+    public static LearnedUpdater fromFile(Path file) {
+        Objects.requireNonNull(file, "file");
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(abs)) {
+            throw new IllegalArgumentException(
+                    "LearnedUpdater weight file " + abs + " does not exist or is not a file");
+        }
+        try {
+            String sha = Sha256.of(abs);
+            LstmWeights w = WeightFiles.read(abs, sha);
+            return new LearnedUpdater(
+                    null, abs.toString(), sha, NonFinitePolicy.ERROR, LstmOptimizer.of(w));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "Cannot read LearnedUpdater weight file " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A copy with another policy for NaN/Inf gradients. */
+    public LearnedUpdater withNonFinitePolicy(NonFinitePolicy policy) {
+        return new LearnedUpdater(weightsId, weightsPath, weightsSha256, policy, optimizer);
+    }
+
+    /** The pretrained id, or null if the weights are referenced by path. */
+    public String weightsId() {
+        return weightsId;
+    }
+
+    /** The weight file's absolute path, or null if the weights are referenced by id. */
+    public String weightsPath() {
+        return weightsPath;
+    }
+
+    /** The SHA-256 of the referenced weights. */
+    public String weightsSha256() {
+        return weightsSha256;
+    }
+
+    /** The policy for NaN/Inf gradients. */
+    public NonFinitePolicy nonFinitePolicy() {
+        return nonFinitePolicy;
+    }
+
+    /**
+     * The core optimizer these weights define, loading and checking them on first use.
+     *
+     * @throws IllegalStateException if the referenced weights cannot be found or their checksum
+     *     differs; the message names the expected id or path and checksum
+     */
+    public LstmOptimizer optimizer() {
+        LstmOptimizer o = optimizer;
+        if (o == null) {
+            o = LstmOptimizer.of(resolveWeights()).withNonFinitePolicy(nonFinitePolicy);
+            optimizer = o;
+        }
+        return o;
+    }
+
+    /** The referenced weights (loaded and checked). */
+    public LstmWeights weights() {
+        return optimizer().weights();
+    }
+
+    private LstmWeights resolveWeights() {
+        if (weightsId != null) {
+            String actual;
+            try {
+                actual = PretrainedOptimizers.sha256(weightsId);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(
+                        "Cannot restore LearnedUpdater: it expects pretrained optimizer '"
+                                + weightsId
+                                + "' with sha256 "
+                                + weightsSha256
+                                + ", which is not installed ("
+                                + e.getMessage()
+                                + ")",
+                        e);
+            }
+            if (!weightsSha256.equalsIgnoreCase(actual)) {
+                throw new IllegalStateException(
+                        "Cannot restore LearnedUpdater: it expects pretrained optimizer '"
+                                + weightsId
+                                + "' with sha256 "
+                                + weightsSha256
+                                + " but the installed '"
+                                + weightsId
+                                + "' has sha256 "
+                                + actual
+                                + " (a different l2o4j-pretrained version?)");
+            }
+            return loadPretrained(weightsId);
+        }
+        if (weightsPath != null) {
+            Path p = Path.of(weightsPath);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException(
+                        "Cannot restore LearnedUpdater: weight file "
+                                + weightsPath
+                                + " (sha256 "
+                                + weightsSha256
+                                + ") was not found; put the file back at that path");
+            }
+            try {
+                return WeightFiles.read(p, weightsSha256);
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "Cannot restore LearnedUpdater from weight file "
+                                + weightsPath
+                                + " (expected sha256 "
+                                + weightsSha256
+                                + "): "
+                                + e.getMessage(),
+                        e);
+            }
+        }
+        throw new IllegalStateException(
+                "LearnedUpdater configuration references no weights (neither weightsId nor"
+                        + " weightsPath is set): was the JSON edited by hand?");
+    }
+
+    private static LstmWeights loadPretrained(String id) {
+        try {
+            return PretrainedOptimizers.load(id);
+        } catch (Exception e) {
+            throw new IllegalStateException(
+                    "Pretrained optimizer '"
+                            + id
+                            + "' is not available: "
+                            + e.getMessage()
+                            + " (use LearnedUpdater.fromFile(path) for your own weight file)",
+                    e);
+        }
+    }
+
+    private static String pretrainedSha256(String id) {
+        try {
+            return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
+        } catch (Exception e) {
+            throw new IllegalStateException(
+                    "Pretrained optimizer '" + id + "' has no checksum: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code numParams * 2 * hidden * layers}: the (h, c) of every LSTM layer per coordinate.
+     */
+    @Override
+    public long stateSize(long numParams) {
+        return Math.multiplyExact(numParams, (long) optimizer().stateSizePerCoordinate());
+    }
+
+    @Override
+    public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        LearnedGradientUpdater u = new LearnedGradientUpdater(this);
+        if (viewArray == null) {
+            throw new IllegalArgumentException(
+                    "LearnedUpdater needs a state view array (stateSize > 0) but got null");
+        }
+        long per = optimizer().stateSizePerCoordinate();
+        long len = viewArray.length();
+        if (len % per != 0) {
+            throw new IllegalArgumentException(
+                    "LearnedUpdater state view array must hold "
+                            + per
+                            + " values per parameter but its length "
+                            + len
+                            + " is not a multiple of "
+                            + per
+                            + ": was the updater state saved with different optimizer weights?");
+        }
+        u.setStateViewArray(viewArray, new long[] {len / per}, 'c', initializeViewArray);
+        return u;
+    }
+
+    @Override
+    public GradientUpdater instantiate(
+            Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+        LearnedGradientUpdater u = new LearnedGradientUpdater(this);
+        u.setState(updaterState, initializeStateArrays);
+        return u;
+    }
+
+    @Override
+    public LearnedUpdater clone() {
+        return new LearnedUpdater(
+                weightsId, weightsPath, weightsSha256, nonFinitePolicy, optimizer);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code NaN}: the learned optimizer has no learning rate
+     */
+    @Override
+    public double getLearningRate(int iteration, int epoch) {
+        return Double.NaN;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return false: the step size is learned
+     */
+    @Override
+    public boolean hasLearningRate() {
+        return false;
+    }
+
+    /**
+     * Not supported, as for DL4J's {@code AdaDelta}: the learned optimizer has no learning rate.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
+        throw new UnsupportedOperationException(
+                "LearnedUpdater has no learning rate (its step size is learned): cannot set"
+                        + " learning rate "
+                        + lr
+                        + (lrSchedule == null ? "" : " or schedule " + lrSchedule)
+                        + "; use a different updater for this layer, or fine-tune the optimizer");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof LearnedUpdater)) {
+            return false;
+        }
+        LearnedUpdater u = (LearnedUpdater) o;
+        return Objects.equals(weightsId, u.weightsId)
+                && Objects.equals(weightsPath, u.weightsPath)
+                && Objects.equals(
+                        weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
+                        u.weightsSha256 == null ? null : u.weightsSha256.toLowerCase(Locale.ROOT))
+                && nonFinitePolicy == u.nonFinitePolicy;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                weightsId,
+                weightsPath,
+                weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
+                nonFinitePolicy);
+    }
+
+    @Override
+    public String toString() {
+        return "LearnedUpdater{"
+                + (weightsId != null ? "id=" + weightsId : "path=" + weightsPath)
+                + ", sha256="
+                + weightsSha256
+                + ", nonFinitePolicy="
+                + nonFinitePolicy
+                + "}";
+    }
+}
