@@ -1,0 +1,513 @@
+package org.l2o4j.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.optim.NonFinitePolicy;
+import org.l2o4j.core.optim.OptimizerState;
+import org.l2o4j.core.optim.UpdateRule;
+import org.l2o4j.pretrained.PretrainedOptimizers;
+
+/**
+ * A learned optimizer (Andrychowicz et al. 2016, "Learning to learn by gradient descent by gradient
+ * descent") as a DJL {@link Optimizer}: a drop-in replacement for {@code Optimizer.adam().build()}.
+ *
+ * <pre>{@code
+ * TrainingConfig config =
+ *         new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+ *                 .optOptimizer(LearnedOptimizer.pretrained());
+ * }</pre>
+ *
+ * <p>Every scalar parameter {@code theta_i} is updated by the coordinatewise LSTM of {@code
+ * l2o4j-core}: {@code [u_i, s_i] = m(g_i, s_i; phi)}, {@code theta_i <- theta_i + u_i}, with its
+ * own hidden state {@code s_i} ({@link LstmOptimizer}; the update is added, as in the paper). The
+ * gradient first goes through DJL's usual options, in this order: {@code g <- rescaleGrad * g},
+ * clipped to {@code [-clipGrad, clipGrad]} when {@code clipGrad > 0}, then {@code g <- g +
+ * weightDecay * theta}.
+ *
+ * <p>Lifecycle, following DJL's built-in optimizers: state is kept per (parameter id, device) and
+ * created lazily on the first {@link #update}; each device's copy of a parameter has its own state,
+ * and since DJL hands every device the same aggregated gradient the replicas stay identical. All
+ * temporaries of an update live in an {@link NDScope}; the gradient attached to {@code weight} is
+ * cleared after the update (the {@code grad} argument DJL passes is a copy, so the PyTorch engine
+ * would otherwise accumulate gradients across batches). Updates of different parameters may run
+ * concurrently; updates of the same (parameter, device) are serialized.
+ *
+ * <p>DJL's {@code Model.save} does not save optimizer state. Use {@link #saveState(Path, Block)}
+ * next to the model and {@link #loadState(Path, Block)} on a fresh optimizer after loading the
+ * model; training then continues exactly as it would have without the interruption. The file keys
+ * state by the parameters' names in the block, since DJL's parameter ids change on every load.
+ *
+ * <p>Only float32 parameters are supported; others get an {@link IllegalArgumentException} that
+ * says how to convert the block.
+ */
+public class LearnedOptimizer extends Optimizer {
+
+    /** The core rule that computes each step (usually a {@link LstmOptimizer}). */
+    private final UpdateRule rule;
+
+    /** A short description of where the rule's weights came from, for {@link #toString()}. */
+    private final String source;
+
+    /** State per parameter id, then per device; created lazily. */
+    private final Map<String, Map<Device, ParameterState>> states = new ConcurrentHashMap<>();
+
+    /** Where the time of {@link #update} goes. */
+    private final StepTimings timings = new StepTimings();
+
+    /**
+     * Creates the optimizer from its builder (use {@link #builder()} or {@link #pretrained()}).
+     *
+     * @param builder the builder, already validated
+     */
+    protected LearnedOptimizer(Builder builder, UpdateRule rule, String source) {
+        super(builder);
+        this.rule = rule;
+        this.source = source;
+    }
+
+    /**
+     * The default pretrained optimizer ({@value PretrainedOptimizers#DEFAULT_ID}), with DJL's
+     * default gradient options.
+     *
+     * @throws IllegalArgumentException if the pretrained weights are not available
+     */
+    public static LearnedOptimizer pretrained() {
+        return builder().build();
+    }
+
+    /**
+     * The pretrained optimizer {@code id}.
+     *
+     * @throws IllegalArgumentException if {@code id} is unknown; the message lists the available
+     *     ids
+     */
+    public static LearnedOptimizer pretrained(String id) {
+        return builder().optPretrained(id).build();
+    }
+
+    /** A builder; without options it builds {@link #pretrained()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The core update rule this optimizer applies. */
+    public UpdateRule rule() {
+        return rule;
+    }
+
+    /** Timings of the updates done so far (see {@link StepTimings}). */
+    public StepTimings timings() {
+        return timings;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void update(String parameterId, NDArray weight, NDArray grad) {
+        checkFloat32(parameterId, "parameter", weight.getDataType());
+        checkFloat32(parameterId, "gradient", grad.getDataType());
+        long size = weight.size();
+        if (grad.size() != size) {
+            throw new IllegalArgumentException(
+                    "Gradient of parameter "
+                            + parameterId
+                            + " must have "
+                            + size
+                            + " values like the parameter "
+                            + weight.getShape()
+                            + " but has "
+                            + grad.size()
+                            + " "
+                            + grad.getShape());
+        }
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "Parameter "
+                            + parameterId
+                            + " has "
+                            + size
+                            + " values; at most "
+                            + Integer.MAX_VALUE
+                            + " are supported");
+        }
+        ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size);
+        synchronized (ps) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                long t0 = System.nanoTime();
+                HostTransfer.read(grad, ps.grad);
+                float weightDecay = getWeightDecay();
+                if (weightDecay != 0f) {
+                    HostTransfer.read(weight, ps.update);
+                }
+                preprocess(ps.grad, ps.update, weightDecay);
+                long t1 = System.nanoTime();
+                rule.step(ps.state, ps.grad, 0, ps.update, 0);
+                long t2 = System.nanoTime();
+                HostTransfer.addInPlace(weight, ps.update);
+                HostTransfer.clearGradient(weight);
+                long t3 = System.nanoTime();
+                timings.record(size, t1 - t0, t2 - t1, t3 - t2);
+            }
+        }
+    }
+
+    private static void checkFloat32(String parameterId, String what, DataType type) {
+        if (type != DataType.FLOAT32) {
+            throw new IllegalArgumentException(
+                    "LearnedOptimizer supports float32 parameters only, but the "
+                            + what
+                            + " of parameter "
+                            + parameterId
+                            + " is "
+                            + type
+                            + "; train in float32 (e.g. block.cast(DataType.FLOAT32)) and cast"
+                            + " afterwards");
+        }
+    }
+
+    /** Applies rescaleGrad, clipGrad and weight decay (weights in {@code weight} if wd != 0). */
+    private void preprocess(float[] g, float[] weight, float weightDecay) {
+        float rescale = rescaleGrad;
+        float clip = clipGrad;
+        if (rescale == 1f && clip <= 0f && weightDecay == 0f) {
+            return;
+        }
+        for (int i = 0; i < g.length; i++) {
+            float v = g[i] * rescale;
+            if (clip > 0f) {
+                v = Math.max(-clip, Math.min(clip, v));
+            }
+            if (weightDecay != 0f) {
+                v += weightDecay * weight[i];
+            }
+            g[i] = v;
+        }
+    }
+
+    private ParameterState stateFor(String parameterId, Device device, int size) {
+        Map<Device, ParameterState> byDevice =
+                states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
+        ParameterState ps =
+                byDevice.computeIfAbsent(
+                        device, d -> new ParameterState(rule.newState(size), size));
+        if (ps.state.size() != size) {
+            throw new IllegalStateException(
+                    "Optimizer state of parameter "
+                            + parameterId
+                            + " on "
+                            + device
+                            + " has "
+                            + ps.state.size()
+                            + " coordinates but the parameter has "
+                            + size
+                            + ": was the state loaded for a different model?");
+        }
+        return ps;
+    }
+
+    /**
+     * The state of one parameter on one device, or null if it has none yet (read-only view for
+     * tests and diagnostics: a copy).
+     */
+    public OptimizerState stateOf(String parameterId, Device device) {
+        Map<Device, ParameterState> byDevice = states.get(parameterId);
+        ParameterState ps = byDevice == null ? null : byDevice.get(device);
+        if (ps == null) {
+            return null;
+        }
+        synchronized (ps) {
+            return ps.state.copy();
+        }
+    }
+
+    /** Number of (parameter, device) pairs that have state. */
+    public int stateCount() {
+        return states.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /** Drops all state: the next update of every parameter starts fresh. */
+    public void resetState() {
+        states.clear();
+    }
+
+    /**
+     * Saves the optimizer state of {@code block}'s parameters to {@code file} (e.g. beside the
+     * model's {@code .params} file). Parameters without state are skipped.
+     *
+     * @throws IOException if writing fails
+     */
+    public void saveState(Path file, Block block) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            saveState(out, block);
+        }
+    }
+
+    /** Saves the state to a stream (see {@link #saveState(Path, Block)}); does not close it. */
+    public void saveState(OutputStream out, Block block) throws IOException {
+        List<StateFile.Entry> entries = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Map<Device, ParameterState> byDevice = states.get(p.getValue().getId());
+            if (byDevice == null) {
+                continue;
+            }
+            for (Map.Entry<Device, ParameterState> e : byDevice.entrySet()) {
+                ParameterState ps = e.getValue();
+                synchronized (ps) {
+                    entries.add(
+                            new StateFile.Entry(
+                                    p.getKey(), StateFile.deviceName(e.getKey()), ps.state.copy()));
+                }
+            }
+        }
+        StateFile.write(out, rule, entries);
+    }
+
+    /**
+     * Replaces this optimizer's state with the state saved by {@link #saveState(Path, Block)},
+     * matched to {@code block}'s parameters by name.
+     *
+     * @throws IOException if the file cannot be read, is not an optimizer state file, was saved by
+     *     a different update rule, or names a parameter the block does not have or whose size
+     *     differs
+     */
+    public void loadState(Path file, Block block) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            loadState(in, file.toString(), block);
+        }
+    }
+
+    /** Loads state from a stream (see {@link #loadState(Path, Block)}); does not close it. */
+    public void loadState(InputStream in, String sourceName, Block block) throws IOException {
+        List<StateFile.Entry> entries = StateFile.read(in, sourceName, rule);
+        Map<String, Parameter> byName = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            byName.put(p.getKey(), p.getValue());
+        }
+        Map<String, Map<Device, ParameterState>> loaded = new LinkedHashMap<>();
+        for (StateFile.Entry e : entries) {
+            Parameter param = byName.get(e.parameterName());
+            if (param == null) {
+                throw new IOException(
+                        sourceName
+                                + ": optimizer state for parameter '"
+                                + e.parameterName()
+                                + "' but the block has no such parameter (it has "
+                                + byName.keySet()
+                                + ")");
+            }
+            if (param.isInitialized() && param.getArray().size() != e.state().size()) {
+                throw new IOException(
+                        sourceName
+                                + ": optimizer state for parameter '"
+                                + e.parameterName()
+                                + "' has "
+                                + e.state().size()
+                                + " coordinates but the parameter has "
+                                + param.getArray().size()
+                                + " "
+                                + param.getArray().getShape());
+            }
+            loaded.computeIfAbsent(param.getId(), k -> new ConcurrentHashMap<>())
+                    .put(
+                            StateFile.device(e.device(), sourceName),
+                            new ParameterState(e.state(), e.state().size()));
+        }
+        states.clear();
+        states.putAll(loaded);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "LearnedOptimizer{" + rule + ", from " + source + "}";
+    }
+
+    /** State and scratch buffers of one parameter on one device; guarded by its own monitor. */
+    private static final class ParameterState {
+        final OptimizerState state;
+        final float[] grad;
+        final float[] update;
+
+        ParameterState(OptimizerState state, int size) {
+            this.state = state;
+            this.grad = new float[size];
+            this.update = new float[size];
+        }
+    }
+
+    /**
+     * The builder of a {@link LearnedOptimizer}, following DJL's conventions: {@code optX} for
+     * optional values, validation in {@link #build()}. The inherited {@code setRescaleGrad}, {@code
+     * optClipGrad} and {@code optWeightDecays} work as for DJL's built-in optimizers.
+     *
+     * <p>The weights come from exactly one of {@link #optPretrained(String)} (the default: {@value
+     * PretrainedOptimizers#DEFAULT_ID}), {@link #optWeights(Path)}, {@link
+     * #optWeights(LstmWeights)} or {@link #optUpdateRule(UpdateRule)}.
+     */
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private String pretrainedId;
+        private Path weightsFile;
+        private LstmWeights weights;
+        private UpdateRule updateRule;
+        private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
+        private int threads;
+
+        Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /**
+         * Uses the pretrained optimizer {@code id} (see {@code PretrainedOptimizers.ids()}).
+         *
+         * @param id the registry id, e.g. {@value PretrainedOptimizers#DEFAULT_ID}
+         * @return this {@code Builder}
+         */
+        public Builder optPretrained(String id) {
+            this.pretrainedId = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /**
+         * Uses the weights in a weight file (safetensors, written by the l2o4j meta-trainer).
+         *
+         * @param file the weight file
+         * @return this {@code Builder}
+         */
+        public Builder optWeights(Path file) {
+            this.weightsFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Uses the given weights, e.g. fresh from {@code MetaTrainer.train()}.
+         *
+         * @param weights the LSTM optimizer's weights
+         * @return this {@code Builder}
+         */
+        public Builder optWeights(LstmWeights weights) {
+            this.weights = Objects.requireNonNull(weights, "weights");
+            return this;
+        }
+
+        /**
+         * Uses any core update rule instead of a learned one (e.g. {@code new
+         * org.l2o4j.core.optim.Adam(1e-3)}); useful to compare rules through the same adapter.
+         *
+         * @param rule the update rule (its own non-finite policy applies)
+         * @return this {@code Builder}
+         */
+        public Builder optUpdateRule(UpdateRule rule) {
+            this.updateRule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * What to do with NaN/Inf gradients: {@link NonFinitePolicy#ERROR} (default) throws, {@link
+         * NonFinitePolicy#SKIP} leaves those coordinates unchanged.
+         *
+         * @param policy the policy
+         * @return this {@code Builder}
+         */
+        public Builder optNonFinitePolicy(NonFinitePolicy policy) {
+            this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Threads the LSTM kernel may use for one large parameter (default: all processors).
+         *
+         * @param threads at least 1
+         * @return this {@code Builder}
+         */
+        public Builder optThreads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Builds the optimizer, loading its weights.
+         *
+         * @return the {@link LearnedOptimizer}
+         * @throws IllegalArgumentException if more than one weight source is set, a pretrained id
+         *     is unknown (the message lists the known ids), a weight file cannot be read, or an
+         *     option is out of range
+         */
+        public LearnedOptimizer build() {
+            int sources =
+                    (pretrainedId != null ? 1 : 0)
+                            + (weightsFile != null ? 1 : 0)
+                            + (weights != null ? 1 : 0)
+                            + (updateRule != null ? 1 : 0);
+            if (sources > 1) {
+                throw new IllegalArgumentException(
+                        "Set at most one of optPretrained, optWeights(Path), optWeights(LstmWeights)"
+                                + " and optUpdateRule, but "
+                                + sources
+                                + " were set");
+            }
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
+            }
+            if (updateRule != null) {
+                if (threads != 0 || nonFinitePolicy != NonFinitePolicy.ERROR) {
+                    throw new IllegalArgumentException(
+                            "optThreads and optNonFinitePolicy apply to learned weights; configure"
+                                    + " the rule given to optUpdateRule directly");
+                }
+                return new LearnedOptimizer(this, updateRule, updateRule.name());
+            }
+            LstmWeights w;
+            String source;
+            if (weights != null) {
+                w = weights;
+                source = "given weights";
+            } else if (weightsFile != null) {
+                try {
+                    w = WeightFiles.read(weightsFile);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(
+                            "Cannot read optimizer weights from " + weightsFile + ": " + e, e);
+                }
+                source = weightsFile.toString();
+            } else {
+                String id = pretrainedId != null ? pretrainedId : PretrainedOptimizers.DEFAULT_ID;
+                w = Pretrained.load(id);
+                source = "pretrained " + id;
+            }
+            LstmOptimizer lstm = LstmOptimizer.of(w).withNonFinitePolicy(nonFinitePolicy);
+            if (threads > 0) {
+                lstm = lstm.withThreads(threads);
+            }
+            return new LearnedOptimizer(this, lstm, source);
+        }
+    }
+}
