@@ -1,0 +1,247 @@
+package org.l2o4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.l2o4j.cli.report.EvaluationReport;
+import org.l2o4j.core.eval.Baselines;
+import org.l2o4j.core.eval.EvaluationResult;
+import org.l2o4j.core.eval.Evaluator;
+import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.optim.UpdateRule;
+import org.l2o4j.core.task.TaskFamilies;
+import org.l2o4j.core.task.TaskFamily;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2o evaluate}: runs learned optimizers and tuned baselines on the same unseen tasks and
+ * reports final losses with their spread; optionally writes {@code results.csv}, {@code curves.png}
+ * and {@code report.md}.
+ */
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Runs a learned optimizer and tuned baselines on the same N unseen tasks (same initial"
+                    + " points, same minibatches) and reports the final loss (mean, std, 95% CI)"
+                    + " and the number of diverged runs.",
+            "Each baseline's learning rate is chosen by grid search on separate validation tasks."
+        })
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "A learned optimizer: a weight file or a pretrained id (repeatable; none: only"
+                            + " baselines).")
+    List<String> optimizers = new ArrayList<>();
+
+    @Option(
+            names = "--task",
+            required = true,
+            paramLabel = "TASK",
+            description =
+                    "Task family: a name or name[key=value;...] (e.g. quadratic, mnist-mlp,"
+                            + " mnist-mlp[hidden=40]).")
+    String task;
+
+    @Option(names = "--hidden", description = "Hidden units per layer (mnist-mlp).")
+    Integer hidden;
+
+    @Option(names = "--layers", description = "Hidden layers (mnist-mlp).")
+    Integer layers;
+
+    @Option(names = "--activation", description = "sigmoid, relu or tanh (mnist-mlp).")
+    String activation;
+
+    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp).")
+    String dataset;
+
+    @Option(names = "--batch", description = "Minibatch size (mnist-mlp).")
+    Integer batch;
+
+    @Option(
+            names = "--split",
+            defaultValue = "test",
+            description =
+                    "Data split of the evaluation tasks, where the family has one [${DEFAULT-VALUE}].")
+    String split;
+
+    @Option(
+            names = "--data-dir",
+            description = "Directory with the IDX files, or 'bundled' for the bundled subsets.")
+    String dataDir;
+
+    @Option(
+            names = "--seeds",
+            defaultValue = "10",
+            description = "Number of evaluation tasks [${DEFAULT-VALUE}].")
+    int seeds;
+
+    @Option(
+            names = "--steps",
+            defaultValue = "100",
+            description = "Optimizer steps per run (horizon T) [${DEFAULT-VALUE}].")
+    int steps;
+
+    @Option(
+            names = "--baselines",
+            defaultValue = "sgd,nag,rmsprop,adam",
+            description = "Comma-separated baselines, or 'none' [${DEFAULT-VALUE}].")
+    String baselines;
+
+    @Option(
+            names = "--lr-grid",
+            defaultValue = "1e-4,3e-4,1e-3,3e-3,0.01,0.03,0.1,0.3,1,3,10",
+            description =
+                    "Learning rates tried for each baseline: a list or min:max:points (log"
+                            + " spaced) [${DEFAULT-VALUE}].")
+    String lrGrid;
+
+    @Option(
+            names = "--tuning-seeds",
+            defaultValue = "5",
+            description =
+                    "Validation tasks for the learning-rate search, disjoint from the evaluation"
+                            + " tasks [${DEFAULT-VALUE}].")
+    int tuningSeeds;
+
+    @Option(
+            names = "--seed-base",
+            defaultValue = "" + Evaluator.EVALUATION_SEED_BASE,
+            description = "First evaluation task seed [${DEFAULT-VALUE}].")
+    long seedBase;
+
+    @Option(
+            names = "--threads",
+            description = "Runs in parallel [number of processors]; results do not depend on it.")
+    Integer threads;
+
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Write results.csv, curves.png and report.md here.")
+    Path out;
+
+    @Option(names = "--json", description = "Print a one-line JSON summary as the last line.")
+    boolean json;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        if (seeds < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--seeds must be >= 1 but was " + seeds);
+        }
+        if (steps < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--steps must be >= 1 but was " + steps);
+        }
+        if (tuningSeeds < 1) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--tuning-seeds must be >= 1 but was " + tuningSeeds);
+        }
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        TaskFamily family = TaskSpec.create(task, taskOptions(), Map.of(TaskFamilies.SPLIT, split));
+        List<String> baselineNames =
+                baselines.trim().equalsIgnoreCase("none")
+                        ? List.of()
+                        : Baselines.parseList(baselines);
+        LearningRateGrid grid = LearningRateGrid.parse(lrGrid);
+        Map<String, UpdateRule> learned = new LinkedHashMap<>();
+        for (String o : optimizers) {
+            LstmWeights w = LearnedOptimizerLoader.load(o);
+            String name = optimizers.size() == 1 ? "learned" : "learned:" + o;
+            learned.put(name, LstmOptimizer.of(w).withThreads(nThreads > 1 ? 1 : cores()));
+        }
+        if (learned.isEmpty() && baselineNames.isEmpty()) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "Nothing to evaluate: give --optimizer and/or --baselines");
+        }
+        long[] evalSeeds = Evaluator.seeds(seedBase, seeds);
+        long[] valSeeds = Evaluator.validationSeeds(tuningSeeds);
+        Evaluator.requireDisjoint(evalSeeds, valSeeds);
+        (json ? stderr : stdout)
+                .printf(
+                        "Evaluating %s on %s: %d tasks x %d steps, %d threads%n",
+                        String.join(", ", concat(learned.keySet(), baselineNames)),
+                        family.name(),
+                        seeds,
+                        steps,
+                        nThreads);
+        long t0 = System.nanoTime();
+        EvaluationResult result =
+                new Evaluator(steps, nThreads)
+                        .compare(family, learned, baselineNames, grid, evalSeeds, valSeeds);
+        double secs = (System.nanoTime() - t0) * 1e-9;
+        PrintWriter human = json ? stderr : stdout;
+        human.print(EvaluationReport.finalLossTable(result).render());
+        human.printf("(%.1f s)%n", secs);
+        if (out != null) {
+            EvaluationReport.write(
+                    out,
+                    result,
+                    TaskSpec.lossLabel(family.name()),
+                    "l2o evaluate "
+                            + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            human.println("Wrote " + out.toAbsolutePath());
+        }
+        if (json) {
+            stdout.println(result.toJson());
+        }
+        stdout.flush();
+        stderr.flush();
+        return 0;
+    }
+
+    private Map<String, String> taskOptions() {
+        Map<String, String> o = new LinkedHashMap<>();
+        if (hidden != null) {
+            o.put(TaskFamilies.HIDDEN, hidden.toString());
+        }
+        if (layers != null) {
+            o.put(TaskFamilies.LAYERS, layers.toString());
+        }
+        if (activation != null) {
+            o.put(TaskFamilies.ACTIVATION, activation);
+        }
+        if (dataset != null) {
+            o.put(TaskFamilies.DATASET, dataset);
+        }
+        if (batch != null) {
+            o.put(TaskFamilies.BATCH, batch.toString());
+        }
+        if (dataDir != null) {
+            o.put(TaskFamilies.DATA_DIR, dataDir);
+        }
+        return o;
+    }
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static List<String> concat(java.util.Collection<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
+    /** Runs the command alone (the {@code l2o} main registers it as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EvaluateCommand()).execute(args));
+    }
+}

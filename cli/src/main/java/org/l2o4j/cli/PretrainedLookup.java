@@ -1,0 +1,17 @@
+package org.l2o4j.cli;
+
+import java.io.IOException;
+import org.l2o4j.core.lstm.LstmWeights;
+
+/** Resolves pretrained optimizer ids (module l2o4j-pretrained). */
+final class PretrainedLookup {
+    private PretrainedLookup() {}
+
+    static LstmWeights load(String id) throws IOException {
+        throw new IOException(
+                "'"
+                        + id
+                        + "' is not a weight file, and pretrained ids are not available in this"
+                        + " build yet");
+    }
+}

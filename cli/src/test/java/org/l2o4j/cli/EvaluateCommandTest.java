@@ -1,0 +1,148 @@
+package org.l2o4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.l2o4j.core.eval.ScalarQuadraticFamily;
+import org.l2o4j.core.task.TaskFamilies;
+import picocli.CommandLine;
+
+class EvaluateCommandTest {
+
+    @BeforeAll
+    static void registerTestFamily() {
+        // f = 0.5 * ||x||^2: SGD with lr = 1/(2a) = 1 reaches the minimum 0 in one step.
+        TaskFamilies.register(
+                "scalar-quadratic",
+                Set.of(),
+                "test family 0.5 x^2",
+                o -> new ScalarQuadraticFamily(0.5, 3, 0));
+    }
+
+    static final class Run {
+        int code;
+        String out;
+        String err;
+    }
+
+    static Run run(String... args) {
+        Run r = new Run();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new EvaluateCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        r.code = cl.execute(args);
+        r.out = out.toString();
+        r.err = err.toString();
+        return r;
+    }
+
+    static JsonObject lastLineJson(String out) {
+        String[] lines = out.strip().split("\n");
+        return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+    }
+
+    @Test
+    void gridSearchFindsTheOneStepLearningRate() {
+        Run r =
+                run(
+                        "--task",
+                        "scalar-quadratic",
+                        "--steps",
+                        "1",
+                        "--seeds",
+                        "4",
+                        "--baselines",
+                        "sgd",
+                        "--tuning-seeds",
+                        "2",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        assertEquals(1, o.get("steps").getAsInt());
+        assertEquals(4, o.get("seeds").getAsInt());
+        JsonObject sgd = o.getAsJsonArray("results").get(0).getAsJsonObject();
+        assertEquals("sgd", sgd.get("name").getAsString());
+        assertEquals(1.0, sgd.get("lr").getAsDouble(), 1e-7);
+        assertEquals(0.0, sgd.get("final_loss_mean").getAsDouble());
+        assertEquals(0, sgd.get("diverged").getAsInt());
+    }
+
+    @Test
+    void mnistRunWritesCsvPngAndReport(@TempDir Path dir) throws Exception {
+        Run r =
+                run(
+                        "--task",
+                        "mnist-mlp",
+                        "--hidden",
+                        "4",
+                        "--batch",
+                        "16",
+                        "--data-dir",
+                        "bundled",
+                        "--seeds",
+                        "3",
+                        "--steps",
+                        "6",
+                        "--baselines",
+                        "sgd,adam",
+                        "--lr-grid",
+                        "0.01,0.1,1",
+                        "--tuning-seeds",
+                        "2",
+                        "--threads",
+                        "2",
+                        "--out",
+                        dir.toString(),
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        assertTrue(o.get("task").getAsString().contains("split=test"), o.toString());
+        JsonArray results = o.getAsJsonArray("results");
+        assertEquals(2, results.size());
+        for (int i = 0; i < 2; i++) {
+            JsonObject x = results.get(i).getAsJsonObject();
+            assertTrue(x.has("lr") && x.has("final_loss_mean") && x.has("final_loss_std"));
+        }
+        List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
+        assertEquals("optimizer,seed,step,loss", csv.get(0));
+        assertEquals(1 + 2 * 3 * 7, csv.size());
+        assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("| sgd |") && md.contains("| adam |"));
+        assertTrue(md.contains("l2o evaluate --task mnist-mlp"));
+    }
+
+    @Test
+    void badInputGivesClearErrors() {
+        Run r = run("--task", "no-such-family", "--baselines", "sgd");
+        assertNotEquals(0, r.code);
+        assertTrue(r.err.contains("unknown task family 'no-such-family'"), r.err);
+
+        r = run("--task", "scalar-quadratic", "--baselines", "sgd,lion");
+        assertNotEquals(0, r.code);
+        assertTrue(r.err.contains("expected one of sgd, nag, rmsprop, adam"), r.err);
+
+        r = run("--task", "scalar-quadratic", "--baselines", "none");
+        assertNotEquals(0, r.code);
+        assertTrue(r.err.contains("Nothing to evaluate"), r.err);
+
+        r = run("--task", "scalar-quadratic", "--seeds", "0");
+        assertNotEquals(0, r.code);
+        assertTrue(r.err.contains("--seeds must be >= 1"), r.err);
+    }
+}
