@@ -92,6 +92,14 @@ public final class DemoCommand implements Callable<Integer> {
                             + " ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(
+            names = "--nd4j-threads",
+            defaultValue = "1",
+            description =
+                    "ND4J/BLAS threads for the network (0: ND4J's default; default:"
+                            + " ${DEFAULT-VALUE}, fastest for this tiny MLP).")
+    int nd4jThreads;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
@@ -139,10 +147,12 @@ public final class DemoCommand implements Callable<Integer> {
                 seed);
         w.printf(
                 Locale.ROOT,
-                "learned optimizer: %s (sha256 %s), %s%n",
+                "learned optimizer: %s (sha256 %s), %s; kernel threads %d; ND4J threads %s%n",
                 source,
                 learned.weightsSha256().substring(0, 12),
-                learned.weights().config());
+                learned.weights().config(),
+                learned.optimizer().threads(),
+                nd4jThreads > 0 ? Integer.toString(nd4jThreads) : "ND4J default");
         w.flush();
         double fixed = adamLr == null ? Double.NaN : adamLr;
         MnistDemo.Result r =
@@ -156,7 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
                                 adamGrid == null ? new double[0] : adamGrid,
                                 out,
                                 dataDir,
-                                warmup),
+                                warmup,
+                                nd4jThreads),
                         w);
         print(w, r);
         return 0;

@@ -66,7 +66,8 @@ class DemoCommandTest {
                                 grid,
                                 out,
                                 null,
-                                2),
+                                2,
+                                1),
                         new PrintWriter(new StringWriter()));
 
         // Adam was tuned on the grid: the chosen rate has the lowest validation loss.
