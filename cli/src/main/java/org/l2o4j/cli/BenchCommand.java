@@ -77,6 +77,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Shortest warm-up per measurement (default: ${DEFAULT-VALUE}).")
     double minWarmupSeconds;
 
+    @Option(
+            names = "--max-warmup-seconds",
+            defaultValue = "60",
+            description = "Longest warm-up per measurement (default: ${DEFAULT-VALUE}).")
+    double maxWarmupSeconds;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
@@ -149,10 +155,17 @@ public final class BenchCommand implements Callable<Integer> {
                         PREWARM_COORDS,
                         seconds,
                         1,
-                        minWarmupSeconds);
+                        minWarmupSeconds,
+                        maxWarmupSeconds);
             }
             double[] rates =
-                    measure(m.steps.apply(coords), coords, seconds, repetitions, minWarmupSeconds);
+                    measure(
+                            m.steps.apply(coords),
+                            coords,
+                            seconds,
+                            repetitions,
+                            minWarmupSeconds,
+                            maxWarmupSeconds);
             double median = median(rates);
             result.put(m.field, Math.round(median));
             out.printf(
@@ -194,17 +207,28 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * Coordinates/second of each timed repetition. Warm-up: at least half the timed duration, and
      * then until the rate of successive warm-up windows stops improving by more than 3% (the Vector
-     * API code is only fast once C2 has compiled it), at most {@link #MAX_WARMUP_SECONDS}.
+     * API code is only fast once C2 has compiled it), at most {@code maxWarmup} seconds.
      */
-    static double[] measure(Runnable step, int coords, double seconds, int reps, double minWarmup) {
+    static double[] measure(
+            Runnable step,
+            int coords,
+            double seconds,
+            int reps,
+            double minWarmup,
+            double maxWarmup) {
         long repNanos = (long) (seconds * 1e9 / reps);
         long start = System.nanoTime();
         long minEnd = start + (long) (Math.max(seconds * 0.5, minWarmup) * 1e9);
-        long maxEnd = start + (long) (MAX_WARMUP_SECONDS * 1e9);
+        long maxEnd = start + (long) (maxWarmup * 1e9);
         double previous = 0;
         int stableWindows = 0;
         while (true) {
-            double rate = window(step, coords, Math.max(repNanos, 200_000_000L));
+            double rate =
+                    window(
+                            step,
+                            coords,
+                            Math.max(
+                                    repNanos, Math.min(200_000_000L, (long) (maxWarmup * 0.25e9))));
             long now = System.nanoTime();
             stableWindows = rate <= previous * 1.03 ? stableWindows + 1 : 0;
             previous = Math.max(previous, rate);
@@ -220,9 +244,6 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return rates;
     }
-
-    /** Longest warm-up. */
-    static final double MAX_WARMUP_SECONDS = 60;
 
     /** Runs the step for at least {@code nanos} (and at least once); returns coords/second. */
     private static double window(Runnable step, int coords, long nanos) {

@@ -25,6 +25,19 @@ public final class L2o implements Runnable {
         // Register subcommands here (one place): meta-train, evaluate, study, demo, ...
         cl.addSubcommand("bench", new BenchCommand());
         cl.addSubcommand("demo", new DemoCommand());
+        // bad input and missing prerequisites: one clear line instead of a stack trace
+        cl.setExecutionExceptionHandler(
+                (ex, cmd, parseResult) -> {
+                    if (ex instanceof IllegalArgumentException
+                            || ex instanceof IllegalStateException
+                            || ex instanceof IOException) {
+                        cmd.getErr()
+                                .println("l2o " + cmd.getCommandName() + ": " + ex.getMessage());
+                        cmd.getErr().flush();
+                        return 2;
+                    }
+                    throw ex;
+                });
         return cl;
     }
 

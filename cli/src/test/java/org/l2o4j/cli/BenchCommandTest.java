@@ -35,6 +35,8 @@ class BenchCommandTest {
                         "0.05",
                         "--repetitions",
                         "3",
+                        "--max-warmup-seconds",
+                        "0.2",
                         "--json");
         String[] lines = out.strip().split("\\R");
         JsonObject o = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();

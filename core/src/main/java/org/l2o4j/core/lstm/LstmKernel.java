@@ -247,40 +247,28 @@ abstract class LstmKernel {
             }
             int kk = in + h;
             int blk = 4 * (kk + 1);
-            for (int j = 0; j < h; j++) {
-                int base = layerOffset[l] + j * blk;
-                int bb = base + 4 * kk;
-                for (int c = 0; c < w; c++) {
-                    sc[ai + c] = p[bb];
-                    sc[af + c] = p[bb + 1];
-                    sc[ag + c] = p[bb + 2];
-                    sc[ao + c] = p[bb + 3];
-                }
-                for (int k = 0; k < kk; k++) {
-                    int wb = base + 4 * k;
-                    float wi = p[wb];
-                    float wf = p[wb + 1];
-                    float wg = p[wb + 2];
-                    float wo = p[wb + 3];
-                    int xo = xin + k * tw;
-                    for (int c = 0; c < w; c++) {
-                        float x = sc[xo + c];
-                        sc[ai + c] += wi * x;
-                        sc[af + c] += wf * x;
-                        sc[ag + c] += wg * x;
-                        sc[ao + c] += wo * x;
+            int lo = layerOffset[l];
+            // per coordinate, the four gate sums of a unit in registers; weights stay in L1
+            for (int c = 0; c < w; c++) {
+                for (int j = 0; j < h; j++) {
+                    int base = lo + j * blk;
+                    int bb = base + 4 * kk;
+                    float zi = p[bb];
+                    float zf = p[bb + 1];
+                    float zg = p[bb + 2];
+                    float zo = p[bb + 3];
+                    int xo = xin + c;
+                    for (int wb = base; wb < bb; wb += 4, xo += tw) {
+                        float x = sc[xo];
+                        zi += p[wb] * x;
+                        zf += p[wb + 1] * x;
+                        zg += p[wb + 2] * x;
+                        zo += p[wb + 3] * x;
                     }
-                }
-                int cIdx = (cRow + j) * n + i0;
-                int ho = hout + j * tw;
-                for (int c = 0; c < w; c++) {
-                    float ig = sigmoid(sc[ai + c]);
-                    float fg = sigmoid(sc[af + c]);
-                    float gg = tanh(sc[ag + c]);
-                    float og = sigmoid(sc[ao + c]);
-                    float cNew = fg * s[cIdx + c] + ig * gg;
-                    s[cIdx + c] = cNew;
-                    sc[ho + c] = og * tanh(cNew);
+                    int cIdx = (cRow + j) * n + i0 + c;
+                    float cNew = sigmoid(zf) * s[cIdx] + sigmoid(zi) * tanh(zg);
+                    s[cIdx] = cNew;
+                    sc[hout + j * tw + c] = sigmoid(zo) * tanh(cNew);
                 }
             }
             for (int j = 0; j < h; j++) {

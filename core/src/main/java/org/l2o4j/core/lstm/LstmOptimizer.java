@@ -1,6 +1,7 @@
 package org.l2o4j.core.lstm;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.l2o4j.core.optim.Gradients;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.core.optim.OptimizerState;
@@ -190,7 +191,10 @@ public final class LstmOptimizer implements UpdateRule {
         }
     }
 
-    /** One multithreaded step; part boundaries are multiples of the kernel's tile width. */
+    /** Coordinates per unit of work of a multithreaded step (a multiple of every tile width). */
+    static final int CHUNK = 4096;
+
+    /** One multithreaded step, split into chunks of {@link #CHUNK} coordinates. */
     private static final class StepJob implements KernelPool.Job {
         private LstmKernel kernel;
         private float[] s;
@@ -202,6 +206,7 @@ public final class LstmOptimizer implements UpdateRule {
         private boolean checkFinite;
         private int parts;
         private long[] skipped = new long[0];
+        private final AtomicInteger nextChunk = new AtomicInteger();
 
         void set(
                 LstmKernel k,
@@ -222,26 +227,30 @@ public final class LstmOptimizer implements UpdateRule {
             this.updOff = updOff;
             this.checkFinite = checkFinite;
             this.parts = parts;
+            this.nextChunk.set(0);
             if (skipped.length < parts) {
                 skipped = new long[parts];
             }
         }
 
-        private int bound(int p) {
-            if (p >= parts) {
-                return n;
-            }
-            int tile = kernel.tileWidth();
-            long tiles = n / tile;
-            return (int) (tiles * p / parts) * tile;
+        /** Coordinates [c * CHUNK, (c + 1) * CHUNK) form chunk c; the last one ends at n. */
+        private int chunks() {
+            return (n + CHUNK - 1) / CHUNK;
         }
 
         @Override
         public void runPart(int p) {
             float[] sc = PER_THREAD.get().scratch(kernel.scratchSize());
-            int from = bound(p);
-            int to = bound(p + 1);
-            skipped[p] = kernel.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, sc);
+            int chunks = chunks();
+            long skip = 0;
+            // dynamic scheduling: whoever is free takes the next chunk; chunk boundaries are
+            // fixed multiples of every tile width, so results do not depend on who runs what
+            for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+                int from = c * CHUNK;
+                int to = Math.min(n, from + CHUNK);
+                skip += kernel.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, sc);
+            }
+            skipped[p] = skip;
         }
 
         long skipped() {

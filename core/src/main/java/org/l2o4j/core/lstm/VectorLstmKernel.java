@@ -4,15 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API kernel: tiles of two vectors of coordinates ({@code 2 *
- * FloatVector.SPECIES_PREFERRED.length()}, 32 with AVX-512); every weight is broadcast once per
- * tile and multiplied into both vectors. Only loaded (reflectively, by {@link KernelSelection})
+ * The Vector API kernel: tiles of four vectors of coordinates ({@code 4 *
+ * FloatVector.SPECIES_PREFERRED.length()}, 64 with AVX-512); every weight is broadcast once per
+ * tile and multiplied into all four vectors. Only loaded (reflectively, by {@link KernelSelection})
  * when the {@code jdk.incubator.vector} module is present.
  */
 final class VectorLstmKernel extends LstmKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
-    private static final int TW = 2 * L;
+    private static final int TW = 4 * L;
 
     VectorLstmKernel(LstmWeights weights) {
         super(weights);
@@ -33,10 +33,58 @@ final class VectorLstmKernel extends LstmKernel {
         return TW;
     }
 
+    /** Floats of scratch {@link #tile} uses (from index 0). */
+    private int tileScratch() {
+        return (Math.max(features, hidden) + 6 * hidden) * TW;
+    }
+
     @Override
     int scratchSize() {
-        int vec = (Math.max(features, hidden) + 6 * hidden) * TW;
-        return Math.max(vec, scalarScratchSize());
+        int skips = tileScratch() + 2 * TW + TW * config.stateSizePerCoordinate();
+        return Math.max(skips, scalarScratchSize());
+    }
+
+    /**
+     * A tile with non-finite gradients: runs the vector tile with those gradients replaced by 0,
+     * then restores the state of the bad coordinates and zeroes their update, so the good
+     * coordinates get exactly the results they would get without the bad ones.
+     */
+    private long tileWithSkips(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            float[] sc) {
+        int gBase = tileScratch();
+        int mask = gBase + TW;
+        int save = mask + TW;
+        int per = config.stateSizePerCoordinate();
+        long bad = 0;
+        for (int c = 0; c < TW; c++) {
+            float g = grad[gradOff + i0 + c];
+            boolean isBad = g - g != 0f;
+            sc[gBase + c] = isBad ? 0f : g;
+            sc[mask + c] = isBad ? 1f : 0f;
+            if (isBad) {
+                bad++;
+                for (int k = 0; k < per; k++) {
+                    sc[save + c * per + k] = s[k * n + i0 + c];
+                }
+            }
+        }
+        tile(s, n, sc, gBase - i0, upd, updOff, i0, sc);
+        for (int c = 0; c < TW; c++) {
+            if (sc[mask + c] != 0f) {
+                upd[updOff + i0 + c] = 0f;
+                for (int k = 0; k < per; k++) {
+                    s[k * n + i0 + c] = sc[save + c * per + k];
+                }
+            }
+        }
+        return bad;
     }
 
     @Override
@@ -55,7 +103,7 @@ final class VectorLstmKernel extends LstmKernel {
         int i0 = from;
         for (; i0 + TW <= to; i0 += TW) {
             if (checkFinite && hasNonFinite(grad, gradOff + i0, TW)) {
-                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, TW, scratch);
+                skipped += tileWithSkips(s, n, grad, gradOff, upd, updOff, i0, scratch);
             } else {
                 tile(s, n, grad, gradOff, upd, updOff, i0, scratch);
             }
@@ -111,22 +159,35 @@ final class VectorLstmKernel extends LstmKernel {
                 FloatVector bo = FloatVector.broadcast(SPECIES, p[bb + 3]);
                 FloatVector i0a = bi, f0a = bf, g0a = bg, o0a = bo;
                 FloatVector i1a = bi, f1a = bf, g1a = bg, o1a = bo;
+                FloatVector i2a = bi, f2a = bf, g2a = bg, o2a = bo;
+                FloatVector i3a = bi, f3a = bf, g3a = bg, o3a = bo;
                 for (int k = 0; k < kk; k++) {
                     int wb = base + 4 * k;
-                    FloatVector x0 = FloatVector.fromArray(SPECIES, sc, k * TW);
-                    FloatVector x1 = FloatVector.fromArray(SPECIES, sc, k * TW + L);
+                    int xo = k * TW;
                     FloatVector wi = FloatVector.broadcast(SPECIES, p[wb]);
                     FloatVector wf = FloatVector.broadcast(SPECIES, p[wb + 1]);
                     FloatVector wg = FloatVector.broadcast(SPECIES, p[wb + 2]);
                     FloatVector wo = FloatVector.broadcast(SPECIES, p[wb + 3]);
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, sc, xo);
                     i0a = x0.fma(wi, i0a);
                     f0a = x0.fma(wf, f0a);
                     g0a = x0.fma(wg, g0a);
                     o0a = x0.fma(wo, o0a);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, sc, xo + L);
                     i1a = x1.fma(wi, i1a);
                     f1a = x1.fma(wf, f1a);
                     g1a = x1.fma(wg, g1a);
                     o1a = x1.fma(wo, o1a);
+                    FloatVector x2 = FloatVector.fromArray(SPECIES, sc, xo + 2 * L);
+                    i2a = x2.fma(wi, i2a);
+                    f2a = x2.fma(wf, f2a);
+                    g2a = x2.fma(wg, g2a);
+                    o2a = x2.fma(wo, o2a);
+                    FloatVector x3 = FloatVector.fromArray(SPECIES, sc, xo + 3 * L);
+                    i3a = x3.fma(wi, i3a);
+                    f3a = x3.fma(wf, f3a);
+                    g3a = x3.fma(wg, g3a);
+                    o3a = x3.fma(wo, o3a);
                 }
                 int zi = z + j * TW;
                 int zf = zi + h * TW;
@@ -134,12 +195,20 @@ final class VectorLstmKernel extends LstmKernel {
                 int zo = zg + h * TW;
                 i0a.intoArray(sc, zi);
                 i1a.intoArray(sc, zi + L);
+                i2a.intoArray(sc, zi + 2 * L);
+                i3a.intoArray(sc, zi + 3 * L);
                 f0a.intoArray(sc, zf);
                 f1a.intoArray(sc, zf + L);
+                f2a.intoArray(sc, zf + 2 * L);
+                f3a.intoArray(sc, zf + 3 * L);
                 g0a.intoArray(sc, zg);
                 g1a.intoArray(sc, zg + L);
+                g2a.intoArray(sc, zg + 2 * L);
+                g3a.intoArray(sc, zg + 3 * L);
                 o0a.intoArray(sc, zo);
                 o1a.intoArray(sc, zo + L);
+                o2a.intoArray(sc, zo + 2 * L);
+                o3a.intoArray(sc, zo + 3 * L);
             }
             int rows = h * TW;
             sigmoidInPlace(sc, z, 2 * rows); // i, f
@@ -173,15 +242,15 @@ final class VectorLstmKernel extends LstmKernel {
             }
             in = h;
         }
-        FloatVector o0 = FloatVector.broadcast(SPECIES, p[outputOffset + h]);
-        FloatVector o1 = o0;
-        for (int j = 0; j < h; j++) {
-            FloatVector wj = FloatVector.broadcast(SPECIES, p[outputOffset + j]);
-            o0 = FloatVector.fromArray(SPECIES, sc, j * TW).fma(wj, o0);
-            o1 = FloatVector.fromArray(SPECIES, sc, j * TW + L).fma(wj, o1);
+        FloatVector ob = FloatVector.broadcast(SPECIES, p[outputOffset + h]);
+        for (int v = 0; v < TW; v += L) {
+            FloatVector o = ob;
+            for (int j = 0; j < h; j++) {
+                FloatVector wj = FloatVector.broadcast(SPECIES, p[outputOffset + j]);
+                o = FloatVector.fromArray(SPECIES, sc, j * TW + v).fma(wj, o);
+            }
+            o.mul(outputScale).intoArray(upd, updOff + i0 + v);
         }
-        o0.mul(outputScale).intoArray(upd, updOff + i0);
-        o1.mul(outputScale).intoArray(upd, updOff + i0 + L);
     }
 
     /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
