@@ -24,6 +24,7 @@ public final class L2o implements Runnable {
         CommandLine cl = new CommandLine(new L2o());
         // Register subcommands here (one place): meta-train, evaluate, study, demo, ...
         cl.addSubcommand("bench", new BenchCommand());
+        cl.addSubcommand("meta-train", new MetaTrainCommand());
         cl.addSubcommand("demo", new DemoCommand());
         // bad input and missing prerequisites: one clear line instead of a stack trace
         cl.setExecutionExceptionHandler(

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.l2o4j.core.io.WeightMetadata;
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.task.Task;
 
@@ -51,7 +52,11 @@ import org.l2o4j.core.task.Task;
  * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
  * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
  * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased).
+ * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
+ * other coordinates only need their updates and get them from the float inference kernel ({@link
+ * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
+ * either. A checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel)
+ * may therefore continue on a slightly different trajectory.
  *
  * <h2>Seeds</h2>
  *
@@ -67,11 +72,12 @@ import org.l2o4j.core.task.Task;
  *
  * <h2>Validation and checkpoints</h2>
  *
- * The weighted meta-loss on the validation tasks (mean over tasks) is measured before training and
- * every {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best
- * weights seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery}
- * meta-iterations, at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last
- * completed meta-iteration).
+ * The weighted meta-loss on the validation tasks (mean over tasks; float inference kernel on the
+ * float weights, exactly what {@link #train()} returns) is measured before training and every
+ * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
+ * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
+ * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
+ * meta-iteration).
  */
 public final class MetaTrainer {
     private static final long STREAM_TASKS = 0x7A5C_0001L;
@@ -468,7 +474,8 @@ public final class MetaTrainer {
                 validationTasks[v] = config.validationFamily().sample(validationSeed(v));
             }
         }
-        double[] r = rollout(kernel, workers, phi, validationTasks, weights, config.horizon());
+        double[] r =
+                rollout(kernel, workers, phi, validationTasks, weights, config.horizon(), true);
         return new ValidationOutcome(r[0], r[1]);
     }
 
@@ -476,6 +483,8 @@ public final class MetaTrainer {
      * Runs the optimizer {@code phi} (forward only) on {@code tasks} side by side for {@code
      * horizon} steps; returns {weighted meta-loss, final loss}, both means over the tasks, or
      * +infinity for both if a loss became non-finite.
+     *
+     * @param fast use the float inference kernel (validation) instead of the double one
      */
     static double[] rollout(
             TrainKernel kernel,
@@ -483,7 +492,8 @@ public final class MetaTrainer {
             double[] phi,
             Task[] tasks,
             double[] weights,
-            int horizon) {
+            int horizon,
+            boolean fast) {
         Rollout r = new Rollout(kernel, tasks, null, null);
         int n = r.size;
         double[] grad = new double[n];
@@ -491,10 +501,16 @@ public final class MetaTrainer {
         double meta = 0;
         try {
             r.evaluate(workers, 0, grad);
+            LstmOptimizer opt =
+                    fast ? Truncator.floatOptimizer(kernel, phi, workers.threads()) : null;
             for (int s = 0; s < horizon; s++) {
-                workers.forEach(
-                        r.blocks.length,
-                        b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                if (fast) {
+                    r.floatStep(opt, grad, update);
+                } else {
+                    workers.forEach(
+                            r.blocks.length,
+                            b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                }
                 r.apply(update);
                 r.evaluate(workers, s + 1, grad);
                 meta += weights[s + 1] * r.meanLoss();

@@ -2,6 +2,8 @@ package org.l2o4j.core.meta;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.task.Task;
 
 /**
@@ -20,6 +22,13 @@ final class Rollout {
     final int[] posTask;
     final int[] posIndex;
     final TrainKernel.Block[] blocks;
+
+    /** Float LSTM state of every position (for the float forward of untracked coordinates). */
+    private OptimizerState floatState;
+
+    private float[] gradF;
+    private float[] updF;
+    private final int stateRows;
 
     /**
      * @param shuffle source of the coordinate permutation, or null for the identity
@@ -48,6 +57,7 @@ final class Rollout {
             throw new IllegalArgumentException("Tasks have no coordinates");
         }
         this.size = n;
+        this.stateRows = kernel.stateRows();
         this.losses = new double[tasks.length];
         this.posTask = new int[n];
         this.posIndex = new int[n];
@@ -122,6 +132,61 @@ final class Rollout {
     void resetStates() {
         for (TrainKernel.Block b : blocks) {
             b.resetState();
+        }
+        if (floatState != null) {
+            floatState.reset();
+        }
+    }
+
+    /**
+     * One step of the float inference kernel on every position: {@code update = opt(grad)}. The
+     * float state is the truth for untracked positions; see {@link #loadBlockState} and {@link
+     * #storeBlockState} for tracked ones.
+     */
+    void floatStep(LstmOptimizer opt, double[] grad, double[] update) {
+        if (floatState == null) {
+            floatState = opt.newState(size);
+            gradF = new float[size];
+            updF = new float[size];
+        }
+        for (int p = 0; p < size; p++) {
+            gradF[p] = (float) grad[p];
+        }
+        opt.step(floatState, gradF, updF);
+        for (int p = 0; p < size; p++) {
+            update[p] = updF[p];
+        }
+    }
+
+    /** Copies the float state of a block's positions into its double state. */
+    void loadBlockState(TrainKernel.Block b) {
+        if (floatState == null) {
+            return;
+        }
+        float[] f = floatState.data();
+        int w = b.width;
+        for (int k = 0; k < stateRows; k++) {
+            int src = k * size + b.start;
+            int dst = k * w;
+            for (int i = 0; i < w; i++) {
+                b.state[dst + i] = f[src + i];
+            }
+        }
+    }
+
+    /** Copies a block's double state into the float state of its positions. */
+    void storeBlockState(TrainKernel.Block b) {
+        if (floatState == null) {
+            return;
+        }
+        float[] f = floatState.data();
+        int w = b.width;
+        for (int k = 0; k < stateRows; k++) {
+            int dst = k * size + b.start;
+            int src = k * w;
+            for (int i = 0; i < w; i++) {
+                f[dst + i] = (float) b.state[src + i];
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 package org.l2o4j.core.meta;
 
 import java.util.Arrays;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.LstmWeights;
 
 /**
  * Runs the truncations of one {@link Rollout}: the forward over {@code len} steps with activations
@@ -48,6 +50,12 @@ final class Truncator {
         r.evaluate(workers, 0, gradCur);
     }
 
+    /** The float inference optimizer for {@code phi}. */
+    static LstmOptimizer floatOptimizer(TrainKernel kernel, double[] phi, int threads) {
+        return LstmOptimizer.of(new LstmWeights(kernel.config, MetaTrainer.toFloat(phi)))
+                .withThreads(threads);
+    }
+
     /**
      * Runs steps {@code s0 .. s0+len-1} with the optimizer {@code phi}, adds {@code w_t f_t} of
      * each task to {@code taskMeta} and writes to {@code gradOut} the sum over the tracked blocks
@@ -61,19 +69,33 @@ final class Truncator {
             throw new IllegalArgumentException("len " + len + " > unroll " + unroll);
         }
         int nb = r.blocks.length;
-        boolean[] isTracked = new boolean[nb];
         while (pool.size() < tracked.length) {
             pool.add(kernel.newStorage(unroll));
         }
         for (int j = 0; j < tracked.length; j++) {
-            isTracked[tracked[j]] = true;
             r.blocks[tracked[j]].attach(pool.get(j));
+        }
+        // Untracked coordinates only need their updates: the fast float inference kernel makes
+        // them (what users run); tracked blocks run the double forward that BPTT needs.
+        boolean allTracked = tracked.length == nb;
+        LstmOptimizer fast = null;
+        if (!allTracked) {
+            fast = floatOptimizer(kernel, phi, workers.threads());
+            for (int b : tracked) {
+                r.loadBlockState(r.blocks[b]);
+            }
         }
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
-            workers.forEach(
-                    nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, isTracked[b]));
+            if (allTracked) {
+                workers.forEach(nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, true));
+            } else {
+                r.floatStep(fast, in, update);
+                workers.forEach(
+                        tracked.length,
+                        j -> kernel.forward(phi, r.blocks[tracked[j]], in, update, uu, true));
+            }
             r.apply(update);
             r.evaluate(workers, s0 + u + 1, gradNext[u]);
             wNext[u] = weights[s0 + u + 1];
@@ -107,6 +129,9 @@ final class Truncator {
         for (int b : tracked) {
             r.blocks[b].commitTrackedState(len - 1);
             r.blocks[b].detach();
+            if (!allTracked) {
+                r.storeBlockState(r.blocks[b]);
+            }
         }
         return anyWeight;
     }

@@ -142,7 +142,7 @@ class FirstOrderMetaGradientTest {
                 double[] at = {2 * h, h, -h, -2 * h};
                 for (int q = 0; q < 4; q++) {
                     phi[p] = save + at[q];
-                    l[q] = MetaTrainer.rollout(k, workers, phi, tasks, w, horizon)[0];
+                    l[q] = MetaTrainer.rollout(k, workers, phi, tasks, w, horizon, false)[0];
                 }
                 phi[p] = save;
                 fd[p] = (8 * (l[1] - l[2]) - (l[0] - l[3])) / (12 * h);
