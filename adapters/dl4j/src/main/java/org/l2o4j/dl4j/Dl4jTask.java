@@ -15,8 +15,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * (fine-tuned) on the user's own model.
  *
  * <p>The task's parameters are the network's flattened parameter vector ({@code net.params()}, in
- * DL4J's order), as doubles. {@link #lossAndGradient} writes {@code theta} into the network, runs
- * {@code computeGradientAndScore()} on the minibatch of step {@code t} and returns:
+ * DL4J's order), as doubles (exact for DOUBLE networks, rounded to float for FLOAT ones). {@link
+ * #lossAndGradient} writes {@code theta} into the network, runs {@code computeGradientAndScore()}
+ * on the minibatch of step {@code t} and returns:
  *
  * <ul>
  *   <li>the loss: DL4J's score (mean over the minibatch) <em>without</em> regularization terms;
@@ -40,7 +41,6 @@ public final class Dl4jTask implements Task {
     private final double[] initial;
     private final HostFloats params;
     private final int dim;
-    private float[] buffer;
 
     /**
      * @param name a description for reports
@@ -73,12 +73,8 @@ public final class Dl4jTask implements Task {
         }
         this.dim = (int) n;
         this.params = new HostFloats(net.params(), "parameter");
-        this.buffer = new float[dim];
-        params.read(0, buffer, 0, dim);
         this.initial = new double[dim];
-        for (int i = 0; i < dim; i++) {
-            initial[i] = buffer[i];
-        }
+        params.read(0, initial, 0, dim);
         Dl4jParameters.register(net);
     }
 
@@ -115,10 +111,7 @@ public final class Dl4jTask implements Task {
     public double lossAndGradient(double[] theta, long t, double[] gradOut) {
         Task.checkLength("theta", theta, dim);
         Task.checkLength("gradOut", gradOut, dim);
-        for (int i = 0; i < dim; i++) {
-            buffer[i] = (float) theta[i];
-        }
-        params.write(0, buffer, 0, dim);
+        params.write(0, theta, 0, dim);
         DataSet ds = batch(t);
         double score;
         boolean miniBatch;
@@ -152,10 +145,12 @@ public final class Dl4jTask implements Task {
             miniBatch = g.getConfiguration().getDefaultConfiguration().isMiniBatch();
         }
         HostFloats grads = new HostFloats(net.getGradientsViewArray(), "gradient");
-        grads.read(0, buffer, 0, dim);
-        double scale = miniBatch ? 1.0 / ds.numExamples() : 1.0;
-        for (int i = 0; i < dim; i++) {
-            gradOut[i] = buffer[i] * scale;
+        grads.read(0, gradOut, 0, dim);
+        if (miniBatch && ds.numExamples() > 1) {
+            double scale = 1.0 / ds.numExamples();
+            for (int i = 0; i < dim; i++) {
+                gradOut[i] *= scale;
+            }
         }
         return score;
     }

@@ -113,8 +113,17 @@ public final class Dl4jTaskFamily implements TaskFamily {
         return batches.size();
     }
 
-    /** A fresh network of this family, initialized with {@code seed}. */
+    /**
+     * A fresh network of this family, initialized with {@code seed}. Serialized across threads:
+     * DL4J seeds ND4J's random generator during {@code init()}.
+     */
     public Model newNetwork(long seed) {
+        synchronized (Dl4jTaskFamily.class) {
+            return newNetworkUnsynchronized(seed);
+        }
+    }
+
+    private Model newNetworkUnsynchronized(long seed) {
         if (mlnConf != null) {
             MultiLayerConfiguration c = mlnConf.clone();
             for (NeuralNetConfiguration nc : c.getConfs()) {

@@ -20,6 +20,7 @@ final class HostFloats {
     private final FloatPointer floats;
     private final DoublePointer doubles;
     private double[] doubleScratch = new double[0];
+    private float[] floatScratch = new float[0];
 
     /**
      * @param what names the array in error messages
@@ -87,11 +88,46 @@ final class HostFloats {
         }
     }
 
+    /** Like {@link #read(long, float[], int, int)} into doubles (exact for DOUBLE arrays). */
+    void read(long from, double[] dst, int dstOff, int len) {
+        check(from, len);
+        if (doubles != null) {
+            doubles.position(from).get(dst, dstOff, len);
+        } else {
+            float[] f = floatScratch(len);
+            floats.position(from).get(f, 0, len);
+            for (int i = 0; i < len; i++) {
+                dst[dstOff + i] = f[i];
+            }
+        }
+    }
+
+    /** Like {@link #write(long, float[], int, int)} from doubles (rounded for FLOAT arrays). */
+    void write(long to, double[] src, int srcOff, int len) {
+        check(to, len);
+        if (doubles != null) {
+            doubles.position(to).put(src, srcOff, len);
+        } else {
+            float[] f = floatScratch(len);
+            for (int i = 0; i < len; i++) {
+                f[i] = (float) src[srcOff + i];
+            }
+            floats.position(to).put(f, 0, len);
+        }
+    }
+
     private void check(long from, int len) {
         if (from < 0 || len < 0 || from + len > length) {
             throw new IndexOutOfBoundsException(
                     "Range [" + from + ", " + (from + len) + ") outside array of length " + length);
         }
+    }
+
+    private float[] floatScratch(int len) {
+        if (floatScratch.length < len) {
+            floatScratch = new float[len];
+        }
+        return floatScratch;
     }
 
     private double[] scratch(int len) {

@@ -69,7 +69,7 @@ class LearnedUpdaterDl4jTest {
         MultiLayerNetwork net = mlp(sign);
         DataSet ds = TestNets.data(1, 256);
         double before = net.score(ds);
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 40; i++) {
             net.fit(ds);
         }
         double after = net.score(ds);
@@ -211,10 +211,24 @@ class LearnedUpdaterDl4jTest {
         assertEquals(sign, upd.getUpdaterBlocks().get(1).getGradientUpdater().getConfig());
 
         // biasUpdater: weights with the learned optimizer, biases with SGD -> alternating blocks
+        MultiLayerNetwork net = twoLayers(sign, new Sgd(0.1));
+        MultiLayerUpdater u2 = (MultiLayerUpdater) net.getUpdater();
+        assertEquals(4, u2.getUpdaterBlocks().size());
+        assertEquals(10 * 8 * 16 + 8 * 3 * 16, u2.getStateViewArray().length(), "state only for W");
+
+        // ... and the learned optimizer as the bias updater, with other weights than the W's
+        MultiLayerNetwork net2 = twoLayers(sign, random);
+        MultiLayerUpdater u3 = (MultiLayerUpdater) net2.getUpdater();
+        assertEquals(4, u3.getUpdaterBlocks().size());
+        assertEquals(random, u3.getUpdaterBlocks().get(1).getGradientUpdater().getConfig());
+        assertEquals(net2.numParams() * 16, u3.getStateViewArray().length());
+    }
+
+    private static MultiLayerNetwork twoLayers(IUpdater weights, IUpdater biases) {
         MultiLayerConfiguration conf =
                 new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                        .updater(sign)
-                        .biasUpdater(new Sgd(0.1))
+                        .updater(weights)
+                        .biasUpdater(biases)
                         .list()
                         .layer(
                                 new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
@@ -231,9 +245,7 @@ class LearnedUpdaterDl4jTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         net.fit(TestNets.data(7, 32));
-        MultiLayerUpdater u2 = (MultiLayerUpdater) net.getUpdater();
-        assertEquals(4, u2.getUpdaterBlocks().size());
-        assertEquals(10 * 8 * 16 + 8 * 3 * 16, u2.getStateViewArray().length(), "state only for W");
+        return net;
     }
 
     @Test
