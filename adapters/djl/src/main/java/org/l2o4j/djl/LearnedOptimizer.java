@@ -241,6 +241,16 @@ public class LearnedOptimizer extends Optimizer {
         }
     }
 
+    /**
+     * Makes {@code state} (not a copy) the state of a parameter on a device, replacing any state it
+     * had; for tests that drive the adapter with externally owned state.
+     */
+    void bindState(String parameterId, Device device, OptimizerState state) {
+        state.requirePerCoordinate(rule.stateSizePerCoordinate(), rule.name());
+        states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>())
+                .put(device, new ParameterState(state, state.size()));
+    }
+
     /** Number of (parameter, device) pairs that have state. */
     public int stateCount() {
         return states.values().stream().mapToInt(Map::size).sum();
@@ -375,7 +385,7 @@ public class LearnedOptimizer extends Optimizer {
         private LstmWeights weights;
         private UpdateRule updateRule;
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
-        private int threads;
+        private Integer threads; // null: all processors
 
         Builder() {}
 
@@ -474,11 +484,11 @@ public class LearnedOptimizer extends Optimizer {
                                 + sources
                                 + " were set");
             }
-            if (threads < 0) {
+            if (threads != null && threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
             }
             if (updateRule != null) {
-                if (threads != 0 || nonFinitePolicy != NonFinitePolicy.ERROR) {
+                if (threads != null || nonFinitePolicy != NonFinitePolicy.ERROR) {
                     throw new IllegalArgumentException(
                             "optThreads and optNonFinitePolicy apply to learned weights; configure"
                                     + " the rule given to optUpdateRule directly");
@@ -504,7 +514,7 @@ public class LearnedOptimizer extends Optimizer {
                 source = "pretrained " + id;
             }
             LstmOptimizer lstm = LstmOptimizer.of(w).withNonFinitePolicy(nonFinitePolicy);
-            if (threads > 0) {
+            if (threads != null) {
                 lstm = lstm.withThreads(threads);
             }
             return new LearnedOptimizer(this, lstm, source);
