@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {
             "Runs a learned optimizer and tuned baselines on the same N unseen tasks (same initial"
-                    + " points, same minibatches) and reports the final loss (mean, std, 95% CI)"
+                    + " points, same minibatches) and reports the final loss (mean, std, 95%% CI)"
                     + " and the number of diverged runs.",
             "Each baseline's learning rate is chosen by grid search on separate validation tasks."
         })
@@ -110,7 +110,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(
             names = "--tuning-seeds",
-            defaultValue = "5",
+            defaultValue = "10",
             description =
                     "Validation tasks for the learning-rate search, disjoint from the evaluation"
                             + " tasks [${DEFAULT-VALUE}].")

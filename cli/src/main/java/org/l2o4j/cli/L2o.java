@@ -25,6 +25,8 @@ public final class L2o implements Runnable {
         // Register subcommands here (one place): meta-train, evaluate, study, demo, ...
         cl.addSubcommand("bench", new BenchCommand());
         cl.addSubcommand("meta-train", new MetaTrainCommand());
+        cl.addSubcommand("evaluate", new EvaluateCommand());
+        cl.addSubcommand("study", new StudyCommand());
         cl.addSubcommand("demo", new DemoCommand());
         // bad input and missing prerequisites: one clear line instead of a stack trace
         cl.setExecutionExceptionHandler(

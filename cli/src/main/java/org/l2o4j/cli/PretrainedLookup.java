@@ -11,7 +11,7 @@ final class PretrainedLookup {
         throw new IOException(
                 "'"
                         + id
-                        + "' is not a weight file, and pretrained ids are not available in this"
-                        + " build yet");
+                        + "' is not a weight file and not a pretrained id: the pretrained"
+                        + " registry (module l2o4j-pretrained) is not in this build yet");
     }
 }

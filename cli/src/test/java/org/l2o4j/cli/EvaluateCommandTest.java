@@ -1,6 +1,7 @@
 package org.l2o4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.eval.ScalarQuadraticFamily;
+import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.task.TaskFamilies;
 import picocli.CommandLine;
 
@@ -125,6 +129,49 @@ class EvaluateCommandTest {
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("| sgd |") && md.contains("| adam |"));
         assertTrue(md.contains("l2o evaluate --task mnist-mlp"));
+    }
+
+    @Test
+    void learnedOptimizerFromAWeightFileRunsOnQuadratics(@TempDir Path dir) throws Exception {
+        LstmConfig cfg = LstmConfig.paperDefaults().toBuilder().hidden(4).build();
+        Path file = dir.resolve("fresh.safetensors");
+        WeightFiles.write(file, MetaTrainer.initialWeights(cfg, 7));
+        Run r =
+                run(
+                        "--optimizer",
+                        file.toString(),
+                        "--task",
+                        "quadratic",
+                        "--steps",
+                        "20",
+                        "--seeds",
+                        "10",
+                        "--baselines",
+                        "adam",
+                        "--tuning-seeds",
+                        "5",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonArray results = lastLineJson(r.out).getAsJsonArray("results");
+        JsonObject learned = results.get(0).getAsJsonObject();
+        assertEquals("learned", learned.get("name").getAsString());
+        assertFalse(learned.has("lr"));
+        int diverged = learned.get("diverged").getAsInt();
+        assertTrue(diverged >= 0 && diverged <= 10);
+        assertEquals(diverged == 10, learned.get("final_loss_mean").isJsonNull());
+        JsonObject adam = results.get(1).getAsJsonObject();
+        assertEquals("adam", adam.get("name").getAsString());
+        double lr = adam.get("lr").getAsDouble();
+        assertTrue(lr >= 1e-4 && lr <= 10, "adam lr " + lr);
+        assertTrue(adam.get("final_loss_mean").getAsDouble() > 0);
+    }
+
+    @Test
+    void unknownOptimizerNamesTheProblem() {
+        Run r = run("--optimizer", "no-such-id", "--task", "quadratic", "--baselines", "none");
+        assertNotEquals(0, r.code);
+        assertTrue(
+                r.err.contains("'no-such-id' is not a weight file and not a pretrained id"), r.err);
     }
 
     @Test

@@ -1,0 +1,207 @@
+package org.l2o4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.l2o4j.cli.study.StudyConfig;
+import org.l2o4j.cli.study.StudyRunner;
+import org.l2o4j.core.eval.Baselines;
+import org.l2o4j.core.eval.LearningRateGrid;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code l2o study}: the full evaluation study (horizon, generalization, meta-loss weighting,
+ * optimizer architecture, cost) as a markdown report with plots. The default size takes about an
+ * hour on a free 2-core machine; {@code --toy} takes seconds; flags raise any budget.
+ */
+@Command(
+        name = "study",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Meta-trains the optimizers of the study and writes report.md with tables (mean, std,"
+                    + " 95%% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
+                    + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost.",
+            "Heavy: the default size takes about an hour on a free 2-core machine."
+        })
+public final class StudyCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--out",
+            defaultValue = "study",
+            paramLabel = "DIR",
+            description = "Output directory [${DEFAULT-VALUE}].")
+    Path out;
+
+    @Option(names = "--toy", description = "A seconds-long study with tiny sizes (for tests).")
+    boolean toy;
+
+    @Option(names = "--seeds", description = "Evaluation tasks per point [10].")
+    Integer seeds;
+
+    @Option(
+            names = "--tuning-seeds",
+            description = "Validation tasks per learning-rate search [3].")
+    Integer tuningSeeds;
+
+    @Option(names = "--lr-grid", description = "Baseline learning rates: list or min:max:points.")
+    String lrGrid;
+
+    @Option(names = "--baselines", description = "Baselines [sgd,nag,rmsprop,adam].")
+    String baselines;
+
+    @Option(
+            names = "--long-horizon-baselines",
+            description = "Baselines run beyond --max-tuned-multiplier [nag,adam].")
+    String longBaselines;
+
+    @Option(
+            names = "--horizon-multipliers",
+            split = ",",
+            description = "Evaluation horizons as multiples of H [1,2,10,100].")
+    int[] multipliers;
+
+    @Option(
+            names = "--max-tuned-multiplier",
+            description = "Re-tune baselines at horizons up to this multiple of H [10].")
+    Integer maxTuned;
+
+    @Option(names = "--horizon", description = "Meta-training horizon H [100].")
+    Integer horizon;
+
+    @Option(names = "--unroll", description = "BPTT truncation [20].")
+    Integer unroll;
+
+    @Option(
+            names = "--base-iterations",
+            description = "Meta-iterations of the main optimizer [100].")
+    Integer baseIterations;
+
+    @Option(
+            names = "--ablation-iterations",
+            description = "Meta-iterations of each ablation variant [20].")
+    Integer ablationIterations;
+
+    @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")
+    Integer tasksPerIteration;
+
+    @Option(
+            names = "--coordinate-subsample",
+            description = "Coordinates in the meta-backward pass, 0 = all [2048].")
+    Integer subsample;
+
+    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [2].")
+    Integer validationTasks;
+
+    @Option(
+            names = "--task-option",
+            paramLabel = "KEY=VALUE",
+            description = "Option of the mnist-mlp family for every run, e.g. data-dir=bundled.")
+    Map<String, String> taskOptions;
+
+    @Option(names = "--threads", description = "Worker threads [number of processors].")
+    Integer threads;
+
+    @Option(names = "--seed", description = "Meta-training seed [0].")
+    Long seed;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** The configuration these flags describe. */
+    StudyConfig config() {
+        StudyConfig c = toy ? StudyConfig.toy() : StudyConfig.defaults();
+        if (seeds != null) {
+            c.seeds = seeds;
+        }
+        if (tuningSeeds != null) {
+            c.tuningSeeds = tuningSeeds;
+        }
+        if (lrGrid != null) {
+            c.grid = LearningRateGrid.parse(lrGrid);
+        }
+        if (baselines != null) {
+            c.baselines = Baselines.parseList(baselines);
+        }
+        if (longBaselines != null) {
+            c.longHorizonBaselines = Baselines.parseList(longBaselines);
+        }
+        if (multipliers != null) {
+            for (int m : multipliers) {
+                if (m < 1) {
+                    throw new IllegalArgumentException(
+                            "--horizon-multipliers must be >= 1 but got "
+                                    + Arrays.toString(multipliers));
+                }
+            }
+            c.horizonMultipliers = multipliers;
+        }
+        if (maxTuned != null) {
+            c.maxTunedMultiplier = maxTuned;
+        }
+        if (horizon != null) {
+            c.horizon = horizon;
+        }
+        if (unroll != null) {
+            c.unroll = unroll;
+        }
+        if (baseIterations != null) {
+            c.baseIterations = baseIterations;
+        }
+        if (ablationIterations != null) {
+            c.ablationIterations = ablationIterations;
+        }
+        if (tasksPerIteration != null) {
+            c.tasksPerIteration = tasksPerIteration;
+        }
+        if (subsample != null) {
+            c.coordinateSubsample = subsample;
+        }
+        if (validationTasks != null) {
+            c.validationTasks = validationTasks;
+        }
+        if (taskOptions != null) {
+            c.taskOptions.putAll(taskOptions);
+        }
+        if (threads != null) {
+            c.threads = threads;
+        }
+        if (seed != null) {
+            c.seed = seed;
+        }
+        List<String> missing =
+                c.longHorizonBaselines.stream().filter(b -> !c.baselines.contains(b)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "--long-horizon-baselines "
+                            + missing
+                            + " must also be in --baselines "
+                            + c.baselines);
+        }
+        return c;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        StudyConfig c;
+        try {
+            c = config();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path report = new StudyRunner(c, out, err).run();
+        spec.commandLine().getOut().println(report.toAbsolutePath());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** Runs the command alone (the {@code l2o} main registers it as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new StudyCommand()).execute(args));
+    }
+}

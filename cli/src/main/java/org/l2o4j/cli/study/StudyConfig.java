@@ -1,0 +1,160 @@
+package org.l2o4j.cli.study;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.l2o4j.core.eval.LearningRateGrid;
+
+/**
+ * The size of a study: how many seeds, which variants, how much meta-training. {@link #toy()} is
+ * for tests (seconds), {@link #defaults()} is sized for about an hour on a free 2-core machine;
+ * every field can be raised from the command line.
+ *
+ * <p>Mutable on purpose (the command line sets fields); the runner reads it once.
+ */
+public final class StudyConfig {
+    /** Evaluation tasks per point (the reviewer asked for at least 10). */
+    public int seeds = 10;
+
+    /** Validation tasks for each baseline's learning-rate search. */
+    public int tuningSeeds = 3;
+
+    /** The baselines' learning-rate grid. */
+    public LearningRateGrid grid = LearningRateGrid.defaultGrid();
+
+    /** Baselines compared everywhere. */
+    public List<String> baselines = List.of("sgd", "nag", "rmsprop", "adam");
+
+    /** Baselines run at horizons above {@link #maxTunedMultiplier} (the expensive ones). */
+    public List<String> longHorizonBaselines = List.of("nag", "adam");
+
+    /** The task family meta-trained on (training split) and evaluated on (test split). */
+    public String task = "mnist-mlp";
+
+    /** Options of the task family for every run (e.g. batch, data-dir). */
+    public Map<String, String> taskOptions = new LinkedHashMap<>();
+
+    /** Meta-training horizon H (optimizee steps per run). */
+    public int horizon = 100;
+
+    /** Truncation length of the BPTT. */
+    public int unroll = 20;
+
+    /** Evaluation horizons as multiples of H. */
+    public int[] horizonMultipliers = {1, 2, 10, 100};
+
+    /**
+     * Baselines are re-tuned at every horizon up to this multiple of H; longer horizons reuse the
+     * rate tuned here (grid search at 100 H costs more than the rest of the study).
+     */
+    public int maxTunedMultiplier = 10;
+
+    /** Section 2: hidden units of the MLP. */
+    public int[] hiddenUnits = {10, 20, 40, 80, 160};
+
+    /** Section 2: hidden layers of the MLP. */
+    public int[] hiddenLayers = {1, 2, 3};
+
+    /** Section 2: activations. */
+    public List<String> activations = List.of("sigmoid", "relu", "tanh");
+
+    /** Section 2: datasets. */
+    public List<String> datasets = List.of("mnist", "fashion-mnist");
+
+    /** The base task's own variant values (marked "base" in section 2). */
+    public int baseHidden = 20;
+
+    /** The base task's hidden layers. */
+    public int baseLayers = 1;
+
+    /** The base task's activation. */
+    public String baseActivation = "sigmoid";
+
+    /** The base task's dataset. */
+    public String baseDataset = "mnist";
+
+    /** Section 3: meta-loss weightings compared (MetaLossWeighting.parse syntax). */
+    public List<String> weightings = List.of("uniform", "final", "discounted:0.9");
+
+    /** The main optimizer's LSTM hidden units (2 layers, log-sign input, as the paper). */
+    public int lstmBaseHidden = 20;
+
+    /** Section 4: LSTM hidden sizes (2 layers). */
+    public int[] lstmHidden = {5, 10, 20, 40};
+
+    /** Section 4: LSTM layer counts (hidden 20). */
+    public int[] lstmLayers = {1, 2};
+
+    /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
+    public int baseIterations = 100;
+
+    /** Meta-iterations of every ablation variant (sections 3, 4), the same for all of them. */
+    public int ablationIterations = 20;
+
+    /** Tasks per meta-iteration. */
+    public int tasksPerIteration = 1;
+
+    /** Coordinates backpropagated per truncation (0 = all); see MetaTrainingConfig. */
+    public int coordinateSubsample = 2048;
+
+    /** Validation tasks of the meta-trainer (picks the best weights). */
+    public int validationTasks = 2;
+
+    /** Validate every this many meta-iterations. */
+    public int validateEvery = 10;
+
+    /** Steps timed per optimizer in the cost section. */
+    public int costSteps = 50;
+
+    /** Shortest warm-up (JIT) per optimizer in the cost section, in milliseconds. */
+    public int costWarmupMillis = 500;
+
+    /** Coordinates of the large-model point in the cost section (the MLP is the other). */
+    public int costLargeCoordinates = 1_000_000;
+
+    /** Worker threads. */
+    public int threads = Runtime.getRuntime().availableProcessors();
+
+    /** Meta-training seed. */
+    public long seed = 0;
+
+    /** The sizes of the default study (about an hour on a free 2-core machine). */
+    public static StudyConfig defaults() {
+        return new StudyConfig();
+    }
+
+    /** A study that runs in seconds, for tests: tiny MLPs on the bundled data, 2-3 seeds. */
+    public static StudyConfig toy() {
+        StudyConfig c = new StudyConfig();
+        c.seeds = 3;
+        c.tuningSeeds = 1;
+        c.grid = LearningRateGrid.of(0.01, 0.1, 1);
+        c.baselines = List.of("sgd", "adam");
+        c.longHorizonBaselines = List.of("adam");
+        c.taskOptions.put("batch", "8");
+        c.taskOptions.put("data-dir", "bundled");
+        c.horizon = 4;
+        c.unroll = 2;
+        c.horizonMultipliers = new int[] {1, 2, 10};
+        c.maxTunedMultiplier = 2;
+        c.hiddenUnits = new int[] {2, 3};
+        c.hiddenLayers = new int[] {1, 2};
+        c.activations = List.of("sigmoid", "relu");
+        c.datasets = List.of("mnist", "fashion-mnist");
+        c.baseHidden = 2;
+        c.weightings = List.of("uniform", "final", "discounted:0.9");
+        c.lstmBaseHidden = 4;
+        c.lstmHidden = new int[] {2, 4};
+        c.lstmLayers = new int[] {1, 2};
+        c.baseIterations = 2;
+        c.ablationIterations = 1;
+        c.coordinateSubsample = 0;
+        c.validationTasks = 1;
+        c.validateEvery = 1;
+        c.costSteps = 3;
+        c.costWarmupMillis = 20;
+        c.costLargeCoordinates = 10_000;
+        c.threads = 2;
+        return c;
+    }
+}

@@ -1,0 +1,96 @@
+package org.l2o4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.l2o4j.cli.study.StudyRunner;
+import org.l2o4j.core.io.WeightFiles;
+import picocli.CommandLine;
+
+class StudyCommandTest {
+
+    @Test
+    void toyStudyWritesEverySectionTableAndPlot(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new StudyCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("--toy", "--out", dir.toString());
+        assertEquals(0, code, err.toString());
+
+        String md = Files.readString(dir.resolve("report.md"));
+        int last = -1;
+        for (String h : StudyRunner.SECTIONS) {
+            int at = md.indexOf("\n" + h + "\n");
+            assertTrue(at > last, "section '" + h + "' missing or out of order");
+            last = at;
+        }
+        // Every section has a table with the spread (std and 95% CI) and the diverged count.
+        String[] sections = md.split("\n## ");
+        for (int i = 2; i <= 5; i++) {
+            String s = sections[i];
+            assertTrue(
+                    s.contains("| std |") || s.contains("mean ± std"),
+                    "spread in " + s.substring(0, 30));
+            assertTrue(s.contains("| --- |"), "table in " + s.substring(0, 30));
+        }
+        assertTrue(md.contains("| 95% CI | diverged |"));
+        assertTrue(md.contains("### Meta-training budget"));
+        assertTrue(
+                md.contains(
+                        "| optimizer | section | LSTM | weighting | meta-iterations | optimization runs | wall time (s) | CPU time (s) |"));
+        // Horizons 1x, 2x, 10x H (H = 4 at toy size).
+        for (String h : List.of("1x = 4", "2x = 8", "10x = 40")) {
+            assertTrue(md.contains("| " + h + " | learned |"), h);
+        }
+        for (String v : List.of("| 3 |", "| relu |", "| fashion-mnist |", "| 2 (base) |")) {
+            assertTrue(md.contains(v), v);
+        }
+        for (String w : List.of("| uniform |", "| final |", "| discounted:0.9 |")) {
+            assertTrue(md.contains(w), w);
+        }
+        for (String a : List.of("| 1x4 log-sign |", "| 2x2 log-sign |", "| 2x4 none |")) {
+            assertTrue(md.contains(a), a);
+        }
+        // Every referenced image exists and is a real PNG.
+        Matcher m = Pattern.compile("!\\[[^]]*]\\(([^)]+)\\)").matcher(md);
+        int images = 0;
+        while (m.find()) {
+            BufferedImage img = ImageIO.read(dir.resolve(m.group(1)).toFile());
+            assertTrue(img != null && img.getWidth() > 100, m.group(1));
+            images++;
+        }
+        assertTrue(images >= 9, "images: " + images);
+        // The trained optimizers are saved and readable.
+        try (var files = Files.list(dir.resolve("weights"))) {
+            List<Path> w = files.toList();
+            assertTrue(w.size() >= 7, "weight files: " + w);
+            for (Path p : w) {
+                WeightFiles.read(p);
+            }
+        }
+    }
+
+    @Test
+    void rejectsInconsistentFlags() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new StudyCommand());
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("--toy", "--baselines", "sgd", "--long-horizon-baselines", "adam");
+        assertNotEquals(0, code);
+        assertTrue(err.toString().contains("must also be in --baselines"), err.toString());
+    }
+}
