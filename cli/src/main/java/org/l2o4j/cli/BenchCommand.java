@@ -14,6 +14,7 @@ import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
@@ -102,6 +103,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Most coordinates the meta-training measurement uses (its memory grows with them). */
+    static final int TRAIN_MAX_COORDS = 16_384;
+
+    /** Unroll length of the meta-training measurement (the paper's truncation). */
+    static final int TRAIN_UNROLL = 20;
+
     /** Large steps are first warmed up at this size, so the JIT never runs a huge slow step. */
     static final int PREWARM_COORDS = 8192;
 
@@ -183,6 +190,21 @@ public final class BenchCommand implements Callable<Integer> {
                     median(cpuRates));
             out.flush();
         }
+        // Meta-training (forward + first-order BPTT over an unroll of 20, double precision). Its
+        // activations take ~2 KB per coordinate-step, so it runs on at most TRAIN_MAX_COORDS
+        // coordinates (the size of a backward subsample), whatever --coords says.
+        int trainCoords = Math.min(coords, TRAIN_MAX_COORDS);
+        double train =
+                MetaTrainer.measureThroughput(config, trainCoords, TRAIN_UNROLL, threads, seconds);
+        result.put("train_coords_per_second", Math.round(train));
+        result.put("train_coords", trainCoords);
+        out.printf(
+                Locale.ROOT,
+                "%-30s %,15.0f coord-steps/s (forward + backward, %d coords, unroll %d)%n",
+                "meta-training",
+                train,
+                trainCoords,
+                TRAIN_UNROLL);
         int stateBytes = 4 * learned.stateSizePerCoordinate();
         result.put("state_bytes_per_parameter", stateBytes);
         out.printf(
