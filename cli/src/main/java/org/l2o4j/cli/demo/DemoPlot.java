@@ -41,7 +41,6 @@ final class DemoPlot {
         st.setPlotGridLinesVisible(true);
         st.setXAxisDecimalPattern("#");
         st.setAntiAlias(true);
-        st.setXAxisTickMarkSpacingHint(90);
         int k = 0;
         for (MnistDemo.Run r : runs) {
             int n = r.minibatchLoss().length;
