@@ -27,6 +27,7 @@ public final class L2o implements Runnable {
         cl.addSubcommand("meta-train", new MetaTrainCommand());
         cl.addSubcommand("evaluate", new EvaluateCommand());
         cl.addSubcommand("study", new StudyCommand());
+        cl.addSubcommand("demo", new DemoCommand());
         cl.addSubcommand("manifest", new ManifestCommand());
         // bad input and missing prerequisites: one clear line instead of a stack trace
         cl.setExecutionExceptionHandler(
