@@ -3,6 +3,7 @@ package org.l2o4j.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.l2o4j.dl4j.Dl4jTaskFamilies;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +22,8 @@ public final class L2o implements Runnable {
 
     /** The command line with all subcommands. */
     public static CommandLine commandLine() {
+        // task families backed by a framework: meta-train/evaluate --task dl4j-model[model=net.zip]
+        Dl4jTaskFamilies.register();
         CommandLine cl = new CommandLine(new L2o());
         // Register subcommands here (one place): meta-train, evaluate, study, demo, ...
         cl.addSubcommand("bench", new BenchCommand());
