@@ -83,6 +83,14 @@ public final class StudyCommand implements Callable<Integer> {
     Integer baseIterations;
 
     @Option(
+            names = "--main-optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "Use these weights (a pretrained id or a weight file) as the main optimizer"
+                            + " of sections 1, 2 and 5 instead of meta-training one.")
+    String mainOptimizer;
+
+    @Option(
             names = "--ablation-iterations",
             description = "Meta-iterations of each ablation variant [100].")
     Integer ablationIterations;
@@ -113,7 +121,7 @@ public final class StudyCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     /** The configuration these flags describe. */
-    StudyConfig config() {
+    StudyConfig config() throws java.io.IOException {
         StudyConfig c = toy ? StudyConfig.toy() : StudyConfig.defaults();
         if (seeds != null) {
             c.seeds = seeds;
@@ -151,6 +159,10 @@ public final class StudyCommand implements Callable<Integer> {
         }
         if (baseIterations != null) {
             c.baseIterations = baseIterations;
+        }
+        if (mainOptimizer != null) {
+            c.mainWeights = LearnedOptimizerLoader.load(mainOptimizer);
+            c.mainWeightsName = mainOptimizer;
         }
         if (ablationIterations != null) {
             c.ablationIterations = ablationIterations;

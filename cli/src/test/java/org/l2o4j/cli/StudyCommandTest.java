@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.cli.study.StudyRunner;
 import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.meta.MetaTrainer;
 import picocli.CommandLine;
 
 class StudyCommandTest {
@@ -82,6 +85,34 @@ class StudyCommandTest {
                 WeightFiles.read(p);
             }
         }
+    }
+
+    @Test
+    void mainOptimizerCanBeGivenInsteadOfTrained(@TempDir Path dir) throws Exception {
+        // an untrained optimizer with made-up provenance: only how the study reports it matters
+        Path file = dir.resolve("given.safetensors");
+        WeightFiles.write(
+                file,
+                MetaTrainer.initialWeights(LstmConfig.builder().layers(1).hidden(4).build(), 3)
+                        .withMetadata(
+                                Map.of(
+                                        "iterations", "7",
+                                        "weighting", "linear",
+                                        "optimization_runs", "7",
+                                        "wall_time_seconds", "1.5")));
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new StudyCommand());
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        Path out = dir.resolve("study");
+        int code =
+                cl.execute("--toy", "--main-optimizer", file.toString(), "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(
+                md.contains("(given: " + file + ", 7 meta-iterations with linear weighting)"), md);
+        assertTrue(
+                md.contains("| " + file + " | main (given) | 1x4 log-sign | linear | 7 | 7 |"), md);
     }
 
     @Test

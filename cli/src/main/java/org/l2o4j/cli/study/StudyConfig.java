@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.LstmWeights;
 
 /**
  * The size of a study: how many seeds, which variants, how much meta-training. {@link #toy()} is
@@ -87,6 +88,15 @@ public final class StudyConfig {
 
     /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
     public int baseIterations = 300;
+
+    /**
+     * Weights to use as the main optimizer instead of meta-training one (sections 1, 2, 5), e.g. a
+     * shipped optimizer; its budget comes from its metadata. Null: meta-train it.
+     */
+    public LstmWeights mainWeights;
+
+    /** How {@link #mainWeights} was named (id or file), for the report. */
+    public String mainWeightsName;
 
     /** Meta-iterations of every ablation variant (sections 3, 4), the same for all of them. */
     public int ablationIterations = 100;

@@ -192,14 +192,22 @@ public final class StudyRunner {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "Meta-training budgets: the main optimizer (sections 1, 2, 5) %d"
+                        "Meta-training budgets: the main optimizer (sections 1, 2, 5) %s"
                                 + " meta-iterations; every ablation variant in sections 3 and 4"
                                 + " (including its own uniform / 2x%d reference) %d meta-iterations,"
                                 + " smaller to fit the study's time, so compare ablation variants"
                                 + " with each other, not with the main optimizer. %d task(s) per"
                                 + " iteration, backward on %s coordinates, best-on-validation"
                                 + " weights (%d validation tasks). Section 5 lists each budget.%n%n",
-                        c.baseIterations,
+                        c.mainWeights == null
+                                ? Integer.toString(c.baseIterations)
+                                : "(given: "
+                                        + c.mainWeightsName
+                                        + ", "
+                                        + c.mainWeights.metadata().getOrDefault("iterations", "?")
+                                        + " meta-iterations with "
+                                        + c.mainWeights.metadata().getOrDefault("weighting", "?")
+                                        + " weighting)",
                         c.lstmBaseHidden,
                         c.ablationIterations,
                         c.tasksPerIteration,
@@ -285,6 +293,43 @@ public final class StudyRunner {
     }
 
     /** Meta-trains (or returns the cached) optimizer for this configuration. */
+    /**
+     * The main optimizer of sections 1, 2 and 5: {@link StudyConfig#mainWeights} when given (its
+     * budget from its metadata), otherwise meta-trained with {@link StudyConfig#baseIterations}.
+     */
+    Trained main() throws IOException {
+        if (c.mainWeights == null) {
+            return train("main", baseLstm(), "uniform", c.baseIterations);
+        }
+        String key = "main|given";
+        Trained t = trained.get(key);
+        if (t == null) {
+            Map<String, String> m = c.mainWeights.metadata();
+            int iterations = (int) parseLong(m.get("iterations"), -1);
+            t =
+                    new Trained(
+                            c.mainWeightsName,
+                            "main (given)",
+                            c.mainWeights.config(),
+                            m.getOrDefault("weighting", "?"),
+                            iterations,
+                            parseLong(m.get("optimization_runs"), -1),
+                            parseDouble(m.get("wall_time_seconds")),
+                            Double.NaN,
+                            c.mainWeights);
+            trained.put(key, t);
+        }
+        return t;
+    }
+
+    private static double parseDouble(String s) {
+        try {
+            return s == null ? Double.NaN : Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
     Trained train(String section, LstmConfig lstm, String weighting, int iterations)
             throws IOException {
         String key = lstm + "|" + weighting + "|" + iterations;
@@ -444,7 +489,7 @@ public final class StudyRunner {
 
     /** Section 1: the main optimizer and the baselines at 1x, 2x, 10x, 100x H. */
     String horizonSection() throws IOException {
-        Trained base = train("main", baseLstm(), "uniform", c.baseIterations);
+        Trained base = main();
         TaskFamily test = family(Map.of(), "test");
         int[] mults = c.horizonMultipliers.clone();
         Arrays.sort(mults);
@@ -572,7 +617,7 @@ public final class StudyRunner {
 
     /** Section 2: the main optimizer on MLP variants it was not trained on. */
     String generalizationSection() throws IOException {
-        Trained base = train("main", baseLstm(), "uniform", c.baseIterations);
+        Trained base = main();
         StringBuilder sb = new StringBuilder();
         sb.append(SECTIONS.get(1)).append("\n\n");
         sb.append(
@@ -861,7 +906,7 @@ public final class StudyRunner {
 
     /** Section 5: time per step, memory per parameter, meta-training budgets. */
     String costSection() throws IOException {
-        Trained base = train("main", baseLstm(), "uniform", c.baseIterations);
+        Trained base = main();
         int mlp = family(Map.of(), "test").sample(Evaluator.EVALUATION_SEED_BASE).dimension();
         int[] sizes =
                 mlp == c.costLargeCoordinates
@@ -955,7 +1000,9 @@ public final class StudyRunner {
                     tr.runs(),
                     String.format(Locale.ROOT, "%.1f", tr.wallSeconds()),
                     String.format(Locale.ROOT, "%.1f", tr.cpuSeconds()),
-                    "weights/" + tr.name() + ".safetensors");
+                    tr.section().equals("main (given)")
+                            ? tr.name()
+                            : "weights/" + tr.name() + ".safetensors");
         }
         StringBuilder sb = new StringBuilder();
         sb.append(SECTIONS.get(4)).append("\n\n");
