@@ -32,6 +32,8 @@ public final class L2o implements Runnable {
         cl.addSubcommand("study", new StudyCommand());
         cl.addSubcommand("demo", new DemoCommand());
         cl.addSubcommand("manifest", new ManifestCommand());
+        // ManifestTool parses its own options (--description)
+        cl.getSubcommands().get("manifest").setUnmatchedOptionsArePositionalParams(true);
         // bad input and missing prerequisites: one clear line instead of a stack trace
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parseResult) -> {
