@@ -1,4 +1,4 @@
-package org.l2o4j.djl.examples;
+package org.l2o4j.examples;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -60,8 +60,8 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * evalTasks=4 batch=64 out=target/fine-tuned.safetensors}. The defaults take a few minutes on two
  * cores; the test runs it with tiny values.
  */
-public final class FineTuneLearnedOptimizer {
-    private FineTuneLearnedOptimizer() {}
+public final class FineTuneOnYourDjlModel {
+    private FineTuneOnYourDjlModel() {}
 
     public static void main(String[] args) throws Exception {
         System.out.println(runExample(args));

@@ -1,4 +1,4 @@
-package org.l2o4j.djl.examples;
+package org.l2o4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,14 +9,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.io.WeightFiles;
 
 /** Runs the example with tiny arguments (the full run is its main method's defaults). */
-class FineTuneLearnedOptimizerTest {
+class FineTuneOnYourDjlModelTest {
     @TempDir Path dir;
 
     @Test
     void runsEndToEndWithTinyArguments() throws Exception {
         Path out = dir.resolve("tuned.safetensors");
         String report =
-                FineTuneLearnedOptimizer.runExample(
+                FineTuneOnYourDjlModel.runExample(
                         new String[] {
                             "iterations=2",
                             "horizon=4",
