@@ -110,7 +110,13 @@ class StudyCommandTest {
         assertEquals(0, code, err.toString());
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(
-                md.contains("(given: " + file + ", 7 meta-iterations with linear weighting)"), md);
+                md.contains(
+                        "given, "
+                                + file
+                                + " (its last meta-training stage: 7 meta-iterations with"
+                                + " linear weighting"),
+                md);
+        assertTrue(md.contains(file + " as given: lstm 1x4"), md);
         assertTrue(
                 md.contains("| " + file + " | main (given) | 1x4 log-sign | linear | 7 | 7 |"), md);
     }

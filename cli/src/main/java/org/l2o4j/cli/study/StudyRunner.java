@@ -192,22 +192,22 @@ public final class StudyRunner {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "Meta-training budgets: the main optimizer (sections 1, 2, 5) %s"
-                                + " meta-iterations; every ablation variant in sections 3 and 4"
+                        "Meta-training budgets: the main optimizer (sections 1, 2, 5): %s;"
+                                + " every ablation variant in sections 3 and 4"
                                 + " (including its own uniform / 2x%d reference) %d meta-iterations,"
                                 + " smaller to fit the study's time, so compare ablation variants"
                                 + " with each other, not with the main optimizer. %d task(s) per"
                                 + " iteration, backward on %s coordinates, best-on-validation"
                                 + " weights (%d validation tasks). Section 5 lists each budget.%n%n",
                         c.mainWeights == null
-                                ? Integer.toString(c.baseIterations)
-                                : "(given: "
+                                ? c.baseIterations + " meta-iterations, uniform weighting"
+                                : "given, "
                                         + c.mainWeightsName
-                                        + ", "
+                                        + " (its last meta-training stage: "
                                         + c.mainWeights.metadata().getOrDefault("iterations", "?")
                                         + " meta-iterations with "
                                         + c.mainWeights.metadata().getOrDefault("weighting", "?")
-                                        + " weighting)",
+                                        + " weighting; its whole budget is in its provenance)",
                         c.lstmBaseHidden,
                         c.ablationIterations,
                         c.tasksPerIteration,
@@ -320,6 +320,20 @@ public final class StudyRunner {
             trained.put(key, t);
         }
         return t;
+    }
+
+    /** The main optimizer in words: its architecture, weighting and budget. */
+    private String describeMain(Trained base) {
+        String what =
+                base.lstm()
+                        + ", "
+                        + base.weighting()
+                        + " weighting, "
+                        + base.iterations()
+                        + " meta-iterations";
+        return c.mainWeights == null
+                ? what
+                : base.name() + " as given: " + what + " in its last stage";
     }
 
     private static double parseDouble(String s) {
@@ -568,13 +582,12 @@ public final class StudyRunner {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "The main optimizer (%s, uniform weighting, %d meta-iterations at H = %d)"
+                        "The main optimizer (%s, at H = %d)"
                                 + " run for %s H. Baselines are re-tuned at each horizon up to %dx"
                                 + " H; at longer horizons only %s run, with the rate tuned at %dx"
                                 + " H (a grid search there would cost more than the rest of the"
                                 + " study).%n%n",
-                        base.lstm(),
-                        base.iterations(),
+                        describeMain(base),
                         c.horizon,
                         Arrays.toString(mults),
                         c.maxTunedMultiplier,
