@@ -22,7 +22,6 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.l2o4j.core.data.Dataset;
 import org.l2o4j.core.data.Split;
 import org.l2o4j.djl.LearnedOptimizer;
@@ -38,33 +37,6 @@ import org.l2o4j.djl.LearnedOptimizer;
  */
 public final class DjlOneLineSwap {
     private DjlOneLineSwap() {}
-
-    /** The outcome; fields as in {@link Dl4jOneLineSwap.Result}. */
-    public record Result(
-            String optimizer,
-            int steps,
-            double initialLoss,
-            double learnedLoss,
-            double adamLoss,
-            double adamLearningRate,
-            double learnedTestAccuracy,
-            double adamTestAccuracy) {
-        @Override
-        public String toString() {
-            return String.format(
-                    Locale.ROOT,
-                    "DJL MNIST MLP, %d steps of 128: training loss %.4f -> learned (%s) %.4f,"
-                            + " Adam (lr %s) %.4f; test accuracy learned %.2f%%, Adam %.2f%%",
-                    steps,
-                    initialLoss,
-                    optimizer,
-                    learnedLoss,
-                    adamLearningRate,
-                    adamLoss,
-                    100 * learnedTestAccuracy,
-                    100 * adamTestAccuracy);
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         System.out.println(runExample(args));
@@ -100,7 +72,8 @@ public final class DjlOneLineSwap {
     }
 
     /** Runs the example (see the class comment for the arguments). */
-    public static Result runExample(String[] args) throws IOException, TranslateException {
+    public static OneLineSwapResult runExample(String[] args)
+            throws IOException, TranslateException {
         Path weights = ExampleSupport.pathArg(args, "weights");
         int steps = ExampleSupport.intArg(args, "steps", 300);
         double adamLr = ExampleSupport.doubleArg(args, "adam-lr", 0.01);
@@ -127,7 +100,8 @@ public final class DjlOneLineSwap {
             ArrayDataset testAll = ExampleSupport.djl(data, test, test.rows(), 0);
             double[] learnedOut = run(learned, trainSet, trainAll, testAll, steps, seed);
             double[] adamOut = run(adam, trainSet, trainAll, testAll, steps, seed);
-            return new Result(
+            return new OneLineSwapResult(
+                    "DJL",
                     name,
                     steps,
                     learnedOut[0],

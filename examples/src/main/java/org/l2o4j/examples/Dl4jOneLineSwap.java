@@ -1,7 +1,6 @@
 package org.l2o4j.examples;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -30,43 +29,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  */
 public final class Dl4jOneLineSwap {
     private Dl4jOneLineSwap() {}
-
-    /**
-     * The outcome.
-     *
-     * @param optimizer the learned optimizer's weights (id or file)
-     * @param steps minibatch steps of each run
-     * @param initialLoss loss on the training rows before training (the same for both runs)
-     * @param learnedLoss loss on the training rows after training with the learned optimizer
-     * @param adamLoss the same after training with Adam
-     * @param learnedTestAccuracy test-split accuracy after training with the learned optimizer
-     * @param adamTestAccuracy the same for Adam
-     */
-    public record Result(
-            String optimizer,
-            int steps,
-            double initialLoss,
-            double learnedLoss,
-            double adamLoss,
-            double adamLearningRate,
-            double learnedTestAccuracy,
-            double adamTestAccuracy) {
-        @Override
-        public String toString() {
-            return String.format(
-                    Locale.ROOT,
-                    "DL4J MNIST MLP, %d steps of 128: training loss %.4f -> learned (%s) %.4f,"
-                            + " Adam (lr %s) %.4f; test accuracy learned %.2f%%, Adam %.2f%%",
-                    steps,
-                    initialLoss,
-                    optimizer,
-                    learnedLoss,
-                    adamLearningRate,
-                    adamLoss,
-                    100 * learnedTestAccuracy,
-                    100 * adamTestAccuracy);
-        }
-    }
 
     public static void main(String[] args) {
         System.out.println(runExample(args));
@@ -127,7 +89,7 @@ public final class Dl4jOneLineSwap {
     }
 
     /** Runs the example (see the class comment for the arguments). */
-    public static Result runExample(String[] args) {
+    public static OneLineSwapResult runExample(String[] args) {
         Path weights = ExampleSupport.pathArg(args, "weights");
         int steps = ExampleSupport.intArg(args, "steps", 300);
         double adamLr = ExampleSupport.doubleArg(args, "adam-lr", 0.01);
@@ -149,7 +111,8 @@ public final class Dl4jOneLineSwap {
         double initial = withLearned.score(trainAll, false);
         fit(withLearned, ExampleSupport.dl4jIterator(train, 128, seed), steps);
         fit(withAdam, ExampleSupport.dl4jIterator(train, 128, seed), steps);
-        return new Result(
+        return new OneLineSwapResult(
+                "DL4J",
                 name,
                 steps,
                 initial,

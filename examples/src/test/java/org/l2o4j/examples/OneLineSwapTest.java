@@ -30,7 +30,7 @@ class OneLineSwapTest {
 
     @Test
     void dl4jSwapTrainsBothFromTheSameStart() {
-        Dl4jOneLineSwap.Result r = Dl4jOneLineSwap.runExample(tinyArgs());
+        OneLineSwapResult r = Dl4jOneLineSwap.runExample(tinyArgs());
         assertEquals("tiny.safetensors", r.optimizer());
         assertEquals(25, r.steps());
         assertTrue(r.initialLoss() > 1.5, "chance-level start: " + r.initialLoss());
@@ -42,7 +42,7 @@ class OneLineSwapTest {
 
     @Test
     void djlSwapTrainsBothFromTheSameStart() throws Exception {
-        DjlOneLineSwap.Result r = DjlOneLineSwap.runExample(tinyArgs());
+        OneLineSwapResult r = DjlOneLineSwap.runExample(tinyArgs());
         assertEquals("tiny.safetensors", r.optimizer());
         assertTrue(r.initialLoss() > 1.5, "chance-level start: " + r.initialLoss());
         assertTrue(r.adamLoss() < r.initialLoss() - 0.3, r.toString());
