@@ -31,6 +31,7 @@ import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
+import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamilies;
@@ -74,6 +75,7 @@ public final class StudyRunner {
     private final Map<String, OptimizerResult> cache = new LinkedHashMap<>();
     private final Map<String, Double> sectionSeconds = new LinkedHashMap<>();
     private final Map<String, Double> sectionCpuSeconds = new LinkedHashMap<>();
+    private long studyStart = System.nanoTime();
 
     /** CPU time of this process so far, or NaN where the JVM does not report it. */
     static double processCpuSeconds() {
@@ -122,6 +124,7 @@ public final class StudyRunner {
     public Path run() throws IOException {
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
+        studyStart = t0;
         StringBuilder body = new StringBuilder();
         body.append(timed("1", this::horizonSection));
         body.append(timed("2", this::generalizationSection));
@@ -146,6 +149,14 @@ public final class StudyRunner {
 
     private String timed(String id, Section s) throws IOException {
         long t = System.nanoTime();
+        log.printf(
+                Locale.ROOT,
+                "section %s/%d (%s) starting, %s into the study%n",
+                id,
+                SECTIONS.size(),
+                SECTIONS.get(Integer.parseInt(id) - 1).replaceFirst("^#+ [0-9]+\\. ", ""),
+                clock((t - studyStart) * 1e-9));
+        log.flush();
         double cpu0 = processCpuSeconds();
         String out = s.run();
         double secs = (System.nanoTime() - t) * 1e-9;
@@ -377,6 +388,7 @@ public final class StudyRunner {
                         .seed(c.seed)
                         .validateEvery(Math.max(1, Math.min(c.validateEvery, iterations)))
                         .putMetadata("command", "l2o study (" + section + ")")
+                        .listener(new TrainingProgress(name))
                         .build();
         long t0 = System.nanoTime();
         double cpu0 = processCpuSeconds();
@@ -434,10 +446,65 @@ public final class StudyRunner {
             String key, java.util.function.Supplier<OptimizerResult> compute) {
         OptimizerResult r = cache.get(key);
         if (r == null) {
+            long t0 = System.nanoTime();
             r = compute.get();
             cache.put(key, r);
+            log.printf(
+                    Locale.ROOT,
+                    "  evaluated %s on %s, %d steps x %d tasks%s: %.1f s%n",
+                    r.name(),
+                    key.split("\\|")[2],
+                    r.runs().isEmpty() ? 0 : r.runs().get(0).steps(),
+                    r.runs().size(),
+                    Double.isNaN(r.learningRate())
+                            ? ""
+                            : String.format(Locale.ROOT, " (lr %.3g)", r.learningRate()),
+                    (System.nanoTime() - t0) * 1e-9);
+            log.flush();
         }
         return r;
+    }
+
+    /** "1h02m", "3m05s" or "12s". */
+    static String clock(double seconds) {
+        long s = Math.max(0, Math.round(seconds));
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+        }
+        if (s >= 60) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return s + "s";
+    }
+
+    /** One log line per ~10% of a variant's meta-training (or every 30 s), with its ETA. */
+    private final class TrainingProgress implements MetaTrainingListener {
+        private final String name;
+        private long lastLine = System.nanoTime();
+
+        TrainingProgress(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void onIteration(IterationProgress p) {
+            long now = System.nanoTime();
+            int step = Math.max(1, p.iterations() / 10);
+            if (p.iteration() % step != 0 && now - lastLine < 30_000_000_000L) {
+                return;
+            }
+            lastLine = now;
+            log.printf(
+                    Locale.ROOT,
+                    "  %s: iteration %d/%d, meta-loss %.4g, elapsed %s, ETA %s%n",
+                    name,
+                    p.iteration(),
+                    p.iterations(),
+                    p.metaLoss(),
+                    clock(p.elapsedSeconds()),
+                    clock(p.etaSeconds()));
+            log.flush();
+        }
     }
 
     private static OptimizerResult relabel(OptimizerResult r, String label) {
