@@ -109,7 +109,10 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(
             names = "--task-option",
             paramLabel = "KEY=VALUE",
-            description = "Option of the mnist-mlp family for every run, e.g. data-dir=bundled.")
+            description =
+                    "Option of the mnist-mlp family for every run, e.g. batch=64 or"
+                            + " data-dir=/path/to/idx [data-dir=bundled: the bundled subsets, the"
+                            + " same on every machine].")
     Map<String, String> taskOptions;
 
     @Option(names = "--threads", description = "Worker threads [number of processors].")
@@ -206,6 +209,8 @@ public final class StudyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        c.command =
+                CommandLines.render("study", spec.commandLine().getParseResult().originalArgs());
         Path report = new StudyRunner(c, out, err).run();
         spec.commandLine().getOut().println(report.toAbsolutePath());
         spec.commandLine().getOut().flush();

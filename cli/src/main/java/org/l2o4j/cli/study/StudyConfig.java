@@ -29,11 +29,17 @@ public final class StudyConfig {
     /** Baselines run at horizons above {@link #maxTunedMultiplier} (the expensive ones). */
     public List<String> longHorizonBaselines = List.of("nag", "adam");
 
+    /** The command line that ran the study, recorded in the report (null: not recorded). */
+    public String command;
+
     /** The task family meta-trained on (training split) and evaluated on (test split). */
     public String task = "mnist-mlp";
 
-    /** Options of the task family for every run (e.g. batch, data-dir). */
-    public Map<String, String> taskOptions = new LinkedHashMap<>();
+    /**
+     * Options of the task family for every run (e.g. batch, data-dir). The data directory defaults
+     * to the bundled subsets, so that a study gives the same numbers on every machine.
+     */
+    public Map<String, String> taskOptions = new LinkedHashMap<>(Map.of("data-dir", "bundled"));
 
     /** Meta-training horizon H (optimizee steps per run). */
     public int horizon = 100;

@@ -173,6 +173,9 @@ public final class StudyRunner {
     private String setupText(double totalSeconds) {
         StringBuilder sb = new StringBuilder();
         sb.append("## Setup\n\n");
+        if (c.command != null) {
+            sb.append("Command: `").append(c.command).append("`\n\n");
+        }
         sb.append(
                 String.format(
                         Locale.ROOT,
