@@ -16,11 +16,11 @@ import org.l2o4j.core.task.TaskFamily;
 
 /**
  * The weights this artifact ships: they exist, verify, carry their provenance, and {@code
- * mnist-mlp-v1} keeps the property it was measured to have on held-out test-split MNIST MLP tasks
- * against Adam with its learning rate tuned on separate validation tasks: a lower mean loss over
- * the 100-step run (the integral the paper's meta-loss minimises), and a final loss within 25% of
- * Adam's. It does NOT end below tuned Adam at step 100 (measured 0.200 vs 0.189 over 20 tasks; see
- * the README), so that is not asserted.
+ * mnist-mlp-v1} does what it was meta-trained for on held-out test-split MNIST MLP tasks (seeds
+ * never seen in meta-training), against Adam with its learning rate tuned on separate validation
+ * tasks: a lower mean loss at step 100 (measured 0.185 vs 0.194 over these 10 tasks, 0.178 vs 0.189
+ * over 20) and a lower mean loss over the 100-step run (0.52 vs 0.66). It does not beat tuned NAG
+ * at step 100 (0.146 over 20 tasks); see the README.
  */
 class ShippedOptimizersTest {
 
@@ -58,7 +58,7 @@ class ShippedOptimizersTest {
     }
 
     @Test
-    void mnistMlpV1IsFasterThanTunedAdamOverTheRunOnHeldOutTestTasks() {
+    void mnistMlpV1BeatsTunedAdamAtStep100AndOverTheRunOnHeldOutTestTasks() {
         TaskFamily family = TaskFamilies.parse("mnist-mlp[split=test,data-dir=bundled]");
         Evaluator ev = new Evaluator(100, Math.min(2, Runtime.getRuntime().availableProcessors()));
         long[] evalSeeds = Evaluator.evaluationSeeds(10);
@@ -81,7 +81,7 @@ class ShippedOptimizersTest {
         double l = learned.finalLoss().mean();
         double a = adam.finalLoss().mean();
         assertTrue(
-                l < 1.25 * a,
+                l < a,
                 "mnist-mlp-v1 mean loss at step 100 "
                         + l
                         + " vs tuned Adam's "
