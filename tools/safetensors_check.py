@@ -15,6 +15,8 @@ Commands:
                                   run the coordinatewise LSTM optimizer (float64 numpy reference)
                                   on a gradient sequence [[g_step0 per coordinate], ...] and print
                                   {"gradients": ..., "updates": ...}; the update is ADDED to theta
+  compare A B                     compare the tensors of two weight files bit for bit (metadata
+                                  is ignored); exit status 1 when they differ
 """
 
 import argparse
@@ -170,7 +172,32 @@ def main(argv):
     fw.add_argument("file")
     fw.add_argument("--grads", required=True, help="JSON file: [[g per coordinate] per step]")
     fw.add_argument("--out")
+    c = sub.add_parser("compare")
+    c.add_argument("a")
+    c.add_argument("b")
     a = ap.parse_args(argv)
+    if a.cmd == "compare":
+        _, ta = read(a.a)
+        _, tb = read(a.b)
+        if sorted(ta) != sorted(tb):
+            print(f"differ: tensors {sorted(ta)} vs {sorted(tb)}")
+            sys.exit(1)
+        differing = 0
+        for k in ta:
+            if ta[k].shape != tb[k].shape:
+                print(f"{k}: shape {list(ta[k].shape)} vs {list(tb[k].shape)}")
+                differing += 1
+                continue
+            n = int(np.sum(ta[k].view("<u4") != tb[k].view("<u4")))
+            if n:
+                d = float(np.max(np.abs(ta[k].astype(np.float64) - tb[k].astype(np.float64))))
+                print(f"{k}: {n} of {ta[k].size} values differ, max |difference| {d:.3g}")
+                differing += 1
+        if differing:
+            print(f"differ: {differing} of {len(ta)} tensors")
+            sys.exit(1)
+        print(f"bit-identical tensors ({len(ta)} tensors, {sum(v.size for v in ta.values())} values)")
+        return
     if a.cmd == "read":
         meta, tensors = read(a.file)
         if a.json:
