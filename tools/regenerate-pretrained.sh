@@ -6,21 +6,43 @@
 #   tools/regenerate-pretrained.sh general-v1 [WORKDIR]     # one stage, about 1 h on 2 cores
 #
 # The trainer is deterministic for a given seed at any thread count, so the tensors should be
-# bit-identical; the file bytes differ in the metadata (wall time, date, command, paths). A
-# stage that already has its output in WORKDIR is skipped; an interrupted stage resumes from its
-# checkpoint. Environment: L2O_THREADS (worker threads, default: the number of processors).
+# bit-identical; the file bytes differ in the metadata (wall time, date, command, paths). The
+# float kernel's summation order changed after `general-v1` and stage 1 of `mnist-mlp-v1` were
+# trained (commit 71b7b16), which changes their trajectories; those stages therefore run with
+# bin/l2o built from the commit they were trained with (OLD_CODE below, in a git worktree under
+# WORKDIR), the later stages with this tree. A stage that already has its output in WORKDIR is
+# skipped; an interrupted stage resumes from its checkpoint.
+# Environment: L2O_THREADS (worker threads, default: the number of processors).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 id="${1:?usage: tools/regenerate-pretrained.sh mnist-mlp-v1|general-v1 [WORKDIR]}"
 work="${2:-$root/runs/regenerate-$id}"
 threads="${L2O_THREADS:-$(nproc)}"
-l2o="$root/bin/l2o"
 mkdir -p "$work"
+work="$(cd "$work" && pwd)"
 cd "$work"
 
-stage() { # stage OUT ARGS...: run bin/l2o meta-train unless OUT exists
-  local out="$1"
-  shift
+# the code general-v1 and stage 1 of mnist-mlp-v1 were trained with
+OLD_CODE=6eb5c6422242a6947fdffce7e17fd9f3847f28a6
+
+l2o_at() { # l2o_at COMMIT|current: the bin/l2o to use (builds a worktree for a commit)
+  if [[ "$1" == current ]]; then
+    echo "$root/bin/l2o"
+    return
+  fi
+  local tree="$work/code-${1:0:12}"
+  if [[ ! -d "$tree" ]]; then
+    echo "regenerate: checking out $1 into $tree" >&2
+    git -C "$root" worktree add --detach "$tree" "$1" >&2
+  fi
+  echo "$tree/bin/l2o"
+}
+
+stage() { # stage COMMIT|current OUT ARGS...: run bin/l2o meta-train unless OUT exists
+  local l2o
+  l2o="$(l2o_at "$1")"
+  local out="$2"
+  shift 2
   if [[ -f "$out" ]]; then
     echo "regenerate: $out exists, skipping its stage" >&2
     return
@@ -33,19 +55,19 @@ stage() { # stage OUT ARGS...: run bin/l2o meta-train unless OUT exists
 
 case "$id" in
   mnist-mlp-v1)
-    stage stage1.safetensors --task mnist-mlp --seed 1 --iterations 480 --validate-every 20 \
+    stage "$OLD_CODE" stage1.safetensors --task mnist-mlp --seed 1 --iterations 480 --validate-every 20 \
       --validation-tasks 10 --checkpoint-every 20
-    stage stage2.safetensors --task mnist-mlp --init stage1.safetensors --weighting final \
+    stage current stage2.safetensors --task mnist-mlp --init stage1.safetensors --weighting final \
       --seed 11 --iterations 120 --validate-every 10 --validation-tasks 20 --checkpoint-every 20
-    stage stage3.safetensors --task mnist-mlp --data-dir bundled --init stage2.safetensors \
+    stage current stage3.safetensors --task mnist-mlp --data-dir bundled --init stage2.safetensors \
       --weighting final --tasks-per-iteration 4 --seed 22 --iterations 100 --lr 3e-4 \
       --validate-every 10 --validation-tasks 40 --checkpoint-every 10
-    stage mnist-mlp-v1.safetensors --task mnist-mlp --data-dir bundled --init stage3.safetensors \
+    stage current mnist-mlp-v1.safetensors --task mnist-mlp --data-dir bundled --init stage3.safetensors \
       --weighting final --unroll 100 --tasks-per-iteration 2 --seed 24 --iterations 80 \
       --lr 3e-4 --validate-every 10 --validation-tasks 40 --checkpoint-every 10
     ;;
   general-v1)
-    stage general-v1.safetensors \
+    stage "$OLD_CODE" general-v1.safetensors \
       --task 'mixed[mix=quadratic:1,mnist-mlp:2,mnist-mlp[hidden=40;activation=relu]:1,mnist-mlp[hidden=10;layers=2;activation=tanh]:1,mnist-mlp[dataset=fashion-mnist]:1,mnist-mlp[dataset=fashion-mnist;hidden=40;activation=relu]:1;data-dir=bundled]' \
       --seed 2 --iterations 300 --validate-every 20 --validation-tasks 12 --checkpoint-every 20 \
       --weighting linear --subsample 2048
