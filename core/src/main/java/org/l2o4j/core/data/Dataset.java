@@ -89,7 +89,7 @@ public final class Dataset {
         this.labels = labels;
     }
 
-    /** Wraps arrays the caller hands over (no copy); labels must already be validated. */
+    /** Wraps arrays the caller hands over (no copy); labels are still checked. */
     static Dataset wrap(
             String name, String source, int features, int classes, float[] x, int[] labels) {
         return new Dataset(name, source, features, classes, x, labels, true);
@@ -136,6 +136,26 @@ public final class Dataset {
         for (int j = 0; j < features; j++) {
             dest[off + j] = x[base + j];
         }
+    }
+
+    /**
+     * Copies the non-zero features of {@code row}: their indices into {@code index[off ..]} and
+     * their values into {@code value[off ..]} (a sparse row; images are mostly zeros).
+     *
+     * @return the number of non-zero features written
+     */
+    public int copyNonZeros(int row, int[] index, double[] value, int off) {
+        int base = row * features;
+        int n = off;
+        for (int j = 0; j < features; j++) {
+            float v = x[base + j];
+            if (v != 0f) {
+                index[n] = j;
+                value[n] = v;
+                n++;
+            }
+        }
+        return n - off;
     }
 
     /** A copy of the features of {@code row}. */

@@ -33,10 +33,58 @@ final class VectorLstmKernel extends LstmKernel {
         return TW;
     }
 
+    /** Floats of scratch {@link #tile} uses (from index 0). */
+    private int tileScratch() {
+        return (Math.max(features, hidden) + 6 * hidden) * TW;
+    }
+
     @Override
     int scratchSize() {
-        int vec = (Math.max(features, hidden) + 6 * hidden) * TW;
-        return Math.max(vec, scalarScratchSize());
+        int skips = tileScratch() + 2 * TW + TW * config.stateSizePerCoordinate();
+        return Math.max(skips, scalarScratchSize());
+    }
+
+    /**
+     * A tile with non-finite gradients: runs the vector tile with those gradients replaced by 0,
+     * then restores the state of the bad coordinates and zeroes their update, so the good
+     * coordinates get exactly the results they would get without the bad ones.
+     */
+    private long tileWithSkips(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int i0,
+            float[] sc) {
+        int gBase = tileScratch();
+        int mask = gBase + TW;
+        int save = mask + TW;
+        int per = config.stateSizePerCoordinate();
+        long bad = 0;
+        for (int c = 0; c < TW; c++) {
+            float g = grad[gradOff + i0 + c];
+            boolean isBad = g - g != 0f;
+            sc[gBase + c] = isBad ? 0f : g;
+            sc[mask + c] = isBad ? 1f : 0f;
+            if (isBad) {
+                bad++;
+                for (int k = 0; k < per; k++) {
+                    sc[save + c * per + k] = s[k * n + i0 + c];
+                }
+            }
+        }
+        tile(s, n, sc, gBase - i0, upd, updOff, i0, sc);
+        for (int c = 0; c < TW; c++) {
+            if (sc[mask + c] != 0f) {
+                upd[updOff + i0 + c] = 0f;
+                for (int k = 0; k < per; k++) {
+                    s[k * n + i0 + c] = sc[save + c * per + k];
+                }
+            }
+        }
+        return bad;
     }
 
     @Override
@@ -55,7 +103,7 @@ final class VectorLstmKernel extends LstmKernel {
         int i0 = from;
         for (; i0 + TW <= to; i0 += TW) {
             if (checkFinite && hasNonFinite(grad, gradOff + i0, TW)) {
-                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, TW, scratch);
+                skipped += tileWithSkips(s, n, grad, gradOff, upd, updOff, i0, scratch);
             } else {
                 tile(s, n, grad, gradOff, upd, updOff, i0, scratch);
             }

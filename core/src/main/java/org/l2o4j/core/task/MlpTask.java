@@ -44,8 +44,28 @@ public final class MlpTask implements Task {
     private final int batch;
     private final int dimension;
 
-    /** Activations per layer, {@code act[l]} is {@code batch x sizes[l]}; act[0] is the input. */
+    /** Activations per layer, {@code act[l]} is {@code batch x sizes[l]} (l >= 1). */
     private final double[][] act;
+
+    /**
+     * The minibatch's input as sparse rows (images are mostly zeros): row r's non-zero features are
+     * {@code inValue[k]} at weight offset {@code inWeight[k]} (= feature index * sizes[1]) for k in
+     * {@code [inStart[r], inStart[r + 1])}.
+     */
+    private final int[] inWeight;
+
+    private final double[] inValue;
+    private final int[] inStart;
+
+    /**
+     * The same input by feature (column-major): feature i's non-zeros are {@code colValue[k]} in
+     * row {@code colRow[k]} for k in {@code [colStart[i], colStart[i + 1])}; used for the weight
+     * gradient of the input layer.
+     */
+    private final int[] colRow;
+
+    private final double[] colValue;
+    private final int[] colStart;
 
     /** Upstream gradients, {@code delta[l]} is {@code batch x sizes[l]} (for l >= 1). */
     private final double[][] delta;
@@ -58,6 +78,7 @@ public final class MlpTask implements Task {
     private final int[] swaps;
 
     private long cachedStep = Long.MIN_VALUE;
+    private boolean columnsReady;
 
     MlpTask(MlpTaskFamily family, long seed) {
         this.family = family;
@@ -79,12 +100,16 @@ public final class MlpTask implements Task {
         }
         this.act = new double[layers + 1][];
         this.delta = new double[layers + 1][];
-        for (int l = 0; l <= layers; l++) {
+        for (int l = 1; l <= layers; l++) {
             act[l] = new double[batch * sizes[l]];
-            if (l > 0) {
-                delta[l] = new double[batch * sizes[l]];
-            }
+            delta[l] = new double[batch * sizes[l]];
         }
+        this.inWeight = new int[batch * sizes[0]];
+        this.inValue = new double[batch * sizes[0]];
+        this.inStart = new int[batch + 1];
+        this.colRow = new int[batch * sizes[0]];
+        this.colValue = new double[batch * sizes[0]];
+        this.colStart = new int[sizes[0] + 2];
         this.rows = new int[batch];
         this.perm = new int[data.rows()];
         for (int i = 0; i < perm.length; i++) {
@@ -252,16 +277,83 @@ public final class MlpTask implements Task {
     }
 
     private void gather() {
-        int in = sizes[0];
-        double[] x = act[0];
+        int scale = sizes[1];
+        int n = 0;
         for (int r = 0; r < batch; r++) {
-            data.copyRow(rows[r], x, r * in);
+            inStart[r] = n;
+            int start = n;
+            n += data.copyNonZeros(rows[r], inWeight, inValue, n);
+            for (int k = start; k < n; k++) {
+                inWeight[k] *= scale;
+            }
         }
+        inStart[batch] = n;
+        columnsReady = false;
         cachedStep = Long.MIN_VALUE;
     }
 
+    /** Builds the column-major copy of the input (only the gradient needs it). */
+    private void buildColumns() {
+        // counting sort of the non-zeros by feature: column-major copy
+        int features = sizes[0];
+        int scale = sizes[1];
+        int n = inStart[batch];
+        java.util.Arrays.fill(colStart, 0);
+        for (int k = 0; k < n; k++) {
+            colStart[inWeight[k] / scale + 2]++;
+        }
+        for (int i = 2; i < features + 2; i++) {
+            colStart[i] += colStart[i - 1];
+        }
+        for (int r = 0; r < batch; r++) {
+            for (int k = inStart[r], end = inStart[r + 1]; k < end; k++) {
+                int pos = colStart[inWeight[k] / scale + 1]++;
+                colRow[pos] = r;
+                colValue[pos] = inValue[k];
+            }
+        }
+        columnsReady = true;
+    }
+
     private void forward(double[] theta) {
-        for (int l = 0; l < layers; l++) {
+        // input layer on the sparse rows: z = b + sum over non-zero x_i of x_i * W[i, :]
+        int out0 = sizes[1];
+        double[] z0 = act[1];
+        int b0 = biasOffset[0];
+        int w0 = weightOffset[0];
+        for (int r = 0; r < batch; r++) {
+            int zr = r * out0;
+            System.arraycopy(theta, b0, z0, zr, out0);
+            int k = inStart[r];
+            int end = inStart[r + 1];
+            // four non-zeros per pass: a quarter of the loads and stores of z
+            for (; k + 3 < end; k += 4) {
+                double x0 = inValue[k];
+                double x1 = inValue[k + 1];
+                double x2 = inValue[k + 2];
+                double x3 = inValue[k + 3];
+                int v0 = w0 + inWeight[k];
+                int v1 = w0 + inWeight[k + 1];
+                int v2 = w0 + inWeight[k + 2];
+                int v3 = w0 + inWeight[k + 3];
+                for (int o = 0; o < out0; o++) {
+                    z0[zr + o] +=
+                            (x0 * theta[v0 + o] + x1 * theta[v1 + o])
+                                    + (x2 * theta[v2 + o] + x3 * theta[v3 + o]);
+                }
+            }
+            for (; k < end; k++) {
+                double xi = inValue[k];
+                int wi = w0 + inWeight[k];
+                for (int o = 0; o < out0; o++) {
+                    z0[zr + o] += xi * theta[wi + o];
+                }
+            }
+        }
+        if (layers > 1) {
+            activate(z0);
+        }
+        for (int l = 1; l < layers; l++) {
             int in = sizes[l];
             int out = sizes[l + 1];
             double[] a = act[l];
@@ -274,9 +366,6 @@ public final class MlpTask implements Task {
                 int ar = r * in;
                 for (int i = 0; i < in; i++) {
                     double ai = a[ar + i];
-                    if (ai == 0.0) {
-                        continue; // images are mostly zeros; adding 0 * w changes nothing
-                    }
                     int wi = w + i * out;
                     for (int o = 0; o < out; o++) {
                         z[zr + o] += ai * theta[wi + o];
@@ -343,7 +432,7 @@ public final class MlpTask implements Task {
     }
 
     private void backward(double[] theta, double[] grad) {
-        for (int l = layers - 1; l >= 0; l--) {
+        for (int l = layers - 1; l >= 1; l--) {
             int in = sizes[l];
             int out = sizes[l + 1];
             double[] a = act[l];
@@ -358,17 +447,11 @@ public final class MlpTask implements Task {
                 int ar = r * in;
                 for (int i = 0; i < in; i++) {
                     double ai = a[ar + i];
-                    if (ai == 0.0) {
-                        continue;
-                    }
                     int wi = w + i * out;
                     for (int o = 0; o < out; o++) {
                         grad[wi + o] += ai * dz[zr + o];
                     }
                 }
-            }
-            if (l == 0) {
-                break;
             }
             // delta of the hidden layer below: (dz W^T) * act'(a)
             double[] da = delta[l];
@@ -389,6 +472,49 @@ public final class MlpTask implements Task {
                                 case TANH -> 1.0 - ai * ai;
                             };
                     da[ar + i] = s * slope;
+                }
+            }
+        }
+        // input layer, on the sparse rows
+        int out0 = sizes[1];
+        double[] dz0 = delta[1];
+        int b0 = biasOffset[0];
+        int w0 = weightOffset[0];
+        for (int r = 0; r < batch; r++) {
+            int zr = r * out0;
+            for (int o = 0; o < out0; o++) {
+                grad[b0 + o] += dz0[zr + o];
+            }
+        }
+        // dW[i, :] = sum over rows r with x_ri != 0 of x_ri * dz[r, :], four rows per pass
+        if (!columnsReady) {
+            buildColumns();
+        }
+        int features = sizes[0];
+        for (int i = 0; i < features; i++) {
+            int wi = w0 + i * out0;
+            int k = colStart[i];
+            int end = colStart[i + 1];
+            for (; k + 3 < end; k += 4) {
+                double x0 = colValue[k];
+                double x1 = colValue[k + 1];
+                double x2 = colValue[k + 2];
+                double x3 = colValue[k + 3];
+                int r0 = colRow[k] * out0;
+                int r1 = colRow[k + 1] * out0;
+                int r2 = colRow[k + 2] * out0;
+                int r3 = colRow[k + 3] * out0;
+                for (int o = 0; o < out0; o++) {
+                    grad[wi + o] +=
+                            (x0 * dz0[r0 + o] + x1 * dz0[r1 + o])
+                                    + (x2 * dz0[r2 + o] + x3 * dz0[r3 + o]);
+                }
+            }
+            for (; k < end; k++) {
+                double xi = colValue[k];
+                int rr = colRow[k] * out0;
+                for (int o = 0; o < out0; o++) {
+                    grad[wi + o] += xi * dz0[rr + o];
                 }
             }
         }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +87,21 @@ class DatasetsTest {
         Files.write(flat.resolve("train-images.idx3-ubyte"), IdxReaderTest.images());
         Files.write(flat.resolve("train-labels.idx1-ubyte"), IdxReaderTest.labels(1, 2, 3));
         assertEquals(3, Datasets.fashionMnist(Split.TRAIN, flat).rows());
+    }
+
+    @Test
+    void debianFashionMnistIsUsedWhenInstalled() {
+        Path debian = Path.of(Datasets.DEBIAN_FASHION_MNIST);
+        Assumptions.assumeTrue(
+                Files.isDirectory(debian) && System.getenv(Datasets.ENV_DATA_DIR) == null,
+                "dataset-fashion-mnist is not installed");
+        Dataset test = Datasets.fashionMnist(Split.TEST);
+        checkImages(test, 10_000);
+        assertTrue(test.source().contains(debian.toString()), test.source());
+        // the bundled subset is the first 1,000 test images of the same file
+        Dataset bundled = Datasets.bundled("fashion-mnist", Split.TEST);
+        assertArrayEquals(bundled.row(999), test.row(999));
+        assertEquals(bundled.label(500), test.label(500));
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -217,9 +218,26 @@ class NumpyInteropTest {
             assertEquals(sum, info.getAsJsonObject("sums").get(s.name).getAsDouble(), 1e-9, s.name);
         }
 
-        // numpy's forward pass on our file agrees with LstmOptimizer
+        // numpy's forward pass on our file agrees with LstmOptimizer, on enough coordinates (an
+        // odd count) to reach the vectorized kernel and its tail, with gradients from 1e-9 to 100
+        Random r = new Random(5);
+        StringBuilder json = new StringBuilder("[");
+        for (int t = 0; t < 6; t++) {
+            json.append(t == 0 ? "[" : ",[");
+            for (int i = 0; i < 37; i++) {
+                float g =
+                        r.nextInt(10) == 0
+                                ? 0f
+                                : (float)
+                                        ((r.nextBoolean() ? 1 : -1)
+                                                * Math.pow(10, -9 + 11 * r.nextDouble()));
+                // the exact double value of the float, so Python recovers the same float32
+                json.append(i == 0 ? "" : ",").append(Double.toString(g));
+            }
+            json.append("]");
+        }
         Path grads = dir.resolve("grads.json");
-        Files.write(grads, resource("gradients.json"));
+        Files.writeString(grads, json.append("]").toString());
         JsonObject fw =
                 JsonParser.parseString(
                                 python(

@@ -1,7 +1,7 @@
 package org.l2o4j.core.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -10,12 +10,17 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -83,6 +88,39 @@ class WeightFileErrorsTest {
         assertEquals(CONFIG, WeightFiles.read(VALID, SRC).config());
         // header re-serialized by these helpers without edits is still valid
         assertEquals(CONFIG, WeightFiles.read(withHeader(h -> {}), SRC).config());
+    }
+
+    @Test
+    void tensorsStoredInAnotherOrderReadTheSame() throws Exception {
+        // the safetensors library writes tensors sorted by name; any tiling order is valid
+        JsonObject h = header();
+        byte[] src = data();
+        ByteArrayOutputStream reordered = new ByteArrayOutputStream();
+        List<LstmWeights.TensorSpec> specs = new ArrayList<>(LstmWeights.tensorSpecs(CONFIG));
+        Collections.reverse(specs);
+        for (LstmWeights.TensorSpec s : specs) {
+            int begin = reordered.size();
+            reordered.write(src, 4 * s.offset, 4 * s.size());
+            tensor(h, s.name).add("data_offsets", longs(begin, begin + 4L * s.size()));
+        }
+        LstmWeights back =
+                WeightFiles.read(
+                        assemble(
+                                h.toString().getBytes(StandardCharsets.UTF_8),
+                                reordered.toByteArray()),
+                        SRC);
+        assertArrayEquals(WEIGHTS.parameters(), back.parameters());
+    }
+
+    @Test
+    void aFailedWriteLeavesNoTemporaryFile() throws Exception {
+        // the target is a non-empty directory: the final rename fails
+        Path target = dir.resolve("taken");
+        Files.createDirectories(target.resolve("child"));
+        assertThrows(IOException.class, () -> WeightFiles.write(target, WEIGHTS));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "only the directory remains");
+        }
     }
 
     @Test
@@ -406,6 +444,8 @@ class WeightFileErrorsTest {
             }
         }
         assertTrue(outcomes[1] > 500, "most corruptions are detected: " + outcomes[1]);
-        assertInstanceOf(Object.class, outcomes);
+        // flips inside the tensor data that leave finite values cannot be detected by the format
+        // itself (there is no checksum in safetensors): that is what the manifest's sha256 is for
+        assertTrue(outcomes[0] > 0, "some corruptions read successfully: " + outcomes[0]);
     }
 }

@@ -1,5 +1,7 @@
 package org.l2o4j.core.task;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
@@ -25,23 +27,32 @@ public final class MlpTaskTiming {
         double[] theta = task.initialParameters();
         double[] grad = new double[task.dimension()];
         // warm-up (JIT), then measure
-        measure(task, theta, grad, true, Math.min(1.0, seconds / 2));
+        measure(task, theta, grad, true, Math.min(1.0, seconds / 2)); // warm-up
         measure(task, theta, grad, false, Math.min(1.0, seconds / 2));
-        double lg = measure(task, theta, grad, true, seconds);
-        double l = measure(task, theta, grad, false, seconds);
+        double[] lg = measure(task, theta, grad, true, seconds);
+        double[] l = measure(task, theta, grad, false, seconds);
         System.out.printf(
                 Locale.ROOT,
-                "%s: dimension %d, Java %s: lossAndGradient %.1f us/call, loss %.1f us/call%n",
+                "%s: dimension %d, Java %s, %d cpus, load average %.1f%n"
+                        + "  lossAndGradient %.1f us/call CPU time (%.1f wall)%n"
+                        + "  loss            %.1f us/call CPU time (%.1f wall)%n",
                 task.name(),
                 task.dimension(),
                 System.getProperty("java.version"),
-                lg * 1e6,
-                l * 1e6);
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                lg[0] * 1e6,
+                lg[1] * 1e6,
+                l[0] * 1e6,
+                l[1] * 1e6);
     }
 
-    private static double measure(
+    /** Returns {CPU seconds per call, wall seconds per call}. */
+    private static double[] measure(
             Task task, double[] theta, double[] grad, boolean withGrad, double seconds) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long t = 0;
+        long cpuStart = mx.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         double sink = 0;
@@ -55,6 +66,7 @@ public final class MlpTaskTiming {
         if (sink == 42.0) {
             System.out.println(sink);
         }
-        return (now - start) / 1e9 / t;
+        long cpu = mx.getCurrentThreadCpuTime() - cpuStart;
+        return new double[] {cpu / 1e9 / t, (now - start) / 1e9 / t};
     }
 }

@@ -1,0 +1,99 @@
+package org.l2o4j.core.lstm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.l2o4j.core.optim.OptimizerState;
+
+/** Steady-state steps allocate nothing, on the calling thread and on the pool's workers. */
+class LstmAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private static long[] workerIds() {
+        List<Long> ids = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("l2o4j-kernel-")) {
+                ids.add(t.getId());
+            }
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long allocated(long[] ids) {
+        long sum = 0;
+        for (long id : ids) {
+            sum += THREADS.getThreadAllocatedBytes(id);
+        }
+        return sum;
+    }
+
+    /** Bytes allocated by {@code steps} steps after warm-up, caller and workers together. */
+    private static long allocatedBySteps(LstmOptimizer opt, int n, int warmup, int steps) {
+        OptimizerState s = opt.newState(n);
+        float[] g = LstmKernelOracleTest.randomGradients(n, 1, true);
+        float[] u = new float[n];
+        for (int i = 0; i < warmup; i++) {
+            opt.step(s, g, u);
+        }
+        long[] workers = workerIds();
+        long before = THREADS.getCurrentThreadAllocatedBytes() + allocated(workers);
+        for (int i = 0; i < steps; i++) {
+            opt.step(s, g, u);
+        }
+        return THREADS.getCurrentThreadAllocatedBytes() + allocated(workers) - before;
+    }
+
+    @Test
+    void scalarSingleThreadStepAllocatesNothing() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported());
+        LstmOptimizer opt =
+                LstmOptimizer.of(LstmOptimizerContractTest.WEIGHTS)
+                        .withKernel(Kernel.SCALAR)
+                        .withThreads(1);
+        assertEquals(0, allocatedBySteps(opt, 1000, 3, 5));
+    }
+
+    @Test
+    void scalarMultiThreadStepAllocatesNothing() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported());
+        LstmOptimizer opt =
+                LstmOptimizer.of(LstmOptimizerContractTest.WEIGHTS)
+                        .withKernel(Kernel.SCALAR)
+                        .withThreads(2);
+        int n = 2 * LstmOptimizer.MIN_COORDS_PER_THREAD + 3;
+        assertEquals(0, allocatedBySteps(opt, n, 3, 3));
+    }
+
+    /**
+     * The vector kernel allocates (boxed vectors) until C2 has compiled it, so this warms up until
+     * a step allocates nothing, within a bounded number of steps.
+     */
+    @Test
+    void vectorStepStopsAllocatingOnceCompiled() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported() && Kernel.vectorAvailable());
+        LstmOptimizer opt =
+                LstmOptimizer.of(LstmOptimizerContractTest.WEIGHTS)
+                        .withKernel(Kernel.VECTOR)
+                        .withThreads(1);
+        int n = 4096;
+        OptimizerState s = opt.newState(n);
+        float[] g = LstmKernelOracleTest.randomGradients(n, 1, true);
+        float[] u = new float[n];
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        long last = -1;
+        int zeroInARow = 0;
+        while (zeroInARow < 3 && System.nanoTime() < deadline) {
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            opt.step(s, g, u);
+            last = THREADS.getCurrentThreadAllocatedBytes() - before;
+            zeroInARow = last == 0 ? zeroInARow + 1 : 0;
+        }
+        assertTrue(zeroInARow >= 3, "vector step still allocates " + last + " bytes");
+    }
+}
