@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.l2o4j.cli.report.Durations;
 import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.io.WeightMetadata;
@@ -346,7 +347,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         p.iterations(),
                         p.metaLoss(),
                         bestVal,
-                        duration(p.etaSeconds()));
+                        Durations.format(p.etaSeconds()));
                 if (last) {
                     err.println();
                 }
@@ -364,20 +365,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         p.metaLoss(),
                         p.finalLoss(),
                         p.gradNorm(),
-                        duration(p.elapsedSeconds()),
-                        duration(p.etaSeconds()));
+                        Durations.format(p.elapsedSeconds()),
+                        Durations.format(p.etaSeconds()));
             }
             err.flush();
-        }
-
-        static String duration(double s) {
-            if (!Double.isFinite(s)) {
-                return "?";
-            }
-            long t = Math.round(s);
-            return t >= 3600
-                    ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
-                    : String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.l2o4j.cli.report.BarChartPlot;
+import org.l2o4j.cli.report.Durations;
 import org.l2o4j.cli.report.LossCurvePlot;
 import org.l2o4j.cli.report.LossCurves;
 import org.l2o4j.cli.report.MarkdownTable;
@@ -155,7 +156,7 @@ public final class StudyRunner {
                 id,
                 SECTIONS.size(),
                 SECTIONS.get(Integer.parseInt(id) - 1).replaceFirst("^#+ [0-9]+\\. ", ""),
-                clock((t - studyStart) * 1e-9));
+                Durations.format((t - studyStart) * 1e-9));
         log.flush();
         double cpu0 = processCpuSeconds();
         String out = s.run();
@@ -468,18 +469,6 @@ public final class StudyRunner {
         return r;
     }
 
-    /** "1h02m", "3m05s" or "12s". */
-    static String clock(double seconds) {
-        long s = Math.max(0, Math.round(seconds));
-        if (s >= 3600) {
-            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
-        }
-        if (s >= 60) {
-            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        }
-        return s + "s";
-    }
-
     /** One log line per ~10% of a variant's meta-training (or every 30 s), with its ETA. */
     private final class TrainingProgress implements MetaTrainingListener {
         private final String name;
@@ -504,8 +493,8 @@ public final class StudyRunner {
                     p.iteration(),
                     p.iterations(),
                     p.metaLoss(),
-                    clock(p.elapsedSeconds()),
-                    clock(p.etaSeconds()));
+                    Durations.format(p.elapsedSeconds()),
+                    Durations.format(p.etaSeconds()));
             log.flush();
         }
     }
