@@ -39,14 +39,14 @@ l2o_at() { # l2o_at COMMIT|current: the bin/l2o to use (builds a worktree for a 
 }
 
 stage() { # stage COMMIT|current OUT ARGS...: run bin/l2o meta-train unless OUT exists
-  local l2o
-  l2o="$(l2o_at "$1")"
-  local out="$2"
+  local code="$1" out="$2"
   shift 2
   if [[ -f "$out" ]]; then
     echo "regenerate: $out exists, skipping its stage" >&2
     return
   fi
+  local l2o
+  l2o="$(l2o_at "$code")"
   local resume=()
   [[ -f "$out.ckpt" ]] && resume=(--resume)
   echo "regenerate: bin/l2o meta-train $* --out $out --threads $threads ${resume[*]}" >&2
