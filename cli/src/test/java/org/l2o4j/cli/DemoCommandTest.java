@@ -17,11 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.cli.demo.MnistDemo;
-import org.l2o4j.core.io.WeightFiles;
-import org.l2o4j.core.lstm.LstmConfig;
-import org.l2o4j.core.meta.MetaTrainer;
-import org.l2o4j.core.meta.MetaTrainingConfig;
-import org.l2o4j.core.task.QuadraticTaskFamily;
+import org.l2o4j.core.meta.TinyWeights;
 import org.l2o4j.dl4j.LearnedUpdater;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 import picocli.CommandLine;
@@ -33,21 +29,7 @@ class DemoCommandTest {
     /** Small weights from our own meta-trainer at a tiny budget (quadratics; seconds). */
     @BeforeAll
     static void metaTrainTinyWeights() throws IOException {
-        weights = dir.resolve("tiny.safetensors");
-        WeightFiles.write(
-                weights,
-                new MetaTrainer(
-                                MetaTrainingConfig.builder()
-                                        .taskFamily(new QuadraticTaskFamily())
-                                        .lstmConfig(LstmConfig.builder().hidden(4).build())
-                                        .horizon(10)
-                                        .unroll(5)
-                                        .iterations(2)
-                                        .validationTasks(2)
-                                        .threads(1)
-                                        .seed(5)
-                                        .build())
-                        .train());
+        weights = TinyWeights.write(dir.resolve("tiny.safetensors"));
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.meta.TinyWeights;
 
 class FineTuneOnYourDl4jModelTest {
     @TempDir Path dir;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.data.Dataset;
 import org.l2o4j.core.data.Split;
+import org.l2o4j.core.meta.TinyWeights;
 
 /** The DL4J and DJL one-line-swap examples, with tiny arguments. */
 class OneLineSwapTest {
