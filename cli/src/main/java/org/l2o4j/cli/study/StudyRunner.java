@@ -76,7 +76,7 @@ public final class StudyRunner {
     private final Map<String, OptimizerResult> cache = new LinkedHashMap<>();
     private final Map<String, Double> sectionSeconds = new LinkedHashMap<>();
     private final Map<String, Double> sectionCpuSeconds = new LinkedHashMap<>();
-    private long studyStart = System.nanoTime();
+    private long studyStart; // set by run()
 
     /** CPU time of this process so far, or NaN where the JVM does not report it. */
     static double processCpuSeconds() {
