@@ -556,66 +556,16 @@ public final class MetaTrainer {
     }
 
     /**
-     * Measures meta-training throughput: forward and backward of {@code unroll} steps on {@code
-     * coordinates} coordinates with synthetic gradients, repeated for about {@code seconds} after a
-     * warm-up.
+     * Measures the double-precision kernel's meta-training throughput (see {@link TrainThroughput},
+     * which also measures the float kernel).
      *
      * @return coordinate-steps per second (forward + backward)
      */
     public static double measureThroughput(
             LstmConfig config, int coordinates, int unroll, int threads, double seconds) {
-        TrainKernel kernel = new TrainKernel(config);
-        double[] phi = initialParameters(config, 1);
-        int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
-        TrainKernel.Block[] blocks = new TrainKernel.Block[nb];
-        for (int b = 0; b < nb; b++) {
-            int start = b * TrainKernel.BLOCK;
-            blocks[b] = kernel.newBlock(start, Math.min(TrainKernel.BLOCK, coordinates - start));
-            blocks[b].ensureTracking(unroll);
-        }
-        SplittableRandom rng = new SplittableRandom(3);
-        double[][] grads = new double[unroll + 1][coordinates];
-        for (double[] g : grads) {
-            for (int i = 0; i < coordinates; i++) {
-                g[i] = rng.nextGaussian() * 0.1;
-            }
-        }
-        double[][] gradNext = Arrays.copyOfRange(grads, 1, unroll + 1);
-        double[] wNext = new double[unroll];
-        Arrays.fill(wNext, 1.0 / unroll);
-        double[] update = new double[coordinates];
-        try (Workers workers = new Workers(threads)) {
-            Runnable once =
-                    () -> {
-                        for (int u = 0; u < unroll; u++) {
-                            final int uu = u;
-                            workers.forEach(
-                                    nb,
-                                    b ->
-                                            kernel.forward(
-                                                    phi, blocks[b], grads[uu], update, uu, true));
-                        }
-                        workers.forEach(
-                                nb,
-                                b -> {
-                                    Arrays.fill(blocks[b].acc, 0.0);
-                                    kernel.backward(phi, blocks[b], gradNext, wNext, unroll);
-                                });
-                    };
-            long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
-            while (System.nanoTime() < warmEnd) {
-                once.run();
-            }
-            long t0 = System.nanoTime();
-            long reps = 0;
-            long end = t0 + (long) (seconds * 1e9);
-            do {
-                once.run();
-                reps++;
-            } while (System.nanoTime() < end);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            return reps * (double) coordinates * unroll / sec;
-        }
+        return TrainThroughput.measure(
+                        config, coordinates, unroll, threads, seconds, MetaTrainingKernel.DOUBLE)
+                .coordStepsPerSecond;
     }
 
     static long mix(long z) {
