@@ -17,6 +17,7 @@ import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
+import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
@@ -121,6 +122,13 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Worker threads [available processors].")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(
+            names = "--train-kernel",
+            description =
+                    "Training arithmetic: float (Vector API float32) or double (the original"
+                            + " kernel; reproduces runs made before float existed) [float].")
+    String trainKernel;
 
     @Option(names = "--validation-tasks", description = "Held-out validation tasks [20].")
     int validationTasks = 20;
@@ -252,6 +260,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .checkpointEvery(checkpointEvery)
                 .checkpointPath(checkpoint != null ? checkpoint : Path.of(out + ".ckpt"))
                 .resume(resume)
+                .trainKernel(
+                        trainKernel != null
+                                ? MetaTrainingKernel.parse(trainKernel)
+                                : MetaTrainingKernel.FLOAT)
+                .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
         if (!quiet) {
             b.listener(new Progress(err, System.console() != null));

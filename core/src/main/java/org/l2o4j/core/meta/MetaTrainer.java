@@ -52,11 +52,15 @@ import org.l2o4j.core.task.Task;
  * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
  * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
  * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
- * other coordinates only need their updates and get them from the float inference kernel ({@link
- * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
- * either. A checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel)
- * may therefore continue on a slightly different trajectory.
+ * (unbiased). Backpropagated blocks run the training kernel's forward with stored activations and
+ * its backward: by default the float32 {@link FloatTrainKernel} (Vector API, or its scalar
+ * fallback), or the double-precision {@link TrainKernel} with {@link
+ * MetaTrainingConfig#trainKernel()} {@link MetaTrainingKernel#DOUBLE} (what every optimizer trained
+ * before the float kernel used; it reproduces them bit for bit). The other coordinates only need
+ * their updates and get them from the float inference kernel ({@link LstmOptimizer}, the code users
+ * run), whose per-coordinate results do not depend on threads either. A checkpoint resumed on a JVM
+ * without {@code jdk.incubator.vector} (scalar float kernels) may therefore continue on a slightly
+ * different trajectory. The weight file records the training kernel ({@code train_kernel}).
  *
  * <h2>Seeds</h2>
  *
@@ -126,6 +130,10 @@ public final class MetaTrainer {
 
     private final MetaTrainingConfig config;
     private final TrainKernel kernel;
+
+    /** The float training kernel, or null when the config asks for the double one. */
+    private final FloatTrainKernel floatKernel;
+
     private final double[] weights;
 
     private Checkpoint state;
@@ -135,12 +143,23 @@ public final class MetaTrainer {
     private Task[] validationTasks;
     private Rollout reusable;
     private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
+    private final List<FloatTrainKernel.Storage> floatPool = new ArrayList<>();
+    private final MetaProfile profile = MetaProfile.ENABLED ? new MetaProfile() : null;
 
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
     public MetaTrainer(MetaTrainingConfig config) {
         this.config = config;
         this.kernel = new TrainKernel(config.lstmConfig());
+        this.floatKernel =
+                config.trainKernel() == MetaTrainingKernel.FLOAT
+                        ? FloatTrainKernel.create(config.lstmConfig())
+                        : null;
         this.weights = config.weighting().weights(config.horizon());
+    }
+
+    /** The training kernel in use: {@code float-vector}, {@code float-scalar} or {@code double}. */
+    public String trainKernelId() {
+        return floatKernel != null ? floatKernel.id() : "double";
     }
 
     /** The validation history so far: {iteration, meta-loss, final loss} rows. */
@@ -206,13 +225,21 @@ public final class MetaTrainer {
                 long sessionStart = System.nanoTime();
                 for (int it = startIt; it < total; it++) {
                     double[] stats = runIteration(workers, it);
+                    if (profile != null) {
+                        System.err.println(profile.report("iteration " + (it + 1)));
+                    }
                     int done = it + 1;
                     state.completedIterations = done;
                     state.optimizationRuns += config.tasksPerIteration();
                     double sessionSec = (System.nanoTime() - sessionStart) / 1e9;
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
                     if (done % config.validateEvery() == 0 || done == total) {
+                        long tv = System.nanoTime();
                         ValidationOutcome v = validate(workers, state.phi);
+                        if (profile != null) {
+                            profile.add(MetaProfile.VALIDATION, tv);
+                            System.err.println(profile.report("validation " + done));
+                        }
                         boolean best = v.metaLoss < state.bestLoss;
                         if (best) {
                             state.bestLoss = v.metaLoss;
@@ -318,6 +345,7 @@ public final class MetaTrainer {
             // The command line replaces this with the file name and its sha256.
             md.put(WeightMetadata.INITIALIZED_FROM, "weights given to the trainer");
         }
+        md.put(WeightMetadata.TRAIN_KERNEL, trainKernelId());
         md.put(META_VALIDATION_FAMILY, config.validationFamily().name());
         md.put(META_VALIDATION_TASKS, Integer.toString(config.validationTasks()));
         md.put(META_TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
@@ -353,9 +381,9 @@ public final class MetaTrainer {
                 config.coordinateSubsample() > 0
                         ? new SplittableRandom(mix(mix(config.seed() ^ STREAM_SHUFFLE) + it))
                         : null;
-        Rollout r = new Rollout(kernel, tasks, shuffle, reusable);
+        Rollout r = new Rollout(kernel, tasks, shuffle, reusable, floatKernel == null);
         reusable = r;
-        int nb = r.blocks.length;
+        int nb = r.numBlocks;
         int unroll = config.unroll();
         int horizon = config.horizon();
         double[] taskMeta = new double[mTasks];
@@ -364,7 +392,16 @@ public final class MetaTrainer {
         int normCount = 0;
         boolean diverged = false;
         try {
-            Truncator tr = new Truncator(kernel, workers, r, weights, unroll, storagePool);
+            Truncator tr =
+                    new Truncator(
+                            kernel,
+                            floatKernel,
+                            workers,
+                            r,
+                            weights,
+                            unroll,
+                            storagePool,
+                            floatPool);
             for (int k = 0; k * unroll < horizon; k++) {
                 int s0 = k * unroll;
                 int len = Math.min(unroll, horizon - s0);

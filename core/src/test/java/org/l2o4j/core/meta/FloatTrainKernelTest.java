@@ -186,6 +186,86 @@ class FloatTrainKernelTest {
         return Math.sqrt(num / den);
     }
 
+    static Stream<Arguments> truncationCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Preprocessing pre : Preprocessing.values()) {
+            for (String w : new String[] {"uniform", "final", "linear", "discounted:0.8"}) {
+                out.add(Arguments.of(pre, w));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * One truncation of a real rollout (quadratic tasks, all coordinates tracked, then a subsample
+     * with the float inference kernel for the rest): the float truncator's meta-gradient agrees
+     * with the double one's; the optimizee feels the small differences of the updates.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("truncationCases")
+    void truncationMatchesDoubleOracle(Preprocessing pre, String weighting) {
+        LstmConfig c = LstmConfig.builder().preprocessing(pre).build();
+        int horizon = 12;
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        double[] phi =
+                MetaTrainer.toDouble(MetaTrainer.toFloat(MetaTrainer.initialParameters(c, 4)));
+        org.l2o4j.core.task.QuadraticTaskFamily fam = new org.l2o4j.core.task.QuadraticTaskFamily();
+        org.l2o4j.core.task.Task[] tasks = new org.l2o4j.core.task.Task[20];
+        for (int m = 0; m < tasks.length; m++) {
+            tasks[m] = fam.sample(100 + m);
+        }
+        TrainKernel dk = new TrainKernel(c);
+        FloatTrainKernel fk = FloatTrainKernel.create(c);
+        for (int subsample = 0; subsample < 2; subsample++) {
+            double[] gd = new double[phi.length];
+            double[] gf = new double[phi.length];
+            try (Workers workers = new Workers(2)) {
+                Rollout rd = new Rollout(dk, tasks, new SplittableRandom(1), null, true);
+                Rollout rf = new Rollout(dk, tasks, new SplittableRandom(1), null, false);
+                int nb = rd.numBlocks;
+                int[] tracked = subsample == 0 ? range(nb) : new int[] {0, nb / 2};
+                Truncator td = new Truncator(dk, workers, rd, w, horizon);
+                Truncator tf =
+                        new Truncator(
+                                dk,
+                                fk,
+                                workers,
+                                rf,
+                                w,
+                                horizon,
+                                new ArrayList<>(),
+                                new ArrayList<>());
+                // two truncations: the second starts from the first's state
+                for (int k = 0; k < 2; k++) {
+                    td.run(phi, k * 6, 6, tracked, new double[tasks.length], gd);
+                    tf.run(phi, k * 6, 6, tracked, new double[tasks.length], gf);
+                    double num = 0;
+                    double den = 0;
+                    for (int p = 0; p < gd.length; p++) {
+                        num += (gf[p] - gd[p]) * (gf[p] - gd[p]);
+                        den += gd[p] * gd[p];
+                    }
+                    if (den == 0) { // a truncation with zero weights (final weighting)
+                        assertEquals(0.0, num);
+                        continue;
+                    }
+                    double rel = Math.sqrt(num / den);
+                    assertTrue(
+                            rel <= TOLERANCE,
+                            "subsample " + subsample + " truncation " + k + ": " + rel);
+                }
+            }
+        }
+    }
+
+    private static int[] range(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
     /** Results of a block do not depend on which storage or in which order blocks ran. */
     @Test
     void blockResultsAreIndependentOfOrder() {
