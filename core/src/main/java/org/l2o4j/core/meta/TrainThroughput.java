@@ -61,22 +61,60 @@ public final class TrainThroughput {
             double seconds,
             MetaTrainingKernel kind,
             Kernel floatKind) {
-        double[] phi = MetaTrainer.initialParameters(config, 1);
-        int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
-        SplittableRandom rng = new SplittableRandom(3);
-        double[][] grads = new double[unroll + 1][coordinates];
-        for (double[] g : grads) {
-            for (int i = 0; i < coordinates; i++) {
-                g[i] = rng.nextGaussian() * 0.1;
+        try (Pass pass = new Pass(config, coordinates, unroll, threads, kind, floatKind)) {
+            long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
+            while (System.nanoTime() < warmEnd) {
+                pass.run();
             }
+            long t0 = System.nanoTime();
+            long reps = 0;
+            long end = t0 + (long) (seconds * 1e9);
+            do {
+                pass.run();
+                reps++;
+            } while (System.nanoTime() < end);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            return new Result(reps * (double) coordinates * unroll / sec, pass.trainKernel());
         }
-        double[][] gradNext = Arrays.copyOfRange(grads, 1, unroll + 1);
-        double[] wNext = new double[unroll];
-        Arrays.fill(wNext, 1.0 / unroll);
-        double[] update = new double[coordinates];
-        try (Workers workers = new Workers(threads)) {
-            Runnable once;
-            String id;
+    }
+
+    /**
+     * One training pass, ready to be repeated (for benchmarks): the forward with stored activations
+     * over {@code unroll} steps of all blocks, then their backward and the block-order sum of the
+     * meta-gradient. Holds its worker threads until closed.
+     */
+    public static final class Pass implements AutoCloseable {
+        private final Workers workers;
+        private final Runnable once;
+        private final String id;
+        private final double[] gradient;
+
+        /**
+         * @param floatKind {@code VECTOR} or {@code SCALAR} for the float kernel (ignored for
+         *     {@code DOUBLE})
+         */
+        public Pass(
+                LstmConfig config,
+                int coordinates,
+                int unroll,
+                int threads,
+                MetaTrainingKernel kind,
+                Kernel floatKind) {
+            double[] phi = MetaTrainer.initialParameters(config, 1);
+            int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+            SplittableRandom rng = new SplittableRandom(3);
+            double[][] grads = new double[unroll + 1][coordinates];
+            for (double[] g : grads) {
+                for (int i = 0; i < coordinates; i++) {
+                    g[i] = rng.nextGaussian() * 0.1;
+                }
+            }
+            double[][] gradNext = Arrays.copyOfRange(grads, 1, unroll + 1);
+            double[] wNext = new double[unroll];
+            Arrays.fill(wNext, 1.0 / unroll);
+            double[] update = new double[coordinates];
+            gradient = new double[config.numParameters()];
+            workers = new Workers(threads);
             if (kind == MetaTrainingKernel.DOUBLE) {
                 TrainKernel kernel = new TrainKernel(config);
                 TrainKernel.Block[] blocks = new TrainKernel.Block[nb];
@@ -105,6 +143,13 @@ public final class TrainThroughput {
                                         Arrays.fill(blocks[b].acc, 0.0);
                                         kernel.backward(phi, blocks[b], gradNext, wNext, unroll);
                                     });
+                            Arrays.fill(gradient, 0.0);
+                            for (int b = 0; b < nb; b++) {
+                                double[] acc = blocks[b].acc;
+                                for (int p = 0; p < gradient.length; p++) {
+                                    gradient[p] += acc[p];
+                                }
+                            }
                         };
             } else {
                 FloatTrainKernel kernel = FloatTrainKernel.create(config, floatKind);
@@ -135,21 +180,31 @@ public final class TrainThroughput {
                                         int w = Math.min(TrainKernel.BLOCK, coordinates - start);
                                         kernel.backward(st[b], start, w, gradNext, wNext, unroll);
                                     });
+                            Arrays.fill(gradient, 0.0);
+                            for (int b = 0; b < nb; b++) {
+                                double[] acc = st[b].acc;
+                                for (int p = 0; p < gradient.length; p++) {
+                                    gradient[p] += acc[p];
+                                }
+                            }
                         };
             }
-            long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
-            while (System.nanoTime() < warmEnd) {
-                once.run();
-            }
-            long t0 = System.nanoTime();
-            long reps = 0;
-            long end = t0 + (long) (seconds * 1e9);
-            do {
-                once.run();
-                reps++;
-            } while (System.nanoTime() < end);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            return new Result(reps * (double) coordinates * unroll / sec, id);
+        }
+
+        /** Runs the pass once; returns the meta-gradient (valid until the next run). */
+        public double[] run() {
+            once.run();
+            return gradient;
+        }
+
+        /** {@code double}, {@code float-vector} or {@code float-scalar}. */
+        public String trainKernel() {
+            return id;
+        }
+
+        @Override
+        public void close() {
+            workers.close();
         }
     }
 }
