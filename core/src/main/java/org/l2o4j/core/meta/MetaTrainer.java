@@ -402,6 +402,7 @@ public final class MetaTrainer {
                             unroll,
                             storagePool,
                             floatPool);
+            tr.profile = profile;
             for (int k = 0; k * unroll < horizon; k++) {
                 int s0 = k * unroll;
                 int len = Math.min(unroll, horizon - s0);
