@@ -150,6 +150,10 @@ final class Truncator {
         }
         // The next truncation writes into gradNext; keep the current gradient apart.
         gradCur = gradCur.clone();
+        if (prof != null) {
+            prof.sampleHeap();
+            t0 = System.nanoTime();
+        }
         boolean anyWeight = false;
         for (int u = 0; u < len; u++) {
             anyWeight |= wNext[u] != 0;
@@ -230,6 +234,10 @@ final class Truncator {
             gradCur = gradNext[u];
         }
         gradCur = gradCur.clone();
+        if (prof != null) {
+            prof.sampleHeap();
+            t0 = System.nanoTime();
+        }
         boolean anyWeight = false;
         for (int u = 0; u < len; u++) {
             anyWeight |= wNext[u] != 0;

@@ -70,30 +70,58 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
                 FloatVector i1a = bi, f1a = bf, g1a = bg, o1a = bo;
                 FloatVector i2a = bi, f2a = bf, g2a = bg, o2a = bo;
                 FloatVector i3a = bi, f3a = bf, g3a = bg, o3a = bo;
-                for (int k = 0; k < kk; k++) {
-                    int wb = base + 4 * k;
-                    float[] src = k < in ? x : hp;
-                    int xo = (k < in ? xOff + k * W : hOff + (k - in) * W) + t0;
+                // the layer input, then the previous h (two loops: no branch per input)
+                for (int k = 0; k < in; k++) {
+                    int wb = base + 4 * (k);
+                    int xo = xOff + k * W + t0;
                     FloatVector wi = FloatVector.broadcast(SPECIES, p[wb]);
                     FloatVector wf = FloatVector.broadcast(SPECIES, p[wb + 1]);
                     FloatVector wg = FloatVector.broadcast(SPECIES, p[wb + 2]);
                     FloatVector wo = FloatVector.broadcast(SPECIES, p[wb + 3]);
-                    FloatVector x0 = FloatVector.fromArray(SPECIES, src, xo);
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, x, xo);
                     i0a = x0.fma(wi, i0a);
                     f0a = x0.fma(wf, f0a);
                     g0a = x0.fma(wg, g0a);
                     o0a = x0.fma(wo, o0a);
-                    FloatVector x1 = FloatVector.fromArray(SPECIES, src, xo + L);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, x, xo + L);
                     i1a = x1.fma(wi, i1a);
                     f1a = x1.fma(wf, f1a);
                     g1a = x1.fma(wg, g1a);
                     o1a = x1.fma(wo, o1a);
-                    FloatVector x2 = FloatVector.fromArray(SPECIES, src, xo + 2 * L);
+                    FloatVector x2 = FloatVector.fromArray(SPECIES, x, xo + 2 * L);
                     i2a = x2.fma(wi, i2a);
                     f2a = x2.fma(wf, f2a);
                     g2a = x2.fma(wg, g2a);
                     o2a = x2.fma(wo, o2a);
-                    FloatVector x3 = FloatVector.fromArray(SPECIES, src, xo + 3 * L);
+                    FloatVector x3 = FloatVector.fromArray(SPECIES, x, xo + 3 * L);
+                    i3a = x3.fma(wi, i3a);
+                    f3a = x3.fma(wf, f3a);
+                    g3a = x3.fma(wg, g3a);
+                    o3a = x3.fma(wo, o3a);
+                }
+                for (int k = 0; k < h; k++) {
+                    int wb = base + 4 * (in + k);
+                    int xo = hOff + k * W + t0;
+                    FloatVector wi = FloatVector.broadcast(SPECIES, p[wb]);
+                    FloatVector wf = FloatVector.broadcast(SPECIES, p[wb + 1]);
+                    FloatVector wg = FloatVector.broadcast(SPECIES, p[wb + 2]);
+                    FloatVector wo = FloatVector.broadcast(SPECIES, p[wb + 3]);
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, hp, xo);
+                    i0a = x0.fma(wi, i0a);
+                    f0a = x0.fma(wf, f0a);
+                    g0a = x0.fma(wg, g0a);
+                    o0a = x0.fma(wo, o0a);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, hp, xo + L);
+                    i1a = x1.fma(wi, i1a);
+                    f1a = x1.fma(wf, f1a);
+                    g1a = x1.fma(wg, g1a);
+                    o1a = x1.fma(wo, o1a);
+                    FloatVector x2 = FloatVector.fromArray(SPECIES, hp, xo + 2 * L);
+                    i2a = x2.fma(wi, i2a);
+                    f2a = x2.fma(wf, f2a);
+                    g2a = x2.fma(wg, g2a);
+                    o2a = x2.fma(wo, o2a);
+                    FloatVector x3 = FloatVector.fromArray(SPECIES, hp, xo + 3 * L);
                     i3a = x3.fma(wi, i3a);
                     f3a = x3.fma(wf, f3a);
                     g3a = x3.fma(wg, g3a);
@@ -400,12 +428,6 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
         return s0 + s1;
     }
 
-    /** {@code t}, but exactly +-1 where the clamped argument {@code x} is at the clamp. */
-    private static FloatVector saturate(FloatVector t, FloatVector x) {
-        return t.blend(1f, x.compare(VectorOperators.GE, TANH_CLAMP))
-                .blend(-1f, x.compare(VectorOperators.LE, -TANH_CLAMP));
-    }
-
     /** {@code dst[..] = tanh(src[..])} over {@code len} floats (a multiple of L). */
     private static void tanhInto(float[] src, int srcOff, float[] dst, int dstOff, int len) {
         for (int v = 0; v < len; v += L) {
@@ -423,7 +445,13 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector den = x2.fma(B6, B4);
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-            saturate(num.mul(x).div(den), x).intoArray(dst, dstOff + v);
+            // exactly +-1 at the clamp (see FloatTrainKernel#tanh); inline: no vector crosses a
+            // call
+            num.mul(x)
+                    .div(den)
+                    .blend(1f, x.compare(VectorOperators.GE, TANH_CLAMP))
+                    .blend(-1f, x.compare(VectorOperators.LE, -TANH_CLAMP))
+                    .intoArray(dst, dstOff + v);
         }
     }
 
@@ -442,7 +470,12 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector den = x2.fma(B6, B4);
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-            saturate(num.mul(x).div(den), x).fma(0.5f, 0.5f).intoArray(a, v);
+            num.mul(x)
+                    .div(den)
+                    .blend(1f, x.compare(VectorOperators.GE, TANH_CLAMP))
+                    .blend(-1f, x.compare(VectorOperators.LE, -TANH_CLAMP))
+                    .fma(0.5f, 0.5f)
+                    .intoArray(a, v);
         }
     }
 }
