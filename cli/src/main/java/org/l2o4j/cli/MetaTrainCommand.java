@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
  *
  * <ul>
  *   <li>{@code quadratic}: raw-gradient input (preprocessing {@code none}, as in the paper; it did
- *       better than log-sign there, DESIGN.md section 7), output scale 0.1, uniform weighting,
+ *       better than log-sign there, docs/design.md section 7), output scale 0.1, uniform weighting,
  *       1,000 meta-iterations of one task, all coordinates;
  *   <li>{@code mnist-mlp}: log-sign input (p = 10), output scale 0.1, {@code linear} weighting
  *       (ended below Adam at step 100 in the reference implementation, uniform did not), 1,000

@@ -39,8 +39,8 @@ import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 
 /**
- * The evaluation study the reviewer asked for (DESIGN.md section 4), written to one directory as
- * {@code report.md} with PNG plots. Five sections, each a method whose size comes from {@link
+ * The evaluation study the reviewer asked for (docs/design.md section 4), written to one directory
+ * as {@code report.md} with PNG plots. Five sections, each a method whose size comes from {@link
  * StudyConfig}:
  *
  * <ol>

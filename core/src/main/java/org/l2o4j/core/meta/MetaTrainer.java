@@ -19,7 +19,7 @@ import org.l2o4j.core.task.Task;
 
 /**
  * Meta-trains a coordinatewise LSTM optimizer with the first-order meta-gradient and truncated
- * backpropagation through time (DESIGN.md section 2).
+ * backpropagation through time (docs/design.md section 2).
  *
  * <h2>What one meta-iteration does</h2>
  *

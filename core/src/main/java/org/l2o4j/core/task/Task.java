@@ -4,7 +4,7 @@ package org.l2o4j.core.task;
  * An optimizee seen as a black box: a seeded initial point and {@code (loss, gradient)} at any
  * point on a seeded minibatch stream.
  *
- * <p>This is all the first-order meta-gradient needs (DESIGN.md section 2), so the same
+ * <p>This is all the first-order meta-gradient needs (docs/design.md section 2), so the same
  * meta-trainer and evaluator work on a pure-Java task, a DL4J network or a DJL model.
  *
  * <p>Lifecycle: {@link #initialParameters()} gives the (deterministic) starting point; {@link
