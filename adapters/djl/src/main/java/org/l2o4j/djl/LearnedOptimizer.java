@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.FloatBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -504,12 +506,32 @@ public class LearnedOptimizer extends Optimizer {
      * @throws IOException if writing fails
      */
     public void saveState(Path file, Block block) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            saveState(out, block);
+        // Written beside the target and moved over it: a crash while saving keeps the old file.
+        Path tmp =
+                Files.createTempFile(
+                        parent != null ? parent : target.getRoot(),
+                        target.getFileName() + ".",
+                        ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                saveState(out, block);
+            }
+            try {
+                Files.move(
+                        tmp,
+                        target,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
@@ -538,19 +560,29 @@ public class LearnedOptimizer extends Optimizer {
      * Replaces this optimizer's state with the state saved by {@link #saveState(Path, Block)},
      * matched to {@code block}'s parameters by name.
      *
-     * @throws IOException if the file cannot be read, is not an optimizer state file, was saved by
-     *     a different update rule, or names a parameter the block does not have or whose size
-     *     differs
+     * <p>Files written since format version 2 carry a SHA-256 checksum of their whole content; one
+     * whose bytes changed in any way after saving (a flipped byte, cut short, bytes appended) is
+     * rejected, and nothing is loaded. Version-1 files (without a checksum) still load, unchecked.
+     *
+     * @throws DamagedStateFileException if the file is damaged or not an optimizer state file
+     * @throws StateFileException if it was saved by a different update rule or names a parameter
+     *     the block does not have or whose size differs
+     * @throws IOException if the file cannot be read
      */
     public void loadState(Path file, Block block) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            loadState(in, file.toString(), block);
+            loadState(in, file.toString(), Files.size(file), block);
         }
     }
 
     /** Loads state from a stream (see {@link #loadState(Path, Block)}); does not close it. */
     public void loadState(InputStream in, String sourceName, Block block) throws IOException {
-        List<StateFile.Entry> entries = StateFile.read(in, sourceName, rule);
+        loadState(in, sourceName, -1, block);
+    }
+
+    private void loadState(InputStream in, String sourceName, long size, Block block)
+            throws IOException {
+        List<StateFile.Entry> entries = StateFile.read(in, sourceName, rule, size);
         Map<String, Parameter> byName = new HashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             byName.put(p.getKey(), p.getValue());
@@ -559,18 +591,18 @@ public class LearnedOptimizer extends Optimizer {
         for (StateFile.Entry e : entries) {
             Parameter param = byName.get(e.parameterName());
             if (param == null) {
-                throw new IOException(
-                        sourceName
-                                + ": optimizer state for parameter '"
+                throw new StateFileException(
+                        sourceName,
+                        "optimizer state for parameter '"
                                 + e.parameterName()
                                 + "' but the block has no such parameter (it has "
                                 + byName.keySet()
                                 + ")");
             }
             if (param.isInitialized() && param.getArray().size() != e.state().size()) {
-                throw new IOException(
-                        sourceName
-                                + ": optimizer state for parameter '"
+                throw new StateFileException(
+                        sourceName,
+                        "optimizer state for parameter '"
                                 + e.parameterName()
                                 + "' has "
                                 + e.state().size()
