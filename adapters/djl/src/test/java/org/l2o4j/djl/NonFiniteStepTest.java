@@ -167,6 +167,34 @@ class NonFiniteStepTest {
     }
 
     @Test
+    void aBadGradientPassedDirectlyInTheMiddleOfAStepSaysWhatWasApplied() {
+        LearnedOptimizer opt = newOptimizer(NonFinitePolicy.ERROR);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.create(new float[] {1f, 2f});
+            NDArray b = m.create(new float[] {3f, 4f, 5f});
+            a.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                gc.backward(a.sum().add(b.sum()));
+            }
+            // the step's attached gradients are finite; the one given for b is not
+            opt.update("a", a, a.getGradient().duplicate());
+            NonFiniteStepException e =
+                    assertThrows(
+                            NonFiniteStepException.class,
+                            () -> opt.update("b", b, m.create(new float[] {0f, Float.NaN, 0f})));
+            assertEquals(
+                    "non-finite gradient in parameter 'b' (shape (3)) at coordinate 1: NaN; this"
+                            + " parameter was not updated, but 1 parameter(s) updated before it in"
+                            + " this step were (the step's gradients were cleared)",
+                    e.getMessage());
+            assertArrayEquals(new float[] {3f, 4f, 5f}, b.toFloatArray());
+            assertArrayEquals(new float[3], b.getGradient().toFloatArray(), "cleared");
+            assertEquals(1, opt.stateCount());
+        }
+    }
+
+    @Test
     void underSkipTheOtherCoordinatesAndParametersStillTrain() {
         try (Model model = Fixtures.model("mlp", 9)) {
             LearnedOptimizer opt = newOptimizer(NonFinitePolicy.SKIP);

@@ -1,6 +1,7 @@
 package org.l2o4j.djl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
@@ -12,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -76,7 +78,9 @@ class ThreadsTest {
      * optimizer's step does not, so the two trainings' updates run concurrently. Creating the model
      * holds it too: its initial parameters come from the engine's global random generator.
      */
-    private static float[] train(long seed, LearnedOptimizer opt, ReentrantLock lock) {
+    private static float[] train(
+            long seed, LearnedOptimizer opt, ReentrantLock lock, CyclicBarrier together)
+            throws Exception {
         Model model;
         lock.lock();
         try {
@@ -96,6 +100,9 @@ class ThreadsTest {
                     } finally {
                         lock.unlock();
                     }
+                    if (together != null) {
+                        together.await(); // both trainings step at the same time
+                    }
                     trainer.step();
                 }
             }
@@ -106,16 +113,18 @@ class ThreadsTest {
     @Test
     void oneSharedInstanceTrainsTwoModelsConcurrentlyLikeSequentially() throws Exception {
         ReentrantLock lock = new ReentrantLock();
-        float[] seqA = inFreshThread(() -> train(1, newOptimizer(), lock));
-        float[] seqB = inFreshThread(() -> train(2, newOptimizer(), lock));
+        float[] seqA = inFreshThread(() -> train(1, newOptimizer(), lock, null));
+        float[] seqB = inFreshThread(() -> train(2, newOptimizer(), lock, null));
 
         LearnedOptimizer shared = newOptimizer();
+        CyclicBarrier together = new CyclicBarrier(2);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<float[]> a = pool.submit(() -> train(1, shared, lock));
-            Future<float[]> b = pool.submit(() -> train(2, shared, lock));
+            Future<float[]> a = pool.submit(() -> train(1, shared, lock, together));
+            Future<float[]> b = pool.submit(() -> train(2, shared, lock, together));
             assertArrayEquals(seqA, a.get(), "model 1");
             assertArrayEquals(seqB, b.get(), "model 2");
+            assertEquals(8, shared.stateCount(), "4 parameters of each model");
         } finally {
             pool.shutdown();
         }
