@@ -375,8 +375,8 @@ public class LearnedOptimizer extends Optimizer {
             float[] value = new float[1];
             for (Map.Entry<NDArray, String> e : candidates.entrySet()) {
                 NDArray a = e.getKey();
-                if (!a.hasGradient()) {
-                    continue;
+                if (!a.hasGradient() || a.getDataType() != DataType.FLOAT32) {
+                    continue; // other types fail in their own update, before any change
                 }
                 int bad = firstNonFinite(a, value);
                 if (bad >= 0) {
