@@ -2,6 +2,7 @@ package org.l2o4j.djl;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
@@ -11,14 +12,20 @@ import ai.djl.util.Pair;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.FloatBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmOptimizer;
@@ -53,6 +60,16 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * would otherwise accumulate gradients across batches). Updates of different parameters may run
  * concurrently; updates of the same (parameter, device) are serialized.
  *
+ * <p>Non-finite gradients follow the rule's {@link NonFinitePolicy}. Under {@link
+ * NonFinitePolicy#ERROR} (the default) a training step is all or nothing, although DJL hands the
+ * optimizer one parameter at a time: the first {@link #update} of a step checks the gradients of
+ * all the model's parameters (those it updated in the previous step, or, in the first step, every
+ * array with a gradient in the parameter's {@link NDManager}) before it changes anything. If one is
+ * NaN or infinite it clears the step's gradients and throws a {@link NonFiniteStepException} naming
+ * the parameter, the coordinate and the value; no parameter and no optimizer state has changed, and
+ * training can go on with the next batch exactly as if the bad one had never come. Under {@link
+ * NonFinitePolicy#SKIP} the bad coordinates are left alone and the rest of the step is applied.
+ *
  * <p>DJL's {@code Model.save} does not save optimizer state. Use {@link #saveState(Path, Block)}
  * next to the model and {@link #loadState(Path, Block)} on a fresh optimizer after loading the
  * model; training then continues exactly as it would have without the interruption. The file keys
@@ -74,6 +91,15 @@ public class LearnedOptimizer extends Optimizer {
 
     /** Where the time of {@link #update} goes. */
     private final StepTimings timings = new StepTimings();
+
+    /** The steps of each model, by the root of its parameters' managers (ERROR policy only). */
+    private final Map<NDManager, StepGuard> guards = new IdentityHashMap<>();
+
+    /** Parameters' paths in their blocks (e.g. {@code 01Linear_weight}), by parameter id. */
+    private final Map<String, String> namesById = new ConcurrentHashMap<>();
+
+    /** The same, by the uid of the parameter's array. */
+    private final Map<String, String> namesByArray = new ConcurrentHashMap<>();
 
     /**
      * Creates the optimizer from its builder (use {@link #builder()} or {@link #pretrained()}).
@@ -150,6 +176,28 @@ public class LearnedOptimizer extends Optimizer {
                             + Integer.MAX_VALUE
                             + " are supported");
         }
+        if (rule.nonFinitePolicy() == NonFinitePolicy.ERROR) {
+            StepGuard guard = guardFor(weight);
+            guard.begin(parameterId, weight); // checks the whole step's gradients at its start
+            float[] value = new float[1];
+            int bad = firstNonFinite(grad, weight, value);
+            if (bad >= 0) {
+                // Not seen at the start of the step (e.g. a parameter new to this optimizer, or a
+                // gradient given directly): this parameter is unchanged, and so is the rest of the
+                // step unless parameters were updated before it.
+                int applied = guard.abort(parameterId, weight);
+                throw new NonFiniteStepException(
+                        describe(parameterId, weight),
+                        bad,
+                        value[0],
+                        applied == 0
+                                ? NOT_APPLIED
+                                : "this parameter was not updated, but "
+                                        + applied
+                                        + " parameter(s) updated before it in this step were"
+                                        + " (the step's gradients were cleared)");
+            }
+        }
         ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size);
         synchronized (ps) {
             try (NDScope scope = new NDScope()) {
@@ -169,6 +217,196 @@ public class LearnedOptimizer extends Optimizer {
                 long t3 = System.nanoTime();
                 timings.record(size, t1 - t0, t2 - t1, t3 - t2);
             }
+        }
+    }
+
+    private static final String NOT_APPLIED =
+            "the step was not applied (no parameter or optimizer state changed)";
+
+    /**
+     * Makes the messages of this optimizer name {@code block}'s parameters by their paths in it
+     * (e.g. {@code 01Linear_weight}, as {@code block.getParameters()} lists them) instead of by
+     * their own names and shapes ({@code 'weight' (shape (16, 8))}). {@link #saveState} and {@link
+     * #loadState} do this for their block.
+     *
+     * @param block the block (or model block) this optimizer trains
+     */
+    public void nameParameters(Block block) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Parameter param = p.getValue();
+            namesById.put(param.getId(), p.getKey());
+            if (param.isInitialized()) {
+                namesByArray.put(param.getArray().getUid(), p.getKey());
+            }
+        }
+    }
+
+    /** The parameter as messages name it: {@code '01Linear_weight'} or {@code 'weight' (shape)}. */
+    private String describe(String parameterId, NDArray weight) {
+        String name = parameterId == null ? null : namesById.get(parameterId);
+        if (name == null) {
+            name = namesByArray.get(weight.getUid());
+        }
+        if (name != null) {
+            return "'" + name + "'";
+        }
+        String own = weight.getName();
+        if (own == null || own.isEmpty()) {
+            own = parameterId != null ? parameterId : "unnamed";
+        }
+        return "'" + own + "' (shape " + weight.getShape() + ")";
+    }
+
+    /**
+     * The guard of the model {@code weight} belongs to: the root of its managers below the system
+     * manager.
+     */
+    private StepGuard guardFor(NDArray weight) {
+        NDManager m = weight.getManager();
+        while (m.getParentManager() != null && m.getParentManager().getParentManager() != null) {
+            m = m.getParentManager();
+        }
+        synchronized (guards) {
+            StepGuard g = guards.get(m);
+            if (g == null) {
+                guards.keySet().removeIf(k -> !k.isOpen()); // models closed since
+                g = new StepGuard();
+                guards.put(m, g);
+            }
+            return g;
+        }
+    }
+
+    /**
+     * Index of the first coordinate of {@code weight}'s attached gradient that is NaN or infinite
+     * after rescaling, clipping and weight decay (exactly as {@link #update} computes it), or -1.
+     */
+    private int firstNonFinite(NDArray weight, float[] valueOut) {
+        try (NDArray g = weight.getGradient()) {
+            return firstNonFinite(g, weight, valueOut);
+        }
+    }
+
+    /** The same for gradient {@code g} of {@code weight}. */
+    private int firstNonFinite(NDArray g, NDArray weight, float[] valueOut) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            FloatBuffer gb = g.toByteBuffer(true).asFloatBuffer();
+            float wd = getWeightDecay();
+            FloatBuffer wb = wd != 0f ? weight.toByteBuffer(true).asFloatBuffer() : null;
+            float rescale = rescaleGrad;
+            float clip = clipGrad;
+            boolean plain = rescale == 1f && clip <= 0f && wd == 0f;
+            int n = gb.remaining();
+            for (int i = 0; i < n; i++) {
+                float v = gb.get(i);
+                if (!plain) {
+                    v *= rescale;
+                    if (clip > 0f) {
+                        v = Math.max(-clip, Math.min(clip, v));
+                    }
+                    if (wb != null) {
+                        v += wd * wb.get(i);
+                    }
+                }
+                if (v - v != 0f) {
+                    valueOut[0] = v;
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * Finds the steps of one model in DJL's stream of per-parameter updates, and checks all of a
+     * step's gradients before its first update. DJL's {@code Trainer.step()} updates every
+     * trainable parameter once per device, in the same order each step (that of its parameter map);
+     * a step is over when every known parameter has been updated, or when one comes round again.
+     */
+    private final class StepGuard {
+        /** The model's parameters (per device) seen so far, by parameter id and device. */
+        private final Map<String, Member> members = new LinkedHashMap<>();
+
+        /** Those updated in the current step. */
+        private final Set<String> done = new HashSet<>();
+
+        /** Whether a step has completed, so that {@link #members} is the whole set. */
+        private boolean learned;
+
+        private record Member(String parameterId, NDArray weight) {}
+
+        synchronized void begin(String parameterId, NDArray weight) {
+            String key = parameterId + "@" + StateFile.deviceName(weight.getDevice());
+            if (done.contains(key) || (learned && done.size() >= members.size())) {
+                learned = true;
+                done.clear();
+            }
+            if (done.isEmpty()) {
+                checkStep(parameterId, weight);
+            }
+            done.add(key);
+            members.put(key, new Member(parameterId, weight));
+        }
+
+        /** The gradients to check at the start of a step: parameter id (or null) by array. */
+        private Map<NDArray, String> candidates(String parameterId, NDArray weight) {
+            Map<NDArray, String> c = new IdentityHashMap<>();
+            members.values().removeIf(m -> m.weight().isReleased());
+            for (Member m : members.values()) {
+                c.put(m.weight(), m.parameterId());
+            }
+            if (!learned) {
+                // The first step: every array with a gradient that lives directly in the
+                // parameter's manager (the model's parameters; activations live in sub-managers).
+                NDManager manager = weight.getManager();
+                for (NDArray a : manager.getManagedArrays()) {
+                    if (a.getManager() == manager && !a.isReleased() && a.hasGradient()) {
+                        c.putIfAbsent(a, null);
+                    }
+                }
+            }
+            c.put(weight, parameterId);
+            return c;
+        }
+
+        private void checkStep(String parameterId, NDArray weight) {
+            Map<NDArray, String> candidates = candidates(parameterId, weight);
+            float[] value = new float[1];
+            for (Map.Entry<NDArray, String> e : candidates.entrySet()) {
+                NDArray a = e.getKey();
+                if (!a.hasGradient() || a.getDataType() != DataType.FLOAT32) {
+                    continue; // other types fail in their own update, before any change
+                }
+                int bad = firstNonFinite(a, value);
+                if (bad >= 0) {
+                    for (NDArray other : candidates.keySet()) {
+                        if (other.hasGradient()) {
+                            HostTransfer.clearGradient(other);
+                        }
+                    }
+                    throw new NonFiniteStepException(
+                            describe(e.getValue(), a), bad, value[0], NOT_APPLIED);
+                }
+            }
+        }
+
+        /**
+         * After a non-finite gradient found in the middle of a step: clears the gradients of the
+         * step's parameters and ends the step.
+         *
+         * @return how many parameters this step had updated before
+         */
+        synchronized int abort(String parameterId, NDArray weight) {
+            int applied = done.size() - 1;
+            Map<NDArray, String> candidates = candidates(parameterId, weight);
+            for (NDArray a : candidates.keySet()) {
+                if (a.hasGradient()) {
+                    HostTransfer.clearGradient(a);
+                }
+            }
+            done.clear();
+            return Math.max(0, applied);
         }
     }
 
@@ -268,17 +506,38 @@ public class LearnedOptimizer extends Optimizer {
      * @throws IOException if writing fails
      */
     public void saveState(Path file, Block block) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            saveState(out, block);
+        // Written beside the target and moved over it: a crash while saving keeps the old file.
+        Path tmp =
+                Files.createTempFile(
+                        parent != null ? parent : target.getRoot(),
+                        target.getFileName() + ".",
+                        ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                saveState(out, block);
+            }
+            try {
+                Files.move(
+                        tmp,
+                        target,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
     /** Saves the state to a stream (see {@link #saveState(Path, Block)}); does not close it. */
     public void saveState(OutputStream out, Block block) throws IOException {
+        nameParameters(block);
         List<StateFile.Entry> entries = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Map<Device, ParameterState> byDevice = states.get(p.getValue().getId());
@@ -301,19 +560,29 @@ public class LearnedOptimizer extends Optimizer {
      * Replaces this optimizer's state with the state saved by {@link #saveState(Path, Block)},
      * matched to {@code block}'s parameters by name.
      *
-     * @throws IOException if the file cannot be read, is not an optimizer state file, was saved by
-     *     a different update rule, or names a parameter the block does not have or whose size
-     *     differs
+     * <p>Files written since format version 2 carry a SHA-256 checksum of their whole content; one
+     * whose bytes changed in any way after saving (a flipped byte, cut short, bytes appended) is
+     * rejected, and nothing is loaded. Version-1 files (without a checksum) still load, unchecked.
+     *
+     * @throws DamagedStateFileException if the file is damaged or not an optimizer state file
+     * @throws StateFileException if it was saved by a different update rule or names a parameter
+     *     the block does not have or whose size differs
+     * @throws IOException if the file cannot be read
      */
     public void loadState(Path file, Block block) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            loadState(in, file.toString(), block);
+            loadState(in, file.toString(), Files.size(file), block);
         }
     }
 
     /** Loads state from a stream (see {@link #loadState(Path, Block)}); does not close it. */
     public void loadState(InputStream in, String sourceName, Block block) throws IOException {
-        List<StateFile.Entry> entries = StateFile.read(in, sourceName, rule);
+        loadState(in, sourceName, -1, block);
+    }
+
+    private void loadState(InputStream in, String sourceName, long size, Block block)
+            throws IOException {
+        List<StateFile.Entry> entries = StateFile.read(in, sourceName, rule, size);
         Map<String, Parameter> byName = new HashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             byName.put(p.getKey(), p.getValue());
@@ -322,18 +591,18 @@ public class LearnedOptimizer extends Optimizer {
         for (StateFile.Entry e : entries) {
             Parameter param = byName.get(e.parameterName());
             if (param == null) {
-                throw new IOException(
-                        sourceName
-                                + ": optimizer state for parameter '"
+                throw new StateFileException(
+                        sourceName,
+                        "optimizer state for parameter '"
                                 + e.parameterName()
                                 + "' but the block has no such parameter (it has "
                                 + byName.keySet()
                                 + ")");
             }
             if (param.isInitialized() && param.getArray().size() != e.state().size()) {
-                throw new IOException(
-                        sourceName
-                                + ": optimizer state for parameter '"
+                throw new StateFileException(
+                        sourceName,
+                        "optimizer state for parameter '"
                                 + e.parameterName()
                                 + "' has "
                                 + e.state().size()
@@ -349,6 +618,7 @@ public class LearnedOptimizer extends Optimizer {
         }
         states.clear();
         states.putAll(loaded);
+        nameParameters(block);
     }
 
     /** {@inheritDoc} */

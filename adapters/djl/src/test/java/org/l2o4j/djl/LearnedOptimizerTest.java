@@ -335,7 +335,12 @@ class LearnedOptimizerTest {
                             NonFiniteGradientException.class,
                             () -> strict.update("w", p, m.create(g)));
             assertEquals(1, e.index());
+            assertEquals(
+                    "non-finite gradient in parameter 'w' (shape (3)) at coordinate 1: NaN; the"
+                            + " step was not applied (no parameter or optimizer state changed)",
+                    e.getMessage());
             assertArrayEquals(w, p.toFloatArray(), "unchanged after the error");
+            assertEquals(0, strict.stateCount(), "no optimizer state created either");
 
             LearnedOptimizer lenient =
                     LearnedOptimizer.builder()
