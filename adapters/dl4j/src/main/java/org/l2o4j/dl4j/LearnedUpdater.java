@@ -1,6 +1,7 @@
 package org.l2o4j.dl4j;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -243,27 +244,19 @@ public final class LearnedUpdater implements IUpdater {
                         + " weightsPath is set): was the JSON edited by hand?");
     }
 
+    /** An unknown id throws the registry's IllegalArgumentException (one message everywhere). */
     private static LstmWeights loadPretrained(String id) {
         try {
             return PretrainedOptimizers.load(id);
-        } catch (Exception e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalStateException(
-                    "Pretrained optimizer '"
-                            + id
-                            + "' is not available: "
-                            + e.getMessage()
-                            + " (use LearnedUpdater.fromFile(path) for your own weight file)",
+                    "Cannot load pretrained optimizer '" + id + "': " + e.getCause().getMessage(),
                     e);
         }
     }
 
     private static String pretrainedSha256(String id) {
-        try {
-            return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "Pretrained optimizer '" + id + "' has no checksum: " + e.getMessage(), e);
-        }
+        return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
     }
 
     /**
