@@ -78,6 +78,11 @@ public final class LearnedUpdater implements IUpdater {
     /** The resolved optimizer (not serialized; loaded lazily from the reference). */
     @JsonIgnore private transient volatile LstmOptimizer optimizer;
 
+    /** How to use a restored network whose updater weights are gone. */
+    private static final String INFERENCE_HINT =
+            "restore with loadUpdater=false (ModelSerializer.restoreMultiLayerNetwork(file, false))"
+                    + " to use the network for inference";
+
     /** For Jackson (DL4J's JSON) only. */
     private LearnedUpdater() {}
 
@@ -199,7 +204,9 @@ public final class LearnedUpdater implements IUpdater {
                                 + weightsSha256
                                 + ", which is not installed ("
                                 + e.getMessage()
-                                + ")",
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or install the l2o4j-pretrained version that ships it",
                         e);
             }
             if (!weightsSha256.equalsIgnoreCase(actual)) {
@@ -220,11 +227,13 @@ public final class LearnedUpdater implements IUpdater {
             Path p = Path.of(weightsPath);
             if (!Files.isRegularFile(p)) {
                 throw new IllegalStateException(
-                        "Cannot restore LearnedUpdater: weight file "
+                        "Cannot restore LearnedUpdater: the learned updater's weight file "
                                 + weightsPath
-                                + " (sha256 "
+                                + " is gone (sha256 "
                                 + weightsSha256
-                                + ") was not found; put the file back at that path");
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or put the file back at that path");
             }
             try {
                 return WeightFiles.read(p, weightsSha256);

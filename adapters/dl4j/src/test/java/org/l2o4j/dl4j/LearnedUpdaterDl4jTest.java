@@ -164,6 +164,16 @@ class LearnedUpdaterDl4jTest {
         String msg = rootMessages(e);
         assertTrue(msg.contains(moved.toAbsolutePath().toString()), msg);
         assertTrue(msg.contains(u.weightsSha256()), msg);
+        // ... and says how to use the network for inference without the weights
+        assertTrue(
+                msg.contains(
+                        "restore with loadUpdater=false"
+                                + " (ModelSerializer.restoreMultiLayerNetwork(file, false)) to use"
+                                + " the network for inference, or put the file back"),
+                msg);
+        MultiLayerNetwork inference = ModelSerializer.restoreMultiLayerNetwork(f, false);
+        INDArray x = TestNets.data(4, 16).getFeatures();
+        assertEquals(net.output(x), inference.output(x));
     }
 
     @Test
