@@ -217,8 +217,8 @@ public final class IdxReader {
                             (UBYTE << 8) | expectedDims,
                             what,
                             source.endsWith(".gz")
-                                    ? "named .gz but not gzip-compressed (gzip starts with 1f 8b);"
-                                            + " is this an IDX file?"
+                                    ? "named .gz but not gzip-compressed: gzip data starts"
+                                            + " with 1f 8b"
                                     : "is this an IDX file?"));
         }
         if (ndim != expectedDims) {
