@@ -15,6 +15,7 @@ final class TaskSpec {
 
     /** The family name of a spec (the part before {@code [}). */
     static String familyName(String spec) {
+        TaskFamilies.checkBrackets(spec);
         int open = spec.indexOf('[');
         return (open < 0 ? spec : spec.substring(0, open)).trim().toLowerCase(Locale.ROOT);
     }

@@ -1,6 +1,7 @@
 package org.l2o4j.dl4j;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -76,6 +77,11 @@ public final class LearnedUpdater implements IUpdater {
 
     /** The resolved optimizer (not serialized; loaded lazily from the reference). */
     @JsonIgnore private transient volatile LstmOptimizer optimizer;
+
+    /** How to use a restored network whose updater weights are gone. */
+    private static final String INFERENCE_HINT =
+            "restore with loadUpdater=false (ModelSerializer.restoreMultiLayerNetwork(file, false))"
+                    + " to use the network for inference";
 
     /** For Jackson (DL4J's JSON) only. */
     private LearnedUpdater() {}
@@ -198,7 +204,9 @@ public final class LearnedUpdater implements IUpdater {
                                 + weightsSha256
                                 + ", which is not installed ("
                                 + e.getMessage()
-                                + ")",
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or install the l2o4j-pretrained version that ships it",
                         e);
             }
             if (!weightsSha256.equalsIgnoreCase(actual)) {
@@ -219,11 +227,13 @@ public final class LearnedUpdater implements IUpdater {
             Path p = Path.of(weightsPath);
             if (!Files.isRegularFile(p)) {
                 throw new IllegalStateException(
-                        "Cannot restore LearnedUpdater: weight file "
+                        "Cannot restore LearnedUpdater: the learned updater's weight file "
                                 + weightsPath
-                                + " (sha256 "
+                                + " is gone (sha256 "
                                 + weightsSha256
-                                + ") was not found; put the file back at that path");
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or put the file back at that path");
             }
             try {
                 return WeightFiles.read(p, weightsSha256);
@@ -243,27 +253,19 @@ public final class LearnedUpdater implements IUpdater {
                         + " weightsPath is set): was the JSON edited by hand?");
     }
 
+    /** An unknown id throws the registry's IllegalArgumentException (one message everywhere). */
     private static LstmWeights loadPretrained(String id) {
         try {
             return PretrainedOptimizers.load(id);
-        } catch (Exception e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalStateException(
-                    "Pretrained optimizer '"
-                            + id
-                            + "' is not available: "
-                            + e.getMessage()
-                            + " (use LearnedUpdater.fromFile(path) for your own weight file)",
+                    "Cannot load pretrained optimizer '" + id + "': " + e.getCause().getMessage(),
                     e);
         }
     }
 
     private static String pretrainedSha256(String id) {
-        try {
-            return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "Pretrained optimizer '" + id + "' has no checksum: " + e.getMessage(), e);
-        }
+        return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
     }
 
     /**

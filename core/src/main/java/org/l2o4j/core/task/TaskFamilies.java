@@ -269,8 +269,35 @@ public final class TaskFamilies {
         return keys;
     }
 
+    /**
+     * Checks that the brackets of a task spec balance.
+     *
+     * @throws IllegalArgumentException {@code task spec 'mnist-mlp[hidden=40' has an unbalanced
+     *     '[': expected NAME or NAME[key=value,...]} (or an unmatched {@code ']'})
+     */
+    public static void checkBrackets(String spec) {
+        int depth = 0;
+        for (int i = 0; i < spec.length(); i++) {
+            char c = spec.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && --depth < 0) {
+                break;
+            }
+        }
+        if (depth != 0) {
+            throw new IllegalArgumentException(
+                    "task spec '"
+                            + spec
+                            + "' has an unbalanced '"
+                            + (depth > 0 ? '[' : ']')
+                            + "': expected NAME or NAME[key=value,...]");
+        }
+    }
+
     /** Parses {@code name[k=v;k=v]} into {@code options}; returns the name. */
     private static String parseSpec(String spec, Map<String, String> options) {
+        checkBrackets(spec);
         String s = spec.trim();
         int open = s.indexOf('[');
         if (open < 0) {
