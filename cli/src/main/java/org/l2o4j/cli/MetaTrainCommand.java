@@ -57,7 +57,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
             names = "--task",
             required = true,
             description =
-                    "Task family: quadratic, mnist-mlp, or any family spec name[key=value;...].")
+                    "Task family: quadratic, mnist-mlp, conv, style, or any family spec"
+                            + " name[key=value;...].")
     String task;
 
     @Option(names = "--hidden", description = "mnist-mlp: hidden units per layer [20].")
@@ -69,15 +70,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--activation", description = "mnist-mlp: sigmoid|relu|tanh [sigmoid].")
     String activation;
 
-    @Option(names = "--dataset", description = "mnist-mlp: mnist|fashion-mnist [mnist].")
+    @Option(names = "--dataset", description = "mnist-mlp, conv: mnist|fashion-mnist [mnist].")
     String dataset;
 
-    @Option(names = "--batch", description = "mnist-mlp: minibatch size [128].")
+    @Option(names = "--batch", description = "mnist-mlp, conv: minibatch size [128].")
     Integer batch;
 
     @Option(
             names = "--data-dir",
-            description = "mnist-mlp: data directory, or 'bundled' for the bundled subsets.")
+            description = "mnist-mlp, conv: data directory, or 'bundled' for the bundled subsets.")
     String dataDir;
 
     @Option(names = "--out", required = true, description = "Output weight file (.safetensors).")

@@ -65,7 +65,9 @@ final class TaskSpec {
 
     /** The loss axis label, with its unit, for a family. */
     static String lossLabel(String familyName) {
-        if (familyName.startsWith("mnist-mlp") || familyName.startsWith("mixed")) {
+        if (familyName.startsWith("mnist-mlp")
+                || familyName.startsWith("conv")
+                || familyName.startsWith("mixed")) {
             return "training loss (cross-entropy on the minibatch, nats)";
         }
         if (familyName.startsWith("quadratic")) {
