@@ -70,6 +70,9 @@ final class TaskSpec {
                 || familyName.startsWith("mixed")) {
             return "training loss (cross-entropy on the minibatch, nats)";
         }
+        if (familyName.startsWith("style")) {
+            return "style-transfer loss (content + style + smoothness, dimensionless)";
+        }
         if (familyName.startsWith("quadratic")) {
             return "loss ||W theta - y||^2 (dimensionless)";
         }

@@ -179,6 +179,31 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void styleRunEvaluatesOnHeldOutImagesByDefault() {
+        Run r =
+                run(
+                        "--task",
+                        "style[size=8]",
+                        "--seeds",
+                        "2",
+                        "--steps",
+                        "5",
+                        "--baselines",
+                        "adam",
+                        "--lr-grid",
+                        "0.01,0.1",
+                        "--tuning-seeds",
+                        "1",
+                        "--threads",
+                        "1",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        String task = o.get("task").getAsString();
+        assertTrue(task.startsWith("style(side=8,content=test,style=test"), task);
+    }
+
+    @Test
     void learnedOptimizerFromAWeightFileRunsOnQuadratics(@TempDir Path dir) throws Exception {
         LstmConfig cfg = LstmConfig.paperDefaults().toBuilder().hidden(4).build();
         Path file = dir.resolve("fresh.safetensors");

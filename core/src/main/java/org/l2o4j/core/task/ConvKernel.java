@@ -1,6 +1,7 @@
 package org.l2o4j.core.task;
 
 import java.lang.reflect.Constructor;
+import java.util.Arrays;
 import org.l2o4j.core.lstm.Kernel;
 
 /**
@@ -44,7 +45,7 @@ abstract class ConvKernel {
      * channels}, {@code p < hw}: two output channels and four taps per pass.
      */
     void convolve(double[] theta, int k, int channels, int n, double[] col, int hw, double[] out) {
-        java.util.Arrays.fill(out, 0, channels * hw, 0.0);
+        Arrays.fill(out, 0, channels * hw, 0.0);
         int c = 0;
         for (; c + 1 < channels; c += 2) {
             int ka = k + c * n;
@@ -75,15 +76,19 @@ abstract class ConvKernel {
                 scalarSingle2(out, oa, ob, col, i * hw, hw, 0, theta[ka + i], theta[kb + i]);
             }
         }
-        for (; c < channels; c++) {
-            int ka = k + c * n;
-            int oa = c * hw;
-            for (int i = 0; i < n; i++) {
-                double a0 = theta[ka + i];
-                int c0 = i * hw;
-                for (int p = 0; p < hw; p++) {
-                    out[oa + p] += a0 * col[c0 + p];
-                }
+        if (c < channels) {
+            scalarSingle(theta, k + c * n, n, col, hw, out, c * hw);
+        }
+    }
+
+    /** The last output channel when their number is odd, at offset {@code oa} of {@code out}. */
+    static void scalarSingle(
+            double[] theta, int ka, int n, double[] col, int hw, double[] out, int oa) {
+        for (int i = 0; i < n; i++) {
+            double a0 = theta[ka + i];
+            int c0 = i * hw;
+            for (int p = 0; p < hw; p++) {
+                out[oa + p] += a0 * col[c0 + p];
             }
         }
     }
@@ -133,6 +138,68 @@ abstract class ConvKernel {
             double x0 = col[c0 + p];
             out[oa + p] += a0 * x0;
             out[ob + p] += b0 * x0;
+        }
+    }
+
+    /**
+     * im2col for 3x3 kernels with zero padding 1 on a {@code channels x h x w} image: {@code
+     * col[((ci * 3 + ky) * 3 + kx) * h * w + y * w + x] = in[ci][y + ky - 1][x + kx - 1]} (0
+     * outside).
+     */
+    static void im2col(double[] in, int channels, int h, int w, double[] col) {
+        int hw = h * w;
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < 3; ky++) {
+                for (int kx = 0; kx < 3; kx++) {
+                    int dst = ((ci * 3 + ky) * 3 + kx) * hw;
+                    int dy = ky - 1;
+                    int dx = kx - 1;
+                    int x0 = Math.max(0, -dx);
+                    int x1 = Math.min(w, w - dx);
+                    for (int y = 0; y < h; y++) {
+                        int yy = y + dy;
+                        int d = dst + y * w;
+                        if (yy < 0 || yy >= h) {
+                            Arrays.fill(col, d, d + w, 0.0);
+                            continue;
+                        }
+                        int src = ci * hw + yy * w + dx;
+                        if (x0 > 0) {
+                            col[d] = 0.0;
+                        }
+                        System.arraycopy(in, src + x0, col, d + x0, x1 - x0);
+                        if (x1 < w) {
+                            col[d + w - 1] = 0.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: writes the input gradient into {@code in}. */
+    static void col2im(double[] col, int channels, int h, int w, double[] in) {
+        int hw = h * w;
+        Arrays.fill(in, 0, channels * hw, 0.0);
+        for (int ci = 0; ci < channels; ci++) {
+            for (int ky = 0; ky < 3; ky++) {
+                for (int kx = 0; kx < 3; kx++) {
+                    int src = ((ci * 3 + ky) * 3 + kx) * hw;
+                    int dy = ky - 1;
+                    int dx = kx - 1;
+                    int x0 = Math.max(0, -dx);
+                    int x1 = Math.min(w, w - dx);
+                    int y0 = Math.max(0, -dy);
+                    int y1 = Math.min(h, h - dy);
+                    for (int y = y0; y < y1; y++) {
+                        int d = ci * hw + (y + dy) * w + dx;
+                        int c0 = src + y * w;
+                        for (int x = x0; x < x1; x++) {
+                            in[d + x] += col[c0 + x];
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -432,62 +432,14 @@ public final class ConvTask implements Task {
         }
     }
 
-    /** {@code col[(ci * 9 + ky * 3 + kx) * s * s + y * s + x] = in[ci][y + ky - 1][x + kx - 1]}. */
+    /** {@link ConvKernel#im2col} of a square {@code channels x s x s} image. */
     static void im2col(double[] in, int channels, int s, double[] col) {
-        int hw = s * s;
-        for (int ci = 0; ci < channels; ci++) {
-            for (int ky = 0; ky < 3; ky++) {
-                for (int kx = 0; kx < 3; kx++) {
-                    int dst = ((ci * 3 + ky) * 3 + kx) * hw;
-                    int dy = ky - 1;
-                    int dx = kx - 1;
-                    int x0 = Math.max(0, -dx);
-                    int x1 = Math.min(s, s - dx);
-                    for (int y = 0; y < s; y++) {
-                        int yy = y + dy;
-                        int d = dst + y * s;
-                        if (yy < 0 || yy >= s) {
-                            Arrays.fill(col, d, d + s, 0.0);
-                            continue;
-                        }
-                        int src = ci * hw + yy * s + dx;
-                        if (x0 > 0) {
-                            col[d] = 0.0;
-                        }
-                        System.arraycopy(in, src + x0, col, d + x0, x1 - x0);
-                        if (x1 < s) {
-                            col[d + s - 1] = 0.0;
-                        }
-                    }
-                }
-            }
-        }
+        ConvKernel.im2col(in, channels, s, s, col);
     }
 
-    /** The adjoint of {@link #im2col}: writes (not adds) the input gradient into {@code in}. */
+    /** {@link ConvKernel#col2im} of a square image. */
     static void col2im(double[] col, int channels, int s, double[] in) {
-        int hw = s * s;
-        Arrays.fill(in, 0, channels * hw, 0.0);
-        for (int ci = 0; ci < channels; ci++) {
-            for (int ky = 0; ky < 3; ky++) {
-                for (int kx = 0; kx < 3; kx++) {
-                    int src = ((ci * 3 + ky) * 3 + kx) * hw;
-                    int dy = ky - 1;
-                    int dx = kx - 1;
-                    int x0 = Math.max(0, -dx);
-                    int x1 = Math.min(s, s - dx);
-                    int y0 = Math.max(0, -dy);
-                    int y1 = Math.min(s, s - dy);
-                    for (int y = y0; y < y1; y++) {
-                        int d = ci * hw + (y + dy) * s + dx;
-                        int c0 = src + y * s;
-                        for (int x = x0; x < x1; x++) {
-                            in[d + x] += col[c0 + x];
-                        }
-                    }
-                }
-            }
-        }
+        ConvKernel.col2im(col, channels, s, s, in);
     }
 
     /** {@code sum_i theta[off + i] * a[i]} with four partial sums. */

@@ -96,6 +96,14 @@ public final class TaskFamilies {
                         + " dense softmax; options channels [8], blocks 1|2 [2], dataset, batch"
                         + " [128], split, data-dir",
                 ConvTaskFamily::fromOptions);
+        register(
+                StyleTaskFamily.NAME,
+                StyleTaskFamily.OPTIONS,
+                "style transfer (Gatys et al.) on the pixels of an image, features of a fixed random"
+                        + " conv net; options size [32], resolution 1|2 [1], content, style"
+                        + " train|test|NAME [split], split, content-weight [1], style-weight,"
+                        + " init content|noise",
+                StyleTaskFamily::fromOptions);
         // Further built-in families: register them here.
     }
 

@@ -1,5 +1,6 @@
 package org.l2o4j.core.task;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,13 +22,14 @@ final class VectorConvKernel extends ConvKernel {
     @Override
     void convolve(double[] theta, int k, int channels, int n, double[] col, int hw, double[] out) {
         int bound = S.loopBound(hw);
-        if (bound == 0 || (channels & 1) != 0) {
+        if (bound == 0) {
             super.convolve(theta, k, channels, n, col, hw, out);
             return;
         }
-        java.util.Arrays.fill(out, 0, channels * hw, 0.0);
+        Arrays.fill(out, 0, channels * hw, 0.0);
         int step = S.length();
-        for (int c = 0; c < channels; c += 2) {
+        int c = 0;
+        for (; c + 1 < channels; c += 2) {
             int ka = k + c * n;
             int kb = ka + n;
             int oa = c * hw;
@@ -69,6 +71,9 @@ final class VectorConvKernel extends ConvKernel {
                 }
                 scalarSingle2(out, oa, ob, col, c0, hw, bound, a0, b0);
             }
+        }
+        if (c < channels) {
+            scalarSingle(theta, k + c * n, n, col, hw, out, c * hw);
         }
     }
 }
