@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code mnist-mlp}: log-sign input (p = 10), output scale 0.1, {@code linear} weighting
  *       (ended below Adam at step 100 in the reference implementation, uniform did not), 1,000
  *       meta-iterations, backward on 2,048 random coordinates per truncation (3.8x more meta-steps
- *       per second at the same quality in the reference).
+ *       per second at the same quality in the reference);
+ *   <li>every other family ({@code conv}, {@code style}, ...): the defaults of {@code mnist-mlp}.
  * </ul>
  */
 @Command(
