@@ -195,8 +195,8 @@ public final class StyleTaskFamily implements TaskFamily {
         b.size(size);
         b.resolution(TaskOptions.integer(o, RESOLUTION, 1, 1, 2));
         String split = TaskOptions.choice(o, TaskFamilies.SPLIT, "train", List.of("train", "test"));
-        b.content(o.containsKey(CONTENT) ? o.get(CONTENT).trim() : split);
-        b.style(o.containsKey(STYLE) ? o.get(STYLE).trim() : split);
+        b.content(o.containsKey(CONTENT) ? o.get(CONTENT).trim().toLowerCase(Locale.ROOT) : split);
+        b.style(o.containsKey(STYLE) ? o.get(STYLE).trim().toLowerCase(Locale.ROOT) : split);
         b.contentWeight(TaskOptions.number(o, CONTENT_WEIGHT, 1.0, 0.0));
         b.styleWeight(TaskOptions.number(o, STYLE_WEIGHT, DEFAULT_STYLE_WEIGHT, 0.0));
         b.tvWeight(TaskOptions.number(o, TV_WEIGHT, DEFAULT_TV_WEIGHT, 0.0));

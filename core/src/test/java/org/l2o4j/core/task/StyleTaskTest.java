@@ -178,7 +178,7 @@ class StyleTaskTest {
         assertEquals(StyleImages.CONTENT_TRAIN, newStyles.contents());
         assertEquals(StyleImages.STYLE_TEST, newStyles.styles());
         StyleTask one =
-                StyleTaskFamily.fromOptions(Map.of("content", "scene-2", "style", "waves"))
+                StyleTaskFamily.fromOptions(Map.of("content", "scene-2", "style", "Waves"))
                         .sample(123);
         assertEquals("scene-2", one.contentName());
         assertEquals("waves", one.styleName());
