@@ -76,10 +76,8 @@ public final class ConvTask implements Task {
     private final double[][] pooled; // last block: C x s/2 x s/2, after bias and ReLU
     private final int[][] argmax; // C x s/2 x s/2, index into conv
     private final double[][] dPooled; // C x s/2 x s/2
-    private final double[][] dCol; // (cin * 9) x (s * s), blocks >= 1
+    private final int[][] tapOffset; // per block: offset in the input of tap (ci, ky, kx)
     private final double[] logits;
-    private final int[] activePos; // backward: positions and gradients of the active maxima
-    private final double[] activeGrad;
     private final double[] dLogits;
 
     private final ConvKernel kernel = ConvKernel.SELECTED;
@@ -105,7 +103,7 @@ public final class ConvTask implements Task {
         this.pooled = new double[blocks][];
         this.argmax = new int[blocks][];
         this.dPooled = new double[blocks][];
-        this.dCol = new double[blocks][];
+        this.tapOffset = new int[blocks][];
         int off = 0;
         int c = 1;
         int s = family.side();
@@ -123,8 +121,10 @@ public final class ConvTask implements Task {
             pooled[k] = k + 1 == blocks ? new double[channels * h * h] : null;
             argmax[k] = new int[channels * h * h];
             dPooled[k] = new double[channels * h * h];
-            if (k > 0) {
-                dCol[k] = new double[c * 9 * s * s];
+            tapOffset[k] = new int[c * 9];
+            for (int i = 0; i < c * 9; i++) {
+                int t = i % 9;
+                tapOffset[k][i] = (i / 9) * s * s + (t / 3 - 1) * s + (t % 3 - 1);
             }
             c = channels;
             s = h;
@@ -139,9 +139,6 @@ public final class ConvTask implements Task {
             throw new IllegalStateException(dimension + " != " + family.dimension());
         }
         this.logits = new double[classes];
-        int maxActive = (family.side() / 2) * (family.side() / 2);
-        this.activePos = new int[maxActive];
-        this.activeGrad = new double[maxActive];
         this.dLogits = new double[classes];
         this.sampler = new MinibatchSampler(seed, data.rows(), batch);
         this.rows = new int[batch];
@@ -335,6 +332,10 @@ public final class ConvTask implements Task {
      * Backward through block {@code k} from {@code dPooled[k]} (gradient w.r.t. its output after
      * ReLU): adds the kernel and bias gradients and, for {@code k > 0}, writes the gradient w.r.t.
      * the block's input into {@code dPooled[k - 1]}.
+     *
+     * <p>Only the pooled maxima with a gradient contribute: for each, the 3x3 patch of the input
+     * around its position (cached in L1: the input is a few kilobytes) is read for the kernel
+     * gradient and written for the input gradient, through a table of tap offsets.
      */
     private void blockBackward(double[] theta, double[] grad, int k) {
         int s = side[k];
@@ -345,47 +346,55 @@ public final class ConvTask implements Task {
         double[] out = output(k);
         double[] dOut = dPooled[k];
         int[] am = argmax[k];
-        double[] cl = col[k];
-        double[] dc = dCol[k];
+        double[] in = input[k];
+        int[] off = tapOffset[k];
         boolean needInput = k > 0;
+        double[] dIn = needInput ? dPooled[k - 1] : null;
         if (needInput) {
-            Arrays.fill(dc, 0.0);
+            Arrays.fill(dIn, 0.0);
         }
         for (int c = 0; c < channels; c++) {
-            // the pooled maxima with a gradient (ReLU passes it where the output is positive)
-            int m = 0;
+            int kw = kernelOffset[k] + c * n;
             double db = 0;
             for (int j = c * q, end = (c + 1) * q; j < end; j++) {
                 double g = dOut[j];
-                if (g != 0.0 && out[j] > 0.0) {
-                    activePos[m] = am[j] - c * hw;
-                    activeGrad[m] = g;
-                    db += g;
-                    m++;
+                if (g == 0.0 || out[j] <= 0.0) {
+                    continue; // ReLU passes the gradient only where the output is positive
                 }
-            }
-            grad[biasOffset[k] + c] += db;
-            if (m == 0) {
-                continue;
-            }
-            int kw = kernelOffset[k] + c * n;
-            for (int i = 0; i < n; i++) {
-                int base = i * hw;
-                double acc = 0;
-                for (int a = 0; a < m; a++) {
-                    acc += activeGrad[a] * cl[base + activePos[a]];
-                }
-                grad[kw + i] += acc;
-                if (needInput) {
-                    double kv = theta[kw + i];
-                    for (int a = 0; a < m; a++) {
-                        dc[base + activePos[a]] += activeGrad[a] * kv;
+                db += g;
+                int p = am[j] - c * hw;
+                int y = p / s;
+                int x = p - y * s;
+                if (y > 0 && y < s - 1 && x > 0 && x < s - 1) {
+                    if (needInput) {
+                        for (int i = 0; i < n; i++) {
+                            int o = p + off[i];
+                            grad[kw + i] += g * in[o];
+                            dIn[o] += g * theta[kw + i];
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            grad[kw + i] += g * in[p + off[i]];
+                        }
+                    }
+                } else {
+                    // border: skip the taps in the zero padding
+                    for (int i = 0; i < n; i++) {
+                        int t = i % 9;
+                        int yy = y + t / 3 - 1;
+                        int xx = x + t % 3 - 1;
+                        if (yy < 0 || yy >= s || xx < 0 || xx >= s) {
+                            continue;
+                        }
+                        int o = p + off[i];
+                        grad[kw + i] += g * in[o];
+                        if (needInput) {
+                            dIn[o] += g * theta[kw + i];
+                        }
                     }
                 }
             }
-        }
-        if (needInput) {
-            col2im(dc, cin[k], s, dPooled[k - 1]);
+            grad[biasOffset[k] + c] += db;
         }
     }
 
