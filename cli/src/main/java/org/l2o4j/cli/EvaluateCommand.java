@@ -52,7 +52,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             paramLabel = "TASK",
             description =
                     "Task family: a name or name[key=value;...] (e.g. quadratic, mnist-mlp,"
-                            + " mnist-mlp[hidden=40]).")
+                            + " mnist-mlp[hidden=40], conv[channels=16], style[style=test]).")
     String task;
 
     @Option(names = "--hidden", description = "Hidden units per layer (mnist-mlp).")
@@ -64,10 +64,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--activation", description = "sigmoid, relu or tanh (mnist-mlp).")
     String activation;
 
-    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp).")
+    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp, conv).")
     String dataset;
 
-    @Option(names = "--batch", description = "Minibatch size (mnist-mlp).")
+    @Option(names = "--batch", description = "Minibatch size (mnist-mlp, conv).")
     Integer batch;
 
     @Option(

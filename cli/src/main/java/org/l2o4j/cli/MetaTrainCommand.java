@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code mnist-mlp}: log-sign input (p = 10), output scale 0.1, {@code linear} weighting
  *       (ended below Adam at step 100 in the reference implementation, uniform did not), 1,000
  *       meta-iterations, backward on 2,048 random coordinates per truncation (3.8x more meta-steps
- *       per second at the same quality in the reference).
+ *       per second at the same quality in the reference);
+ *   <li>every other family ({@code conv}, {@code style}, ...): the defaults of {@code mnist-mlp}.
  * </ul>
  */
 @Command(
@@ -57,7 +58,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
             names = "--task",
             required = true,
             description =
-                    "Task family: quadratic, mnist-mlp, or any family spec name[key=value;...].")
+                    "Task family: quadratic, mnist-mlp, conv, style, or any family spec"
+                            + " name[key=value;...].")
     String task;
 
     @Option(names = "--hidden", description = "mnist-mlp: hidden units per layer [20].")
@@ -69,15 +71,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--activation", description = "mnist-mlp: sigmoid|relu|tanh [sigmoid].")
     String activation;
 
-    @Option(names = "--dataset", description = "mnist-mlp: mnist|fashion-mnist [mnist].")
+    @Option(names = "--dataset", description = "mnist-mlp, conv: mnist|fashion-mnist [mnist].")
     String dataset;
 
-    @Option(names = "--batch", description = "mnist-mlp: minibatch size [128].")
+    @Option(names = "--batch", description = "mnist-mlp, conv: minibatch size [128].")
     Integer batch;
 
     @Option(
             names = "--data-dir",
-            description = "mnist-mlp: data directory, or 'bundled' for the bundled subsets.")
+            description = "mnist-mlp, conv: data directory, or 'bundled' for the bundled subsets.")
     String dataDir;
 
     @Option(names = "--out", required = true, description = "Output weight file (.safetensors).")

@@ -66,8 +66,13 @@ final class TaskSpec {
 
     /** The loss axis label, with its unit, for a family. */
     static String lossLabel(String familyName) {
-        if (familyName.startsWith("mnist-mlp") || familyName.startsWith("mixed")) {
+        if (familyName.startsWith("mnist-mlp")
+                || familyName.startsWith("conv")
+                || familyName.startsWith("mixed")) {
             return "training loss (cross-entropy on the minibatch, nats)";
+        }
+        if (familyName.startsWith("style")) {
+            return "style-transfer loss (content + style + smoothness, dimensionless)";
         }
         if (familyName.startsWith("quadratic")) {
             return "loss ||W theta - y||^2 (dimensionless)";

@@ -89,6 +89,21 @@ public final class TaskFamilies {
                 Set.of(QuadraticTaskFamily.DIM, QuadraticTaskFamily.INIT_STD),
                 "f = ||W theta - y||^2, W, y ~ N(0,1) (paper: dim 10); options dim [10], init-std [1]",
                 QuadraticTaskFamily::fromOptions);
+        register(
+                ConvTaskFamily.NAME,
+                ConvTaskFamily.OPTIONS,
+                "small CNN on MNIST/Fashion-MNIST: [conv 3x3 + ReLU + 2x2 max-pool] x blocks,"
+                        + " dense softmax; options channels [8], blocks 1|2 [2], dataset, batch"
+                        + " [128], split, data-dir",
+                ConvTaskFamily::fromOptions);
+        register(
+                StyleTaskFamily.NAME,
+                StyleTaskFamily.OPTIONS,
+                "style transfer (Gatys et al.) on the pixels of an image, features of a fixed random"
+                        + " conv net; options size [32], resolution 1|2 [1], content, style"
+                        + " train|test|NAME [split], split, content-weight [1], style-weight,"
+                        + " init content|noise",
+                StyleTaskFamily::fromOptions);
         // Further built-in families: register them here.
     }
 
