@@ -14,6 +14,7 @@ import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -45,6 +46,16 @@ public final class EvaluateCommand implements Callable<Integer> {
                     "A learned optimizer: a weight file or a pretrained id (repeatable; none: only"
                             + " baselines).")
     List<String> optimizers = new ArrayList<>();
+
+    @Option(
+            names = "--zero-gradient",
+            paramLabel = "freeze|update",
+            defaultValue = "freeze",
+            description =
+                    "Learned optimizers: 'freeze' leaves a coordinate whose gradient is exactly 0"
+                            + " unchanged (parameter and LSTM state), 'update' steps it like any"
+                            + " other, as meta-training does [${DEFAULT-VALUE}].")
+    String zeroGradient;
 
     @Option(
             names = "--task",
@@ -154,6 +165,13 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--tuning-seeds must be >= 1 but was " + tuningSeeds);
         }
+        ZeroGradientPolicy zeroPolicy;
+        try {
+            zeroPolicy = ZeroGradientPolicy.parse(zeroGradient);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--zero-gradient: " + e.getMessage());
+        }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TaskFamily family = TaskSpec.create(task, taskOptions(), Map.of(TaskFamilies.SPLIT, split));
         List<String> baselineNames =
@@ -165,7 +183,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         for (String o : optimizers) {
             LstmWeights w = LearnedOptimizerLoader.load(o);
             String name = optimizers.size() == 1 ? "learned" : "learned:" + o;
-            learned.put(name, LstmOptimizer.of(w).withThreads(nThreads > 1 ? 1 : cores()));
+            learned.put(
+                    name,
+                    LstmOptimizer.of(w)
+                            .withZeroGradientPolicy(zeroPolicy)
+                            .withThreads(nThreads > 1 ? 1 : cores()));
         }
         if (learned.isEmpty() && baselineNames.isEmpty()) {
             throw new CommandLine.ParameterException(

@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
@@ -655,6 +656,7 @@ public class LearnedOptimizer extends Optimizer {
         private LstmWeights weights;
         private UpdateRule updateRule;
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
+        private ZeroGradientPolicy zeroGradientPolicy; // null: FREEZE
         private Integer threads; // null: all processors
 
         Builder() {}
@@ -723,6 +725,21 @@ public class LearnedOptimizer extends Optimizer {
         }
 
         /**
+         * What to do with exactly-zero gradients ({@code +-0.0}, e.g. a weight from an input that
+         * is always 0, or a dead ReLU unit): {@link ZeroGradientPolicy#FREEZE} (default) leaves
+         * such a coordinate and its optimizer state unchanged; {@link ZeroGradientPolicy#UPDATE}
+         * runs the LSTM on it anyway, which moves it a little every step (the behaviour before the
+         * option existed).
+         *
+         * @param policy the policy
+         * @return this {@code Builder}
+         */
+        public Builder optZeroGradientPolicy(ZeroGradientPolicy policy) {
+            this.zeroGradientPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
          * Threads the LSTM kernel may use for one large parameter (default: all processors).
          *
          * @param threads at least 1
@@ -757,6 +774,11 @@ public class LearnedOptimizer extends Optimizer {
             if (threads != null && threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
             }
+            if (updateRule != null && zeroGradientPolicy != null) {
+                throw new IllegalArgumentException(
+                        "optZeroGradientPolicy applies to learned weights; configure the rule"
+                                + " given to optUpdateRule directly");
+            }
             if (updateRule != null) {
                 if (threads != null || nonFinitePolicy != NonFinitePolicy.ERROR) {
                     throw new IllegalArgumentException(
@@ -783,7 +805,13 @@ public class LearnedOptimizer extends Optimizer {
                 w = Pretrained.load(id);
                 source = "pretrained " + id;
             }
-            LstmOptimizer lstm = LstmOptimizer.of(w).withNonFinitePolicy(nonFinitePolicy);
+            LstmOptimizer lstm =
+                    LstmOptimizer.of(w)
+                            .withNonFinitePolicy(nonFinitePolicy)
+                            .withZeroGradientPolicy(
+                                    zeroGradientPolicy != null
+                                            ? zeroGradientPolicy
+                                            : ZeroGradientPolicy.FREEZE);
             if (threads != null) {
                 lstm = lstm.withThreads(threads);
             }

@@ -55,8 +55,12 @@ import org.l2o4j.core.task.Task;
  * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
  * other coordinates only need their updates and get them from the float inference kernel ({@link
  * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
- * either. A checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel)
- * may therefore continue on a slightly different trajectory.
+ * either. That kernel runs with {@link org.l2o4j.core.lstm.ZeroGradientPolicy#UPDATE} (every
+ * coordinate steps, zero gradient or not), as the double kernel does: meta-training optimizes the
+ * LSTM as it was before the zero-gradient option existed, and the shipped optimizers regenerate
+ * bit-identically. Users' default {@code FREEZE} only differs on exactly-zero gradients. A
+ * checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel) may
+ * therefore continue on a slightly different trajectory.
  *
  * <h2>Seeds</h2>
  *
