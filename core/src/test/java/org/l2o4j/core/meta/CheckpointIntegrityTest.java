@@ -28,9 +28,11 @@ class CheckpointIntegrityTest {
         Path ckpt = dir.resolve("run.ckpt");
         new MetaTrainer(run(ckpt).build()).train();
         byte[] b = Files.readAllBytes(ckpt);
-        // one bit of the last saved double (in the history at the end of the body): before the
-        // checksum, this resumed silently into different weights
-        b[b.length - 40] ^= 0x10;
+        // one bit of the 4th saved weight (phi follows the fingerprint and the counters): before
+        // the checksum, this resumed silently into different final weights
+        int utf = ((b[20] & 0xff) << 8) | (b[21] & 0xff);
+        int phi = 20 + 2 + utf + 52 + 4;
+        b[phi + 8 * 3 + 2] ^= 0x01;
         Files.write(ckpt, b);
         MetaTrainingConfig resume = run(ckpt).iterations(6).resume(true).build();
         DamagedCheckpointException e =
@@ -46,12 +48,12 @@ class CheckpointIntegrityTest {
         assertThrows(
                 DamagedCheckpointException.class,
                 () -> new MetaTrainer(resume).checkpointedIterations());
-        // a flip in phi (the first array, right after the fingerprint) is caught the same way
+        // a flip in the validation history (the end of the body) is caught the same way
         byte[] c = Files.readAllBytes(ckpt);
+        c[phi + 8 * 3 + 2] ^= 0x01;
+        assertEquals(4, Checkpoint.fromBytes(c, ckpt).completedIterations);
         c[c.length - 40] ^= 0x10;
-        c[200] ^= 0x01;
-        Files.write(ckpt, c);
-        assertThrows(DamagedCheckpointException.class, () -> Checkpoint.read(ckpt));
+        assertThrows(DamagedCheckpointException.class, () -> Checkpoint.fromBytes(c, ckpt));
     }
 
     @Test
