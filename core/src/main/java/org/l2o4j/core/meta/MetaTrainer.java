@@ -133,6 +133,7 @@ public final class MetaTrainer {
     private volatile Checkpoint published;
     private final Object writeLock = new Object();
     private int lastWritten = -1;
+    private boolean shuttingDown; // guarded by writeLock
     private Task[] validationTasks;
     private Rollout reusable;
     private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
@@ -304,7 +305,12 @@ public final class MetaTrainer {
             return;
         }
         try {
-            writeCheckpoint(c);
+            synchronized (writeLock) {
+                writeCheckpoint(c);
+                // The JVM halts once the hooks are done: a write started by the training thread
+                // after this one would be cut short and leave a temporary file behind.
+                shuttingDown = true;
+            }
         } catch (IOException | RuntimeException e) {
             System.err.println(
                     "l2o4j: could not write the checkpoint on shutdown: " + e.getMessage());
@@ -315,7 +321,7 @@ public final class MetaTrainer {
 
     private void writeCheckpoint(Checkpoint c) throws IOException {
         synchronized (writeLock) {
-            if (c.completedIterations == lastWritten) {
+            if (c.completedIterations == lastWritten || shuttingDown) {
                 return;
             }
             c.write(config.checkpointPath());
