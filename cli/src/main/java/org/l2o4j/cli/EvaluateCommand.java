@@ -1,6 +1,8 @@
 package org.l2o4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +16,7 @@ import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -171,6 +174,18 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "Nothing to evaluate: give --optimizer and/or --baselines");
         }
+        HeapChecks.require(
+                HeapChecks.evaluate(
+                        seeds,
+                        steps,
+                        tuningSeeds,
+                        grid.values().length,
+                        learned.size(),
+                        baselineNames.size()));
+        if (out != null) {
+            // before the evaluation, not after it
+            RunFiles.checkWritableDirectory(out, "--out");
+        }
         long[] evalSeeds = Evaluator.seeds(seedBase, seeds);
         long[] valSeeds = Evaluator.validationSeeds(tuningSeeds);
         Evaluator.requireDisjoint(evalSeeds, valSeeds);
@@ -191,12 +206,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         human.print(EvaluationReport.finalLossTable(result).render());
         human.printf("(%.1f s)%n", secs);
         if (out != null) {
-            EvaluationReport.write(
-                    out,
-                    result,
-                    TaskSpec.lossLabel(family.name()),
-                    CommandLines.render(
-                            "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            try {
+                EvaluationReport.write(
+                        out,
+                        result,
+                        TaskSpec.lossLabel(family.name()),
+                        CommandLines.render(
+                                "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            } catch (FileSystemException e) {
+                throw new IOException(
+                        "cannot write the report to --out "
+                                + out
+                                + (e.getFile() != null ? " (" + e.getFile() + ")" : "")
+                                + ": "
+                                + RunFiles.reason(e),
+                        e);
+            }
             human.println("Wrote " + out.toAbsolutePath());
         }
         if (json) {

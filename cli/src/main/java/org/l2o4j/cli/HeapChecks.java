@@ -1,0 +1,156 @@
+package org.l2o4j.cli;
+
+import java.util.List;
+import org.l2o4j.cli.study.StudyConfig;
+import org.l2o4j.core.meta.HeapEstimate;
+
+/**
+ * Up-front heap estimates of {@code evaluate}, {@code study} and {@code bench} (meta-train's is
+ * {@link HeapEstimate#metaTraining}): huge sizes are refused with one line giving the estimate and
+ * the {@code -Xmx} it would take, instead of an {@link OutOfMemoryError} after minutes.
+ *
+ * <p>What is counted: every run keeps its loss curve ({@code steps + 1} doubles) until the report
+ * is written, a learning-rate search holds all of its runs' curves at once, and each evaluated task
+ * seed costs about {@value #PER_RUN_BYTES} bytes of bookkeeping per optimizer (its result, job,
+ * seed set entry).
+ */
+final class HeapChecks {
+    private HeapChecks() {}
+
+    /** Bookkeeping per run besides its curve: RunResult, job, future, seed set entry. */
+    static final long PER_RUN_BYTES = 200;
+
+    /** The JVM's maximum heap. */
+    static long maxHeap() {
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** Throws the refusal if {@code e} does not fit in this JVM's heap. */
+    static void require(HeapEstimate e) {
+        String refusal = e.check(maxHeap());
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+    }
+
+    /** The larger of {@code --seeds N} and {@code --steps T} drives a curve term. */
+    private static String curveOption(long seeds, long steps, String seedsOption) {
+        return steps >= seeds ? "--steps" : seedsOption;
+    }
+
+    /**
+     * {@code evaluate}: {@code optimizers} curves of {@code steps + 1} doubles on each of {@code
+     * seeds} tasks, the learning-rate search's {@code gridPoints x tuningSeeds} curves, and the
+     * report's summaries.
+     */
+    static HeapEstimate evaluate(
+            long seeds, long steps, long tuningSeeds, long gridPoints, int learned, int baselines) {
+        int optimizers = learned + baselines;
+        HeapEstimate e = new HeapEstimate();
+        long curve = 8 * (steps + 1);
+        String opt = curveOption(seeds, steps, "--seeds");
+        e.add(
+                opt,
+                opt.equals("--steps") ? steps : seeds,
+                String.format(
+                        "loss curves of %d optimizer(s) x %d tasks x %d steps x 8 B",
+                        optimizers, seeds, steps + 1),
+                (double) optimizers * seeds * curve);
+        e.add(
+                "--seeds",
+                seeds,
+                "bookkeeping " + PER_RUN_BYTES + " B/run",
+                (double) (optimizers + 1) * seeds * PER_RUN_BYTES);
+        if (baselines > 0) {
+            String t = curveOption(tuningSeeds, steps, "--tuning-seeds");
+            e.add(
+                    t,
+                    t.equals("--steps") ? steps : tuningSeeds,
+                    String.format(
+                            "learning-rate search %d rates x %d tasks x %d steps x 8 B",
+                            gridPoints, tuningSeeds, steps + 1),
+                    (double) gridPoints * tuningSeeds * (curve + PER_RUN_BYTES));
+        }
+        e.add("--steps", steps, "report curves", 6.0 * optimizers * curve);
+        return e;
+    }
+
+    /**
+     * {@code study}: section 1 keeps the curves of every horizon multiple (the learned optimizer
+     * and the baselines at each {@code m x H}, up to the longest), sections 2-4 the curves of each
+     * variant at {@code H}, and meta-training {@link HeapEstimate#metaTraining}'s weights.
+     */
+    static HeapEstimate study(StudyConfig c) {
+        long h = c.horizon;
+        long seeds = c.seeds;
+        long maxMult = 1;
+        for (int m : c.horizonMultipliers) {
+            maxMult = Math.max(maxMult, m);
+        }
+        long maxSteps = maxMult * h;
+        double curves = 0;
+        double search = 0;
+        for (int m : c.horizonMultipliers) {
+            long steps = (long) m * h;
+            int baselines =
+                    m <= c.maxTunedMultiplier ? c.baselines.size() : c.longHorizonBaselines.size();
+            curves += (1.0 + baselines) * seeds * 8 * (steps + 1);
+            if (m <= c.maxTunedMultiplier) {
+                search =
+                        Math.max(
+                                search,
+                                (double) c.grid.values().length
+                                        * c.tuningSeeds
+                                        * (8 * (steps + 1) + PER_RUN_BYTES));
+            }
+        }
+        curves += (1.0 + c.longHorizonBaselines.size()) * seeds * 8 * (maxSteps + 1);
+        int variants =
+                c.hiddenUnits.length
+                        + c.hiddenLayers.length
+                        + c.activations.size()
+                        + c.datasets.size()
+                        + c.weightings.size()
+                        + c.lstmHidden.length
+                        + c.lstmLayers.length;
+        curves += (double) variants * (1 + c.baselines.size()) * seeds * 8 * (h + 1);
+        HeapEstimate e = new HeapEstimate();
+        String opt = curveOption(seeds, maxSteps, "--seeds");
+        e.add(
+                opt.equals("--steps") ? "--horizon" : "--seeds",
+                opt.equals("--steps") ? h : seeds,
+                String.format(
+                        "loss curves of %d tasks up to %d steps (%dx --horizon) x 8 B",
+                        seeds, maxSteps, maxMult),
+                curves);
+        e.add(
+                "--seeds",
+                seeds,
+                "bookkeeping " + PER_RUN_BYTES + " B/run",
+                60.0 * seeds * PER_RUN_BYTES);
+        e.add("--tuning-seeds", c.tuningSeeds, "learning-rate search", search);
+        e.add("--horizon", h, "meta-loss weights 8 B/step", 8.0 * (h + 1));
+        return e;
+    }
+
+    /**
+     * {@code bench}: the learned optimizer's state and the gradient and update arrays of {@code
+     * coords} coordinates (the largest step measured), and two doubles per repetition.
+     */
+    static HeapEstimate bench(long coords, int stateBytes, long repetitions) {
+        HeapEstimate e = new HeapEstimate();
+        e.add(
+                "--coords",
+                coords,
+                "optimizer state " + stateBytes + " B/coordinate",
+                (double) stateBytes * coords);
+        e.add("--coords", coords, "gradient and update 8 B/coordinate", 8.0 * coords);
+        e.add("--repetitions", repetitions, "timings 24 B/repetition", 24.0 * repetitions);
+        return e;
+    }
+
+    /** For messages: {@code a, b and c}. */
+    static String join(List<String> parts) {
+        return String.join(", ", parts);
+    }
+}
