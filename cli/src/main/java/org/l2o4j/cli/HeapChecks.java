@@ -1,8 +1,14 @@
 package org.l2o4j.cli;
 
 import java.util.List;
+import java.util.Map;
 import org.l2o4j.cli.study.StudyConfig;
+import org.l2o4j.cli.study.StudyRunner;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.HeapEstimate;
+import org.l2o4j.core.meta.MetaTrainingConfig;
+import org.l2o4j.core.task.TaskFamily;
 
 /**
  * Up-front heap estimates of {@code evaluate}, {@code study} and {@code bench} (meta-train's is
@@ -129,8 +135,40 @@ final class HeapChecks {
                 "bookkeeping " + PER_RUN_BYTES + " B/run",
                 60.0 * seeds * PER_RUN_BYTES);
         e.add("--tuning-seeds", c.tuningSeeds, "learning-rate search", search);
-        e.add("--horizon", h, "meta-loss weights 8 B/step", 8.0 * (h + 1));
         return e;
+    }
+
+    /**
+     * {@code study}'s meta-training (the main optimizer and the ablations: the base task, the
+     * largest LSTM of section 4), as {@link HeapEstimate#metaTraining} counts it.
+     */
+    static HeapEstimate studyMetaTraining(StudyConfig c) {
+        TaskFamily family = StudyRunner.family(c, Map.of(), "train");
+        int hidden = c.lstmBaseHidden;
+        for (int x : c.lstmHidden) {
+            hidden = Math.max(hidden, x);
+        }
+        int layers = 2;
+        for (int x : c.lstmLayers) {
+            layers = Math.max(layers, x);
+        }
+        MetaTrainingConfig mc =
+                MetaTrainingConfig.builder()
+                        .taskFamily(family)
+                        .validationTasks(c.validationTasks)
+                        .lstmConfig(
+                                LstmConfig.builder()
+                                        .layers(layers)
+                                        .hidden(hidden)
+                                        .preprocessing(Preprocessing.LOG_SIGN)
+                                        .build())
+                        .horizon(c.horizon)
+                        .unroll(Math.min(c.unroll, c.horizon))
+                        .tasksPerIteration(c.tasksPerIteration)
+                        .coordinateSubsample(c.coordinateSubsample)
+                        .iterations(1)
+                        .build();
+        return HeapEstimate.metaTraining(mc, family.sample(1L << 61).dimension());
     }
 
     /**

@@ -226,6 +226,7 @@ public final class StudyCommand implements Callable<Integer> {
             }
         }
         HeapChecks.require(HeapChecks.study(c));
+        HeapChecks.require(HeapChecks.studyMetaTraining(c));
         // before the hour of work, not after it
         RunFiles.checkWritableDirectory(out, "--out");
         c.command =

@@ -97,6 +97,10 @@ class HeapChecksTest {
                         dir.toString()),
                 "study",
                 "--horizon");
+        refused(
+                l2o("study", "--toy", "--validation-tasks", "2000000000", "--out", dir.toString()),
+                "study",
+                "--validation-tasks");
         Result r = l2o("study", "--horizon", "2000000000", "--out", dir.toString());
         assertEquals(2, r.code());
         assertTrue(
@@ -137,6 +141,7 @@ class HeapChecksTest {
         assertNull(HeapChecks.evaluate(10, 10_000, 10, 11, 1, 4).check(twoGb));
         assertNull(HeapChecks.evaluate(100, 100_000, 10, 11, 2, 4).check(twoGb));
         assertNull(HeapChecks.study(StudyConfig.defaults()).check(twoGb));
+        assertNull(HeapChecks.studyMetaTraining(StudyConfig.defaults()).check(twoGb));
         assertNull(HeapChecks.bench(1_000_000, 320, 5).check(twoGb));
         MetaTrainingConfig mnist =
                 MetaTrainingConfig.builder()
