@@ -146,7 +146,7 @@ public final class RunFiles {
         try {
             Files.delete(Files.createTempFile(dir, prefix, ".tmp"));
         } catch (IOException e) {
-            throw new IOException(head + reason(e), e);
+            throw new IOException(head + "cannot create a file in " + dir + ": " + reason(e), e);
         }
     }
 
