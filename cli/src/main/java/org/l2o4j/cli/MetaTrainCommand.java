@@ -426,6 +426,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
         /** Released by the shutdown hook once the checkpoint is on disk. */
         volatile RunFiles.Lock lock;
 
+        /** Set on shutdown: the training thread's last lines would follow the "stopped" one. */
+        private volatile boolean stopped;
+
         Progress(PrintWriter err, boolean terminal, boolean quiet) {
             this.err = err;
             this.terminal = terminal;
@@ -434,7 +437,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
         @Override
         public void onStart(int completed, int iterations) {
-            if (quiet) {
+            if (quiet || stopped) {
                 return;
             }
             if (completed >= iterations) {
@@ -455,6 +458,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
         @Override
         public void onShutdownCheckpoint(Path path, int completedIterations) {
+            stopped = true;
             if (terminal) {
                 err.print("\r\033[K");
             }
@@ -473,7 +477,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
         @Override
         public void onValidation(ValidationResult v) {
-            if (quiet) {
+            if (quiet || stopped) {
                 return;
             }
             bestVal = v.bestMetaLoss();
@@ -492,7 +496,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
         @Override
         public void onIteration(IterationProgress p) {
-            if (quiet) {
+            if (quiet || stopped) {
                 return;
             }
             long now = System.nanoTime();
