@@ -214,8 +214,7 @@ public final class StudyCommand implements Callable<Integer> {
         }
         for (int m : c.horizonMultipliers) {
             if ((long) m * c.horizon > Integer.MAX_VALUE - 1) {
-                throw new CommandLine.ParameterException(
-                        spec.commandLine(),
+                throw new IllegalArgumentException(
                         "--horizon "
                                 + c.horizon
                                 + " x --horizon-multipliers "

@@ -81,7 +81,7 @@ public final class HeapEstimate {
         }
         double gib = total * 1.25 / (1L << 30);
         String advice =
-                gib >= 1e6
+                gib >= 16384
                         ? "no machine has that much memory: lower "
                         : "raise it with L2O_JAVA_OPTS=-Xmx"
                                 + (long) Math.ceil(gib + 1)
