@@ -163,6 +163,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 baselines.trim().equalsIgnoreCase("none")
                         ? List.of()
                         : Baselines.parseList(baselines);
+        HeapChecks.require(HeapChecks.grid(lrGrid));
         LearningRateGrid grid = LearningRateGrid.parse(lrGrid);
         Map<String, UpdateRule> learned = new LinkedHashMap<>();
         for (String o : optimizers) {

@@ -1,6 +1,5 @@
 package org.l2o4j.cli;
 
-import java.util.List;
 import java.util.Map;
 import org.l2o4j.cli.study.StudyConfig;
 import org.l2o4j.cli.study.StudyRunner;
@@ -187,8 +186,29 @@ final class HeapChecks {
         return e;
     }
 
-    /** For messages: {@code a, b and c}. */
-    static String join(List<String> parts) {
-        return String.join(", ", parts);
+    /**
+     * The number of rates of a {@code --lr-grid} spec without building it ({@code min:max:points}
+     * allocates {@code points} doubles): the points, or the list's length; 0 if unparseable (the
+     * parser then says why).
+     */
+    static long gridPoints(String spec) {
+        String[] p = spec.trim().split(":");
+        if (p.length == 3) {
+            try {
+                return Long.parseLong(p[2].trim());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return spec.split(",").length;
+    }
+
+    /**
+     * Parsing a {@code --lr-grid} of {@code points} rates (its arrays; the search itself is in
+     * {@link #evaluate} and {@link #study}).
+     */
+    static HeapEstimate grid(String spec) {
+        long points = gridPoints(spec);
+        return new HeapEstimate().add("--lr-grid", points, "rates 24 B/rate", 24.0 * points);
     }
 }

@@ -206,6 +206,10 @@ public final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (lrGrid != null) {
+            // before parsing it: min:max:points allocates the points
+            HeapChecks.require(HeapChecks.grid(lrGrid));
+        }
         StudyConfig c;
         try {
             c = config();

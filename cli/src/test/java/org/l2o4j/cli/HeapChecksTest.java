@@ -78,6 +78,10 @@ class HeapChecksTest {
                 l2o("evaluate", "--task", "quadratic", "--tuning-seeds", "2000000000"),
                 "evaluate",
                 "--tuning-seeds");
+        refused(
+                l2o("evaluate", "--task", "quadratic", "--lr-grid", "1e-4:10:2000000000"),
+                "evaluate",
+                "--lr-grid");
     }
 
     @Test
@@ -101,6 +105,10 @@ class HeapChecksTest {
                 l2o("study", "--toy", "--validation-tasks", "2000000000", "--out", dir.toString()),
                 "study",
                 "--validation-tasks");
+        refused(
+                l2o("study", "--toy", "--lr-grid", "1e-4:10:2000000000", "--out", dir.toString()),
+                "study",
+                "--lr-grid");
         Result r = l2o("study", "--horizon", "2000000000", "--out", dir.toString());
         assertEquals(2, r.code());
         assertEquals(
