@@ -56,6 +56,19 @@ class CheckpointIntegrityTest {
         assertThrows(DamagedCheckpointException.class, () -> Checkpoint.fromBytes(c, ckpt));
     }
 
+    /** Item 5: a checkpoint that cannot be written says which, and why (not only a path). */
+    @Test
+    void aFailedCheckpointWriteSaysWhatAndWhy() throws IOException {
+        Path file = dir.resolve("somefile");
+        Files.writeString(file, "x");
+        Path ckpt = file.resolve("run.ckpt");
+        IOException e =
+                assertThrows(IOException.class, () -> new MetaTrainer(run(ckpt).build()).train());
+        assertEquals(
+                "cannot write checkpoint " + ckpt + ": " + file + " exists and is not a directory",
+                e.getMessage());
+    }
+
     @Test
     void truncatedAndOldCheckpointsAreTypedErrors() throws IOException {
         Path ckpt = dir.resolve("t.ckpt");
