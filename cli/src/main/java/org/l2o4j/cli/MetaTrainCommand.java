@@ -183,22 +183,23 @@ public final class MetaTrainCommand implements Callable<Integer> {
         try {
             return run(err, outw);
         } catch (DamagedCheckpointException e) {
-            return fail(
-                    err,
+            // I/O errors go to the command line's handler: one line, exit 2
+            throw new IOException(
                     e.getMessage()
                             + "; resume from a copy of an earlier checkpoint if you kept one"
-                            + " (--checkpoint FILE), or start again with --overwrite");
+                            + " (--checkpoint FILE), or start again with --overwrite",
+                    e);
         } catch (RunLockedException e) {
-            return fail(
-                    err,
+            throw new IOException(
                     "--out "
                             + out
                             + " is in use by another meta-train ("
                             + e.holder()
                             + "; lock file "
                             + e.lockFile()
-                            + "); wait for it to end or choose another --out");
-        } catch (IOException | IllegalArgumentException e) {
+                            + "); wait for it to end or choose another --out",
+                    e);
+        } catch (IllegalArgumentException e) {
             return fail(err, e.getMessage());
         }
     }
