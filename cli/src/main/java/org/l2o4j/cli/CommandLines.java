@@ -20,7 +20,7 @@ final class CommandLines {
      * uninterrupted run, the checkpoint's fingerprint pins every setting, and the recorded command
      * must also run where no checkpoint exists) and {@code --debug}.
      */
-    static final Set<String> LEFT_OUT = Set.of("--resume", L2o.DEBUG);
+    static final Set<String> LEFT_OUT = Set.of("--resume", "--overwrite", L2o.DEBUG);
 
     /**
      * {@code bin/l2o SUBCOMMAND ARGS...}, each argument shell-quoted where needed, so the line can

@@ -1,6 +1,8 @@
 package org.l2o4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import org.l2o4j.core.eval.LearningRateGrid;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
+import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -178,6 +181,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 baselines.trim().equalsIgnoreCase("none")
                         ? List.of()
                         : Baselines.parseList(baselines);
+        HeapChecks.require(HeapChecks.grid(lrGrid));
         LearningRateGrid grid = LearningRateGrid.parse(lrGrid);
         Map<String, UpdateRule> learned = new LinkedHashMap<>();
         for (String o : optimizers) {
@@ -192,6 +196,18 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (learned.isEmpty() && baselineNames.isEmpty()) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "Nothing to evaluate: give --optimizer and/or --baselines");
+        }
+        HeapChecks.require(
+                HeapChecks.evaluate(
+                        seeds,
+                        steps,
+                        tuningSeeds,
+                        grid.values().length,
+                        learned.size(),
+                        baselineNames.size()));
+        if (out != null) {
+            // before the evaluation, not after it
+            RunFiles.checkWritableDirectory(out, "--out");
         }
         long[] evalSeeds = Evaluator.seeds(seedBase, seeds);
         long[] valSeeds = Evaluator.validationSeeds(tuningSeeds);
@@ -213,12 +229,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         human.print(EvaluationReport.finalLossTable(result).render());
         human.printf("(%.1f s)%n", secs);
         if (out != null) {
-            EvaluationReport.write(
-                    out,
-                    result,
-                    TaskSpec.lossLabel(family.name()),
-                    CommandLines.render(
-                            "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            try {
+                EvaluationReport.write(
+                        out,
+                        result,
+                        TaskSpec.lossLabel(family.name()),
+                        CommandLines.render(
+                                "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            } catch (FileSystemException e) {
+                throw new IOException(
+                        "cannot write the report to --out "
+                                + out
+                                + (e.getFile() != null ? " (" + e.getFile() + ")" : "")
+                                + ": "
+                                + RunFiles.reason(e),
+                        e);
+            }
             human.println("Wrote " + out.toAbsolutePath());
         }
         if (json) {

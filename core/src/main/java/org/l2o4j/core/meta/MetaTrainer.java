@@ -81,7 +81,8 @@ import org.l2o4j.core.task.Task;
  * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
  * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
  * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
- * meta-iteration).
+ * meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says where). Checkpoints
+ * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
  */
 public final class MetaTrainer {
     private static final long STREAM_TASKS = 0x7A5C_0001L;
@@ -136,6 +137,7 @@ public final class MetaTrainer {
     private volatile Checkpoint published;
     private final Object writeLock = new Object();
     private int lastWritten = -1;
+    private boolean shuttingDown; // guarded by writeLock
     private Task[] validationTasks;
     private Rollout reusable;
     private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
@@ -169,21 +171,7 @@ public final class MetaTrainer {
         Path ckpt = config.checkpointPath();
         try (Workers workers = new Workers(config.threads())) {
             if (config.resume()) {
-                state = Checkpoint.read(ckpt);
-                if (!state.fingerprint.equals(config.fingerprint())) {
-                    throw new IOException(
-                            "Checkpoint "
-                                    + ckpt
-                                    + " was written with different settings; expected ["
-                                    + config.fingerprint()
-                                    + "] but found ["
-                                    + state.fingerprint
-                                    + "]");
-                }
-                if (state.phi.length != kernel.numParams) {
-                    throw new IOException(
-                            "Checkpoint " + ckpt + " has " + state.phi.length + " parameters");
-                }
+                state = readCheckpoint();
             } else {
                 state = fresh();
                 ValidationOutcome v = validate(workers, state.phi);
@@ -270,6 +258,39 @@ public final class MetaTrainer {
         }
     }
 
+    /**
+     * Reads and checks (checksum, settings, size) the checkpoint this trainer would resume from,
+     * without training.
+     *
+     * @return its completed meta-iterations
+     * @throws CheckpointException if it is missing, damaged ({@link DamagedCheckpointException}) or
+     *     of other settings
+     */
+    public int checkpointedIterations() throws IOException {
+        return readCheckpoint().completedIterations;
+    }
+
+    private Checkpoint readCheckpoint() throws IOException {
+        Path ckpt = config.checkpointPath();
+        Checkpoint c = Checkpoint.read(ckpt);
+        if (!c.fingerprint.equals(config.fingerprint())) {
+            throw new CheckpointException(
+                    ckpt,
+                    "Checkpoint "
+                            + ckpt
+                            + " was written with different settings; expected ["
+                            + config.fingerprint()
+                            + "] but found ["
+                            + c.fingerprint
+                            + "]");
+        }
+        if (c.phi.length != kernel.numParams) {
+            throw new CheckpointException(
+                    ckpt, "Checkpoint " + ckpt + " has " + c.phi.length + " parameters");
+        }
+        return c;
+    }
+
     private Checkpoint fresh() {
         Checkpoint c = new Checkpoint();
         c.fingerprint = config.fingerprint();
@@ -283,19 +304,28 @@ public final class MetaTrainer {
     }
 
     private void writePublishedQuietly() {
+        Checkpoint c = published;
+        if (c == null) {
+            return;
+        }
         try {
-            Checkpoint c = published;
-            if (c != null) {
+            synchronized (writeLock) {
                 writeCheckpoint(c);
+                // The JVM halts once the hooks are done: a write started by the training thread
+                // after this one would be cut short and leave a temporary file behind.
+                shuttingDown = true;
             }
         } catch (IOException | RuntimeException e) {
-            System.err.println("l2o4j: could not write the checkpoint on shutdown: " + e);
+            System.err.println(
+                    "l2o4j: could not write the checkpoint on shutdown: " + e.getMessage());
+            return;
         }
+        config.listener().onShutdownCheckpoint(config.checkpointPath(), c.completedIterations);
     }
 
     private void writeCheckpoint(Checkpoint c) throws IOException {
         synchronized (writeLock) {
-            if (c.completedIterations == lastWritten) {
+            if (c.completedIterations == lastWritten || shuttingDown) {
                 return;
             }
             c.write(config.checkpointPath());
