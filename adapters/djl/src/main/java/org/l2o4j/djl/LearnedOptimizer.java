@@ -224,6 +224,8 @@ public class LearnedOptimizer extends Optimizer {
                             + Integer.MAX_VALUE
                             + " are supported");
         }
+        boolean onDevice = usesDevicePath(weight.getDevice()) && weight instanceof PtNDArray;
+        checkMemory(weight, onDevice); // before anything of the step is recorded or changed
         if (rule.nonFinitePolicy() == NonFinitePolicy.ERROR) {
             StepGuard guard = guardFor(weight);
             guard.begin(parameterId, weight); // checks the whole step's gradients at its start
@@ -246,8 +248,6 @@ public class LearnedOptimizer extends Optimizer {
                                         + " (the step's gradients were cleared)");
             }
         }
-        boolean onDevice = usesDevicePath(weight.getDevice()) && weight instanceof PtNDArray;
-        checkMemory(weight, onDevice);
         ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size);
         synchronized (ps) {
             if (onDevice) {
@@ -414,7 +414,7 @@ public class LearnedOptimizer extends Optimizer {
             if (Device.Type.GPU.equals(device.getDeviceType())) {
                 where = "GPU " + device;
                 more =
-                        "a GPU with more memory, fewer parameters per GPU, or freeing other"
+                        "use a GPU with more memory or fewer parameters per GPU, or free other"
                                 + " tensors on it";
                 try {
                     MemoryUsage mu = CudaUtils.getGpuMemory(device);
@@ -427,14 +427,15 @@ public class LearnedOptimizer extends Optimizer {
                 where =
                         "the machine's free physical memory (the device path on the CPU keeps the"
                                 + " state in native memory)";
-                more = "more RAM, or the Java kernel on the CPU (optDevicePath(NEVER))";
+                more =
+                        "use a machine with more RAM, or the Java kernel on the CPU"
+                                + " (optDevicePath(NEVER))";
                 if (ManagementFactory.getOperatingSystemMXBean()
                         instanceof com.sun.management.OperatingSystemMXBean os) {
                     available = os.getFreeMemorySize();
                 }
             }
-            StateMemory.check(
-                    parameters, stateBytes, what, available, where, "give it " + more, smaller);
+            StateMemory.check(parameters, stateBytes, what, available, where, more, smaller);
         } else {
             StateMemory.check(
                     parameters,

@@ -29,9 +29,9 @@ import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.optim.OptimizerState;
 
 /**
- * {@code saveState}/{@code loadState} with device-resident state: a file saved by either path
- * loads into either path (same on-disk layout), and the run continues as if it had not been
- * interrupted; a file saved for one device loads onto another.
+ * {@code saveState}/{@code loadState} with device-resident state: a file saved by either path loads
+ * into either path (same on-disk layout), and the run continues as if it had not been interrupted;
+ * a file saved for one device loads onto another.
  */
 class DevicePathStateTest {
     private static final LstmWeights WEIGHTS = DevicePathTest.randomOneLayerNone(11);

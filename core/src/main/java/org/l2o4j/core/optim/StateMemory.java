@@ -88,7 +88,10 @@ public final class StateMemory {
         if (required <= available) {
             return;
         }
-        String place = override >= 0 ? where + " (limit set by -D" + LIMIT_PROPERTY + ")" : where;
+        String place =
+                override >= 0
+                        ? "the limit set by -D" + LIMIT_PROPERTY + " (in place of " + where + ")"
+                        : where;
         String message =
                 String.format(
                         Locale.ROOT,
