@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.l2o4j.core.lstm.LstmConfig;
@@ -41,11 +40,6 @@ final class DeviceLstm {
     private final LstmConfig config;
     private final float[] params;
     private final Map<Device, Weights> byDevice = new ConcurrentHashMap<>();
-
-    DeviceLstm(LstmOptimizer rule) {
-        this.config = rule.config();
-        this.params = rule.weights().parameters().clone();
-    }
 
     LstmConfig config() {
         return config;
@@ -126,36 +120,72 @@ final class DeviceLstm {
                                 params));
     }
 
-    /** The optimizer state of one parameter on one device. */
+    /**
+     * Coordinates per piece of a parameter's step: a large parameter is processed in pieces of at
+     * most this many coordinates (each with its own state arrays), so the temporaries of a step
+     * (about {@code in + 15 H} floats per coordinate of one piece) stay bounded however large the
+     * parameter is.
+     */
+    static final int DEFAULT_CHUNK = 1 << 20;
+
+    private final int chunk;
+
+    DeviceLstm(LstmOptimizer rule, int chunk) {
+        this.config = rule.config();
+        this.params = rule.weights().parameters().clone();
+        if (chunk < 1) {
+            throw new IllegalArgumentException("chunk must be >= 1 but was " + chunk);
+        }
+        this.chunk = chunk;
+    }
+
+    /** The optimizer state of one parameter on one device: pieces of at most {@link #chunk}. */
     static final class State {
         final NDManager manager;
         final int n;
-        final NDArray[] h; // per layer [H, n]
-        final NDArray[] c; // per layer [H, n]
+        final int[] from; // first coordinate of each piece
+        final int[] size; // coordinates of each piece
+        final NDArray[][] h; // [piece][layer]: [H, size]
+        final NDArray[][] c; // [piece][layer]: [H, size]
         long stepCount;
         long skippedCount;
 
-        private State(NDManager manager, int n, int layers) {
+        private State(NDManager manager, int n, int layers, int chunk) {
             this.manager = manager;
             this.n = n;
-            this.h = new NDArray[layers];
-            this.c = new NDArray[layers];
+            int pieces = Math.max(1, (n + chunk - 1) / chunk);
+            this.from = new int[pieces];
+            this.size = new int[pieces];
+            for (int k = 0; k < pieces; k++) {
+                from[k] = k * chunk;
+                size[k] = Math.min(chunk, n - from[k]);
+            }
+            this.h = new NDArray[pieces][layers];
+            this.c = new NDArray[pieces][layers];
         }
 
-        /** A host copy in the core's layout (one device-to-host transfer). */
+        /** A host copy in the core's layout (one device-to-host transfer per piece). */
         OptimizerState toHost() {
-            int layers = h.length;
-            int hidden = (int) h[0].getShape().get(0);
+            int layers = h[0].length;
+            int hidden = (int) h[0][0].getShape().get(0);
             int per = 2 * hidden * layers;
-            float[] data;
+            float[] data = new float[Math.multiplyExact(n, per)];
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDList rows = new NDList(2 * layers);
-                for (int l = 0; l < layers; l++) {
-                    rows.add(h[l]);
-                    rows.add(c[l]);
+                for (int k = 0; k < from.length; k++) {
+                    if (size[k] == 0) {
+                        continue;
+                    }
+                    NDList rows = new NDList(2 * layers);
+                    for (int l = 0; l < layers; l++) {
+                        rows.add(h[k][l]);
+                        rows.add(c[k][l]);
+                    }
+                    float[] piece = NDArrays.concat(rows, 0).toFloatArray(); // [per, size]
+                    for (int r = 0; r < per; r++) {
+                        System.arraycopy(piece, r * size[k], data, r * n + from[k], size[k]);
+                    }
                 }
-                data = n == 0 ? new float[0] : NDArrays.concat(rows, 0).toFloatArray();
             }
             OptimizerState s = OptimizerState.wrap(n, per, data);
             s.setStepCount(stepCount);
@@ -177,29 +207,42 @@ final class DeviceLstm {
         int hidden = config.hidden();
         int layers = config.layers();
         NDManager m = NDManager.newBaseManager(device, like.getEngine().getEngineName());
-        State s = new State(m, n, layers);
-        Shape shape = new Shape(hidden, n);
-        if (host == null) {
-            for (int l = 0; l < layers; l++) {
-                s.h[l] = m.zeros(shape, DataType.FLOAT32);
-                s.c[l] = m.zeros(shape, DataType.FLOAT32);
-            }
-        } else {
+        State s = new State(m, n, layers, chunk);
+        if (host != null) {
             host.requirePerCoordinate(config.stateSizePerCoordinate(), "the learned optimizer");
-            float[] d = host.data();
-            int block = hidden * n;
-            for (int l = 0; l < layers; l++) {
-                int from = 2 * l * block;
-                s.h[l] = m.create(Arrays.copyOfRange(d, from, from + block), shape);
-                s.c[l] = m.create(Arrays.copyOfRange(d, from + block, from + 2 * block), shape);
-            }
             s.stepCount = host.stepCount();
             s.skippedCount = host.skippedCount();
         }
-        for (int l = 0; l < layers; l++) {
-            NDScope.unregister(s.h[l], s.c[l]);
+        for (int k = 0; k < s.from.length; k++) {
+            int size = s.size[k];
+            Shape shape = new Shape(hidden, size);
+            for (int l = 0; l < layers; l++) {
+                if (host == null) {
+                    s.h[k][l] = m.zeros(shape, DataType.FLOAT32);
+                    s.c[k][l] = m.zeros(shape, DataType.FLOAT32);
+                } else {
+                    s.h[k][l] =
+                            m.create(rows(host, 2 * l * hidden, hidden, s.from[k], size), shape);
+                    s.c[k][l] =
+                            m.create(
+                                    rows(host, (2 * l + 1) * hidden, hidden, s.from[k], size),
+                                    shape);
+                }
+                NDScope.unregister(s.h[k][l], s.c[k][l]);
+            }
         }
         return s;
+    }
+
+    /** Rows {@code [row0, row0 + count)}, coordinates {@code [from, from + size)} of a state. */
+    private static float[] rows(OptimizerState host, int row0, int count, int from, int size) {
+        float[] d = host.data();
+        int n = host.size();
+        float[] out = new float[count * size];
+        for (int r = 0; r < count; r++) {
+            System.arraycopy(d, (row0 + r) * n + from, out, r * size, size);
+        }
+        return out;
     }
 
     /**
@@ -216,7 +259,34 @@ final class DeviceLstm {
      */
     NDArray step(State s, NDArray g, boolean freezeZeros, boolean skipNonFinite) {
         Weights w = weights(s.manager, s.manager.getDevice());
-        int n = s.n;
+        int pieces = s.from.length;
+        if (pieces == 1) {
+            NDArray u = stepPiece(w, s, 0, g, freezeZeros, skipNonFinite);
+            s.stepCount++;
+            return u;
+        }
+        NDList updates = new NDList(pieces);
+        try {
+            for (int k = 0; k < pieces; k++) {
+                try (NDScope piece = new NDScope()) {
+                    piece.suppressNotUsedWarning();
+                    NDArray gk = g.get(s.from[k] + ":" + (s.from[k] + s.size[k]));
+                    NDArray u = stepPiece(w, s, k, gk, freezeZeros, skipNonFinite);
+                    NDScope.unregister(u); // kept until the concatenation below
+                    updates.add(u);
+                }
+            }
+            s.stepCount++;
+            return NDArrays.concat(updates, 0);
+        } finally {
+            updates.close();
+        }
+    }
+
+    /** The step of piece {@code k}: its update {@code [size]}. */
+    private NDArray stepPiece(
+            Weights w, State s, int k, NDArray g, boolean freezeZeros, boolean skipNonFinite) {
+        int n = s.size[k];
         NDArray keep = null; // [1, n]: coordinates that keep their state and get update 0
         if (skipNonFinite) {
             NDArray bad = g.isNaN().logicalOr(g.isInfinite());
@@ -231,14 +301,13 @@ final class DeviceLstm {
             keep = keep.reshape(1, n);
         }
         NDArray x = features(w, g, n);
-        for (int l = 0; l < s.h.length; l++) {
-            x = cell(w, l, s, x, keep);
+        for (int l = 0; l < config.layers(); l++) {
+            x = cell(w, l, s.h[k], s.c[k], x, keep);
         }
         NDArray u = head(w, x);
         if (keep != null) {
             u = where(keep, w.zero, u);
         }
-        s.stepCount++;
         return u.reshape(n);
     }
 
@@ -264,13 +333,13 @@ final class DeviceLstm {
     }
 
     /**
-     * Layer {@code l} of the cell: updates {@code s.h[l]}, {@code s.c[l]} (except the {@code keep}
+     * Layer {@code l} of the cell: updates {@code hs[l]}, {@code cs[l]} (except the {@code keep}
      * coordinates) and returns the new {@code h} as the next layer's input.
      */
-    private NDArray cell(Weights w, int l, State s, NDArray x, NDArray keep) {
+    private NDArray cell(Weights w, int l, NDArray[] hs, NDArray[] cs, NDArray x, NDArray keep) {
         int hidden = config.hidden();
-        NDArray hOld = s.h[l];
-        NDArray cOld = s.c[l];
+        NDArray hOld = hs[l];
+        NDArray cOld = cs[l];
         try (NDScope layer = new NDScope()) {
             layer.suppressNotUsedWarning();
             NDArray z = w.w[l].matMul(NDArrays.concat(new NDList(x, hOld), 0));
@@ -292,7 +361,7 @@ final class DeviceLstm {
             hOld.intern(hNew);
             cOld.intern(cNew);
         }
-        return s.h[l];
+        return hs[l];
     }
 
     /** Head: {@code scale * (w . h + b)}, {@code [1, n]}. */

@@ -130,7 +130,10 @@ public class LearnedOptimizer extends Optimizer {
         this.rule = rule;
         this.source = source;
         this.devicePath = builder.devicePath;
-        this.deviceLstm = rule instanceof LstmOptimizer lstm ? new DeviceLstm(lstm) : null;
+        this.deviceLstm =
+                rule instanceof LstmOptimizer lstm
+                        ? new DeviceLstm(lstm, builder.deviceChunk)
+                        : null;
         this.freezeZeroGradients =
                 rule instanceof LstmOptimizer
                         && (builder.freezeZeroGradients == null || builder.freezeZeroGradients);
@@ -996,6 +999,7 @@ public class LearnedOptimizer extends Optimizer {
         private Integer threads; // null: all processors
         private DevicePath devicePath = DevicePath.AUTO;
         private Boolean freezeZeroGradients; // null: true for learned weights
+        private int deviceChunk = DeviceLstm.DEFAULT_CHUNK;
 
         Builder() {}
 
@@ -1090,6 +1094,12 @@ public class LearnedOptimizer extends Optimizer {
          */
         public Builder optFreezeZeroGradients(boolean freeze) {
             this.freezeZeroGradients = freeze;
+            return this;
+        }
+
+        /** Coordinates per piece of a device-path step (tests use small pieces). */
+        Builder deviceChunk(int chunk) {
+            this.deviceChunk = chunk;
             return this;
         }
 

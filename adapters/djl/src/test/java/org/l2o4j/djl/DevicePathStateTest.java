@@ -39,7 +39,12 @@ class DevicePathStateTest {
     @TempDir Path dir;
 
     private static LearnedOptimizer optimizer(DevicePath path) {
-        return LearnedOptimizer.builder().optWeights(WEIGHTS).optDevicePath(path).build();
+        // pieces of 50 coordinates: the first layer's weight (128) is in three
+        return LearnedOptimizer.builder()
+                .optWeights(WEIGHTS)
+                .optDevicePath(path)
+                .deviceChunk(50)
+                .build();
     }
 
     /** Trains FIRST steps on {@code savePath}, saves, and continues SECOND on both paths. */

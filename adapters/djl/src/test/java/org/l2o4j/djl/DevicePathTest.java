@@ -197,6 +197,11 @@ class DevicePathTest {
      */
     private static double[] assertAgreeOpenLoop(
             String what, String id, LstmWeights weights, boolean freeze) {
+        return assertAgreeOpenLoop(what, id, weights, freeze, DeviceLstm.DEFAULT_CHUNK);
+    }
+
+    private static double[] assertAgreeOpenLoop(
+            String what, String id, LstmWeights weights, boolean freeze, int chunk) {
         LearnedOptimizer java =
                 builder(id, weights)
                         .optDevicePath(DevicePath.NEVER)
@@ -206,6 +211,7 @@ class DevicePathTest {
                 builder(id, weights)
                         .optDevicePath(DevicePath.ALWAYS)
                         .optFreezeZeroGradients(freeze)
+                        .deviceChunk(chunk)
                         .build();
         List<float[]> gradients = new ArrayList<>();
         float[][] b = trajectory(java, STEPS, gradients);
@@ -301,6 +307,12 @@ class DevicePathTest {
         assertAgreeOpenLoop("random 1x12 none", null, randomOneLayerNone(5), true);
         // not chaotic: each path training its own model through DJL's Trainer agrees too
         assertAgree("random 1x12 none", null, randomOneLayerNone(5), true);
+    }
+
+    /** Large parameters go in pieces (here of 37 coordinates): the same results. */
+    @Test
+    void piecesAgreeWithJavaKernel() {
+        assertAgreeOpenLoop("general-v1 in pieces of 37", "general-v1", null, true, 37);
     }
 
     @Test
