@@ -15,7 +15,6 @@ import ai.djl.util.cuda.CudaUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.FloatBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -76,6 +75,14 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * the parameter, the coordinate and the value; no parameter and no optimizer state has changed, and
  * training can go on with the next batch exactly as if the bad one had never come. Under {@link
  * NonFinitePolicy#SKIP} the bad coordinates are left alone and the rest of the step is applied.
+ *
+ * <p>Where the update is computed ({@link Builder#optDevicePath}): parameters on a GPU are updated
+ * on that GPU with NDArray operations, their state kept there as NDArrays (the "device path", no
+ * host copies, no autograd recording); CPU parameters use the core's Java kernel. Both paths
+ * compute the same function and save the same state files. A coordinate whose gradient is exactly
+ * zero is left alone by default ({@link Builder#optFreezeZeroGradients}). At a model's first update
+ * a memory guard checks that the optimizer state of all its parameters fits where it will live and
+ * otherwise fails with a {@link StateMemoryException} before allocating anything.
  *
  * <p>DJL's {@code Model.save} does not save optimizer state. Use {@link #saveState(Path, Block)}
  * next to the model and {@link #loadState(Path, Block)} on a fresh optimizer after loading the
@@ -428,15 +435,12 @@ public class LearnedOptimizer extends Optimizer {
                 }
             } else {
                 where =
-                        "the machine's free physical memory (the device path on the CPU keeps the"
+                        "the machine's available physical memory (the device path on the CPU keeps the"
                                 + " state in native memory)";
                 more =
                         "use a machine with more RAM, or the Java kernel on the CPU"
                                 + " (optDevicePath(NEVER))";
-                if (ManagementFactory.getOperatingSystemMXBean()
-                        instanceof com.sun.management.OperatingSystemMXBean os) {
-                    available = os.getFreeMemorySize();
-                }
+                available = StateMemory.availablePhysicalMemory();
             }
             StateMemory.check(parameters, stateBytes, what, available, where, more, smaller);
         } else {

@@ -1,5 +1,9 @@
 package org.l2o4j.core.optim;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -46,6 +50,29 @@ public final class StateMemory {
     public static long availableHeap() {
         Runtime rt = Runtime.getRuntime();
         return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    /**
+     * Physical memory the machine can still give a process without swapping: {@code MemAvailable}
+     * of {@code /proc/meminfo} on Linux (free memory plus reclaimable page cache), else the free
+     * physical memory the JVM reports, or -1 if neither is known.
+     */
+    public static long availablePhysicalMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024L;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or unreadable: fall through
+        }
+        if (ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getFreeMemorySize();
+        }
+        return -1;
     }
 
     /** A description of the heap for messages, e.g. {@code JVM heap (-Xmx 4.0 GB, 1.2 GB used)}. */
