@@ -7,11 +7,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
+import ai.djl.util.cuda.CudaUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.MemoryUsage;
 import java.nio.FloatBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -33,6 +37,8 @@ import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.core.optim.OptimizerState;
+import org.l2o4j.core.optim.StateMemory;
+import org.l2o4j.core.optim.StateMemoryException;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 
@@ -71,6 +77,14 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * training can go on with the next batch exactly as if the bad one had never come. Under {@link
  * NonFinitePolicy#SKIP} the bad coordinates are left alone and the rest of the step is applied.
  *
+ * <p>Where the update is computed ({@link Builder#optDevicePath}): parameters on a GPU are updated
+ * on that GPU with NDArray operations, their state kept there as NDArrays (the "device path", no
+ * host copies, no autograd recording); CPU parameters use the core's Java kernel. Both paths
+ * compute the same function and save the same state files. A coordinate whose gradient is exactly
+ * zero is left alone by default ({@link Builder#optZeroGradientPolicy}). At a model's first update
+ * a memory guard checks that the optimizer state of all its parameters fits where it will live and
+ * otherwise fails with a {@link StateMemoryException} before allocating anything.
+ *
  * <p>DJL's {@code Model.save} does not save optimizer state. Use {@link #saveState(Path, Block)}
  * next to the model and {@link #loadState(Path, Block)} on a fresh optimizer after loading the
  * model; training then continues exactly as it would have without the interruption. The file keys
@@ -96,6 +110,18 @@ public class LearnedOptimizer extends Optimizer {
     /** The steps of each model, by the root of its parameters' managers (ERROR policy only). */
     private final Map<NDManager, StepGuard> guards = new IdentityHashMap<>();
 
+    /** Where updates run (see {@link DevicePath}). */
+    private final DevicePath devicePath;
+
+    /** The device path's NDArray implementation of the rule, or null if the rule has none. */
+    private final DeviceLstm deviceLstm;
+
+    /** Whether exactly-zero gradients leave their coordinate and its state unchanged. */
+    private final boolean freezeZeroGradients;
+
+    /** Models (roots of their parameters' managers) whose state size was checked. */
+    private final Map<NDManager, Boolean> memoryChecked = new IdentityHashMap<>();
+
     /** Parameters' paths in their blocks (e.g. {@code 01Linear_weight}), by parameter id. */
     private final Map<String, String> namesById = new ConcurrentHashMap<>();
 
@@ -111,6 +137,14 @@ public class LearnedOptimizer extends Optimizer {
         super(builder);
         this.rule = rule;
         this.source = source;
+        this.devicePath = builder.devicePath;
+        this.deviceLstm =
+                rule instanceof LstmOptimizer lstm
+                        ? new DeviceLstm(lstm, builder.deviceChunk)
+                        : null;
+        this.freezeZeroGradients =
+                rule instanceof LstmOptimizer lstm
+                        && lstm.zeroGradientPolicy() == ZeroGradientPolicy.FREEZE;
     }
 
     /**
@@ -141,6 +175,30 @@ public class LearnedOptimizer extends Optimizer {
     /** The core update rule this optimizer applies. */
     public UpdateRule rule() {
         return rule;
+    }
+
+    /** Where updates run (see {@link Builder#optDevicePath(DevicePath)}). */
+    public DevicePath devicePath() {
+        return devicePath;
+    }
+
+    /**
+     * Whether exactly-zero gradients freeze their coordinate (the rule's {@link
+     * ZeroGradientPolicy#FREEZE}, see {@link Builder#optZeroGradientPolicy}).
+     */
+    public boolean freezeZeroGradients() {
+        return freezeZeroGradients;
+    }
+
+    /**
+     * Whether a parameter on {@code device} is updated with NDArray operations on that device (the
+     * device path) rather than by the Java kernel.
+     */
+    public boolean usesDevicePath(Device device) {
+        if (deviceLstm == null || devicePath == DevicePath.NEVER) {
+            return false;
+        }
+        return devicePath == DevicePath.ALWAYS || !Device.Type.CPU.equals(device.getDeviceType());
     }
 
     /** Timings of the updates done so far (see {@link StepTimings}). */
@@ -177,6 +235,8 @@ public class LearnedOptimizer extends Optimizer {
                             + Integer.MAX_VALUE
                             + " are supported");
         }
+        boolean onDevice = usesDevicePath(weight.getDevice()) && weight instanceof PtNDArray;
+        checkMemory(weight, onDevice); // before anything of the step is recorded or changed
         if (rule.nonFinitePolicy() == NonFinitePolicy.ERROR) {
             StepGuard guard = guardFor(weight);
             guard.begin(parameterId, weight); // checks the whole step's gradients at its start
@@ -201,23 +261,194 @@ public class LearnedOptimizer extends Optimizer {
         }
         ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size);
         synchronized (ps) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                long t0 = System.nanoTime();
-                HostTransfer.read(grad, ps.grad);
-                float weightDecay = getWeightDecay();
-                if (weightDecay != 0f) {
-                    HostTransfer.read(weight, ps.update);
-                }
-                preprocess(ps.grad, ps.update, weightDecay);
-                long t1 = System.nanoTime();
-                rule.step(ps.state, ps.grad, 0, ps.update, 0);
-                long t2 = System.nanoTime();
-                HostTransfer.addInPlace(weight, ps.update);
-                HostTransfer.clearGradient(weight);
-                long t3 = System.nanoTime();
-                timings.record(size, t1 - t0, t2 - t1, t3 - t2);
+            if (onDevice) {
+                updateOnDevice(ps, weight, grad);
+            } else {
+                updateOnHost(ps, weight, grad);
             }
+        }
+    }
+
+    /** The Java kernel: gradient to the host, the core's step, the update back to the device. */
+    private void updateOnHost(ParameterState ps, NDArray weight, NDArray grad) {
+        OptimizerState state = ps.hostState();
+        int size = state.size();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long t0 = System.nanoTime();
+            HostTransfer.read(grad, ps.grad);
+            float weightDecay = getWeightDecay();
+            if (weightDecay != 0f) {
+                HostTransfer.read(weight, ps.update);
+            }
+            preprocess(ps.grad, ps.update, weightDecay);
+            long t1 = System.nanoTime();
+            rule.step(state, ps.grad, 0, ps.update, 0); // applies the rule's ZeroGradientPolicy
+            long t2 = System.nanoTime();
+            HostTransfer.addInPlace(weight, ps.update);
+            HostTransfer.clearGradient(weight);
+            long t3 = System.nanoTime();
+            timings.record(size, t1 - t0, t2 - t1, t3 - t2);
+        }
+    }
+
+    /**
+     * The device path: the whole step as NDArray operations on the parameter's device, the state
+     * kept there, the parameter updated in place; no host copy, no autograd recording.
+     */
+    private void updateOnDevice(ParameterState ps, NDArray weight, NDArray grad) {
+        boolean gradMode = JniUtils.isGradMode();
+        if (gradMode) {
+            JniUtils.setGradMode(false); // per thread; restored below
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            DeviceLstm.State state = ps.deviceState(deviceLstm, weight);
+            long t0 = System.nanoTime();
+            NDArray g = deviceGradient(grad, weight);
+            long t1 = System.nanoTime();
+            NDArray u =
+                    deviceLstm.step(
+                            state,
+                            g,
+                            freezeZeroGradients,
+                            rule.nonFinitePolicy() == NonFinitePolicy.SKIP);
+            long t2 = System.nanoTime();
+            weight.addi(u.reshape(weight.getShape()));
+            HostTransfer.clearGradient(weight);
+            long t3 = System.nanoTime();
+            timings.record(state.n, t1 - t0, t2 - t1, t3 - t2);
+        } finally {
+            if (gradMode) {
+                JniUtils.setGradMode(true);
+            }
+        }
+    }
+
+    /**
+     * The gradient as the rule sees it, flat, on its device: {@code rescaleGrad * g}, clipped, plus
+     * {@code weightDecay * theta} (the same float operations as {@link #preprocess}).
+     */
+    private NDArray deviceGradient(NDArray grad, NDArray weight) {
+        float rescale = rescaleGrad;
+        float clip = clipGrad;
+        float wd = getWeightDecay();
+        NDArray g = grad.reshape(grad.size());
+        if (rescale == 1f && clip <= 0f && wd == 0f) {
+            return g;
+        }
+        g = g.mul(rescale);
+        if (clip > 0f) {
+            g = g.clip(-clip, clip);
+        }
+        if (wd != 0f) {
+            g = g.add(weight.reshape(weight.size()).mul(wd));
+        }
+        return g;
+    }
+
+    /** The root of {@code weight}'s managers below the system manager: its model. */
+    private static NDManager modelManager(NDArray weight) {
+        NDManager m = weight.getManager();
+        while (m.getParentManager() != null && m.getParentManager().getParentManager() != null) {
+            m = m.getParentManager();
+        }
+        return m;
+    }
+
+    /**
+     * The memory guard: the first update of a model estimates the optimizer state all its
+     * parameters need (those with a gradient in the parameter's manager) on the path it takes and
+     * fails with a {@link StateMemoryException} before allocating anything if that does not fit the
+     * JVM heap (Java kernel) or the device (device path).
+     */
+    private void checkMemory(NDArray weight, boolean onDevice) {
+        NDManager root = modelManager(weight);
+        synchronized (memoryChecked) {
+            memoryChecked.keySet().removeIf(k -> !k.isOpen());
+            if (memoryChecked.putIfAbsent(root, Boolean.TRUE) != null) {
+                return;
+            }
+        }
+        long parameters = 0;
+        NDManager manager = weight.getManager();
+        boolean seen = false;
+        for (NDArray a : manager.getManagedArrays()) {
+            if (a.getManager() == manager && !a.isReleased() && a.hasGradient()) {
+                parameters += a.size();
+                seen |= a == weight;
+            }
+        }
+        if (!seen) {
+            parameters += weight.size();
+        }
+        try {
+            checkMemory(parameters, weight.getDevice(), onDevice);
+        } catch (StateMemoryException e) {
+            synchronized (memoryChecked) {
+                memoryChecked.remove(root); // checked again at the next try
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Fails with a {@link StateMemoryException} if the state of {@code parameters} parameters on
+     * {@code device} does not fit (package-private for tests; the limit can be replaced with {@code
+     * -D}{@value StateMemory#LIMIT_PROPERTY}).
+     */
+    void checkMemory(long parameters, Device device, boolean onDevice) {
+        int per = rule.stateSizePerCoordinate();
+        String what =
+                rule instanceof LstmOptimizer lstm
+                        ? "(h, c) x "
+                                + lstm.config().layers()
+                                + " layer(s) x "
+                                + lstm.config().hidden()
+                                + " units, float32"
+                        : per + " float32";
+        String smaller =
+                rule instanceof LstmOptimizer
+                        ? "a smaller cell (an LSTM optimizer with fewer layers or hidden units:"
+                                + " its state is 2 x layers x hidden floats per parameter, so 1"
+                                + " layer of 20 needs half of the paper's 2 x 20)"
+                        : "a rule with less state per parameter";
+        long stateBytes = 4L * per;
+        if (onDevice) {
+            long available = -1;
+            String where;
+            String more;
+            if (Device.Type.GPU.equals(device.getDeviceType())) {
+                where = "GPU " + device;
+                more =
+                        "use a GPU with more memory or fewer parameters per GPU, or free other"
+                                + " tensors on it";
+                try {
+                    MemoryUsage mu = CudaUtils.getGpuMemory(device);
+                    available = mu.getMax() - mu.getUsed();
+                    where += " (" + StateMemory.bytes(mu.getMax()) + " in total)";
+                } catch (RuntimeException | LinkageError e) {
+                    available = -1; // unknown: not checked
+                }
+            } else {
+                where =
+                        "the machine's available physical memory (the device path on the CPU keeps the"
+                                + " state in native memory)";
+                more =
+                        "use a machine with more RAM, or the Java kernel on the CPU"
+                                + " (optDevicePath(NEVER))";
+                available = StateMemory.availablePhysicalMemory();
+            }
+            StateMemory.check(parameters, stateBytes, what, available, where, more, smaller);
+        } else {
+            StateMemory.check(
+                    parameters,
+                    stateBytes + 8,
+                    what + ", plus 8 bytes of gradient and update buffers",
+                    StateMemory.availableHeap(),
+                    StateMemory.heapDescription(),
+                    "give the JVM more heap (-Xmx, e.g. -Xmx16g)",
+                    smaller);
         }
     }
 
@@ -263,10 +494,7 @@ public class LearnedOptimizer extends Optimizer {
      * manager.
      */
     private StepGuard guardFor(NDArray weight) {
-        NDManager m = weight.getManager();
-        while (m.getParentManager() != null && m.getParentManager().getParentManager() != null) {
-            m = m.getParentManager();
-        }
+        NDManager m = modelManager(weight);
         synchronized (guards) {
             StepGuard g = guards.get(m);
             if (g == null) {
@@ -290,6 +518,25 @@ public class LearnedOptimizer extends Optimizer {
 
     /** The same for gradient {@code g} of {@code weight}. */
     private int firstNonFinite(NDArray g, NDArray weight, float[] valueOut) {
+        if (usesDevicePath(g.getDevice()) && g instanceof PtNDArray) {
+            // One reduction on the device and one boolean to the host; the host scan below runs
+            // only to name the coordinate of a bad value.
+            boolean gradMode = JniUtils.isGradMode();
+            if (gradMode) {
+                JniUtils.setGradMode(false);
+            }
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray v = deviceGradient(g, weight);
+                if (!v.isNaN().logicalOr(v.isInfinite()).any().getBoolean()) {
+                    return -1;
+                }
+            } finally {
+                if (gradMode) {
+                    JniUtils.setGradMode(true);
+                }
+            }
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             FloatBuffer gb = g.toByteBuffer(true).asFloatBuffer();
@@ -447,17 +694,36 @@ public class LearnedOptimizer extends Optimizer {
     private ParameterState stateFor(String parameterId, Device device, int size) {
         Map<Device, ParameterState> byDevice =
                 states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
-        ParameterState ps =
-                byDevice.computeIfAbsent(
-                        device, d -> new ParameterState(rule.newState(size), size));
-        if (ps.state.size() != size) {
+        ParameterState ps = byDevice.get(device);
+        if (ps == null) {
+            synchronized (byDevice) {
+                ps = byDevice.get(device);
+                if (ps == null) {
+                    // State loaded from a file for another device and not used yet moves here
+                    // (saved on a GPU, loaded on the CPU, or the other way round).
+                    for (Map.Entry<Device, ParameterState> e : byDevice.entrySet()) {
+                        if (e.getValue().pending) {
+                            ps = e.getValue();
+                            byDevice.remove(e.getKey());
+                            break;
+                        }
+                    }
+                    if (ps == null) {
+                        ps = new ParameterState(rule, size, null);
+                    }
+                    byDevice.put(device, ps);
+                }
+            }
+        }
+        ps.pending = false;
+        if (ps.size != size) {
             throw new IllegalStateException(
                     "Optimizer state of parameter "
                             + parameterId
                             + " on "
                             + device
                             + " has "
-                            + ps.state.size()
+                            + ps.size
                             + " coordinates but the parameter has "
                             + size
                             + ": was the state loaded for a different model?");
@@ -476,7 +742,7 @@ public class LearnedOptimizer extends Optimizer {
             return null;
         }
         synchronized (ps) {
-            return ps.state.copy();
+            return ps.snapshot();
         }
     }
 
@@ -487,7 +753,7 @@ public class LearnedOptimizer extends Optimizer {
     void bindState(String parameterId, Device device, OptimizerState state) {
         state.requirePerCoordinate(rule.stateSizePerCoordinate(), rule.name());
         states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>())
-                .put(device, new ParameterState(state, state.size()));
+                .put(device, new ParameterState(rule, state.size(), state));
     }
 
     /** Number of (parameter, device) pairs that have state. */
@@ -497,6 +763,7 @@ public class LearnedOptimizer extends Optimizer {
 
     /** Drops all state: the next update of every parameter starts fresh. */
     public void resetState() {
+        closeStates();
         states.clear();
     }
 
@@ -550,7 +817,7 @@ public class LearnedOptimizer extends Optimizer {
                 synchronized (ps) {
                     entries.add(
                             new StateFile.Entry(
-                                    p.getKey(), StateFile.deviceName(e.getKey()), ps.state.copy()));
+                                    p.getKey(), StateFile.deviceName(e.getKey()), ps.snapshot()));
                 }
             }
         }
@@ -615,8 +882,9 @@ public class LearnedOptimizer extends Optimizer {
             loaded.computeIfAbsent(param.getId(), k -> new ConcurrentHashMap<>())
                     .put(
                             StateFile.device(e.device(), sourceName),
-                            new ParameterState(e.state(), e.state().size()));
+                            ParameterState.loaded(rule, e.state()));
         }
+        closeStates();
         states.clear();
         states.putAll(loaded);
         nameParameters(block);
@@ -628,16 +896,89 @@ public class LearnedOptimizer extends Optimizer {
         return "LearnedOptimizer{" + rule + ", from " + source + "}";
     }
 
-    /** State and scratch buffers of one parameter on one device; guarded by its own monitor. */
-    private static final class ParameterState {
-        final OptimizerState state;
-        final float[] grad;
-        final float[] update;
+    /** Frees the device memory of all states (they are dropped afterwards). */
+    private void closeStates() {
+        for (Map<Device, ParameterState> byDevice : states.values()) {
+            for (ParameterState ps : byDevice.values()) {
+                synchronized (ps) {
+                    ps.close();
+                }
+            }
+        }
+    }
 
-        ParameterState(OptimizerState state, int size) {
-            this.state = state;
-            this.grad = new float[size];
-            this.update = new float[size];
+    /**
+     * The state of one parameter on one device, in one of two places: on the host for the Java
+     * kernel (with its scratch buffers), or as NDArrays on the device for the device path; it moves
+     * on first use by the other path. Guarded by its own monitor.
+     */
+    private static final class ParameterState {
+        final UpdateRule rule;
+        final int size;
+
+        /** Loaded from a file and not used yet: may move to another device. */
+        volatile boolean pending;
+
+        /**
+         * The host state (Java kernel), or null while the state lives on the device or is fresh.
+         */
+        private OptimizerState host;
+
+        /** The device state, or null. */
+        private DeviceLstm.State device;
+
+        float[] grad;
+        float[] update;
+
+        ParameterState(UpdateRule rule, int size, OptimizerState host) {
+            this.rule = rule;
+            this.size = size;
+            this.host = host;
+        }
+
+        static ParameterState loaded(UpdateRule rule, OptimizerState host) {
+            ParameterState ps = new ParameterState(rule, host.size(), host);
+            ps.pending = true;
+            return ps;
+        }
+
+        /** The host state for the Java kernel (moved from the device if it was there). */
+        OptimizerState hostState() {
+            if (host == null) {
+                host = device != null ? device.toHost() : rule.newState(size);
+                close();
+            }
+            if (grad == null) {
+                grad = new float[size];
+                update = new float[size];
+            }
+            return host;
+        }
+
+        /** The device state for the device path (moved from the host if it was there). */
+        DeviceLstm.State deviceState(DeviceLstm lstm, NDArray weight) {
+            if (device == null) {
+                device = lstm.newState(weight.getManager(), weight.getDevice(), size, host);
+                host = null;
+                grad = null;
+                update = null;
+            }
+            return device;
+        }
+
+        /** A host copy of the state, wherever it lives (fresh state if it has none yet). */
+        OptimizerState snapshot() {
+            if (device != null) {
+                return device.toHost();
+            }
+            return host != null ? host.copy() : rule.newState(size);
+        }
+
+        void close() {
+            if (device != null) {
+                device.close();
+                device = null;
+            }
         }
     }
 
@@ -658,6 +999,8 @@ public class LearnedOptimizer extends Optimizer {
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
         private ZeroGradientPolicy zeroGradientPolicy; // null: FREEZE
         private Integer threads; // null: all processors
+        private DevicePath devicePath = DevicePath.AUTO;
+        private int deviceChunk = DeviceLstm.DEFAULT_CHUNK;
 
         Builder() {}
 
@@ -740,6 +1083,28 @@ public class LearnedOptimizer extends Optimizer {
         }
 
         /**
+         * Where parameters are updated: {@link DevicePath#AUTO} (default) computes the update of a
+         * parameter on a GPU with NDArray operations on that GPU, keeping its optimizer state
+         * there, and uses the core's Java kernel for CPU parameters; {@link DevicePath#ALWAYS} uses
+         * NDArray operations for CPU parameters too; {@link DevicePath#NEVER} always copies to the
+         * Java kernel and back. Both paths compute the same function (agreement about 1e-6
+         * relative) and save the same state files.
+         *
+         * @param path the path
+         * @return this {@code Builder}
+         */
+        public Builder optDevicePath(DevicePath path) {
+            this.devicePath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** Coordinates per piece of a device-path step (tests use small pieces). */
+        Builder deviceChunk(int chunk) {
+            this.deviceChunk = chunk;
+            return this;
+        }
+
+        /**
          * Threads the LSTM kernel may use for one large parameter (default: all processors).
          *
          * @param threads at least 1
@@ -778,6 +1143,14 @@ public class LearnedOptimizer extends Optimizer {
                 throw new IllegalArgumentException(
                         "optZeroGradientPolicy applies to learned weights; configure the rule"
                                 + " given to optUpdateRule directly");
+            }
+            if (updateRule != null
+                    && !(updateRule instanceof LstmOptimizer)
+                    && devicePath == DevicePath.ALWAYS) {
+                throw new IllegalArgumentException(
+                        "optDevicePath(ALWAYS) needs learned LSTM weights; "
+                                + updateRule.name()
+                                + " runs on the host only");
             }
             if (updateRule != null) {
                 if (threads != null || nonFinitePolicy != NonFinitePolicy.ERROR) {

@@ -36,7 +36,10 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * <p>This is the serializable configuration half (like DL4J's {@code Adam}); the stateful half is
  * {@link LearnedGradientUpdater}. The per-coordinate LSTM state, {@link #stateSize} = {@code
  * numParams x 2 x hidden x layers} floats (80 per parameter for the paper's architecture), lives in
- * DL4J's updater state view array, so {@code ModelSerializer} saves and restores it.
+ * DL4J's updater state view array, so {@code ModelSerializer} saves and restores it. Before DL4J
+ * allocates it, a memory guard checks that the network's total fits ND4J's off-heap limit and
+ * DL4J's limit of 2^31 - 1 state values, and otherwise fails with a {@link
+ * org.l2o4j.core.optim.StateMemoryException} giving the estimate and the options.
  *
  * <p><b>Serialization.</b> The JSON form references the weights by pretrained id <em>or</em> by
  * absolute file path, always with the SHA-256 of the weights, never inlined: {@code
@@ -322,11 +325,14 @@ public final class LearnedUpdater implements IUpdater {
      */
     @Override
     public long stateSize(long numParams) {
+        // The memory guard: DL4J allocates the network's state right after asking every array.
+        Dl4jMemoryGuard.onStateSize(optimizer(), numParams);
         return Math.multiplyExact(numParams, (long) optimizer().stateSizePerCoordinate());
     }
 
     @Override
     public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        Dl4jMemoryGuard.reset();
         LearnedGradientUpdater u = new LearnedGradientUpdater(this);
         if (viewArray == null) {
             throw new IllegalArgumentException(
