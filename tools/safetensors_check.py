@@ -17,6 +17,9 @@ Commands:
                                   {"gradients": ..., "updates": ...}; the update is ADDED to theta
   compare A B                     compare the tensors of two weight files bit for bit (metadata
                                   is ignored); exit status 1 when they differ
+  set-metadata IN OUT KEY=VALUE...
+                                  copy IN to OUT with metadata keys set (the tensor bytes are
+                                  copied unchanged; only the JSON header is rewritten)
 """
 
 import argparse
@@ -115,6 +118,26 @@ def write(path, layers, hidden, preprocessing, p, scale, command):
         f.write(flat.tobytes())
 
 
+def set_metadata(src, dst, updates):
+    """Copies src to dst with __metadata__ keys set; the tensor data bytes are copied verbatim."""
+    read(src)  # checks the layout
+    with open(src, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n].decode("utf-8"))
+    for k, v in updates.items():
+        if k in ("format", "format_version", "cell", "layers", "hidden", "preprocessing",
+                 "log_sign_p", "output_scale", "sign_convention"):
+            raise ValueError(f"{k} is an architecture key; set-metadata changes provenance only")
+        header["__metadata__"][k] = v
+    js = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    js += b" " * ((8 - len(js) % 8) % 8)
+    with open(dst, "wb") as f:
+        f.write(struct.pack("<Q", len(js)))
+        f.write(js)
+        f.write(raw[8 + n :])
+
+
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -175,7 +198,21 @@ def main(argv):
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
+    sm = sub.add_parser("set-metadata")
+    sm.add_argument("src")
+    sm.add_argument("dst")
+    sm.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     a = ap.parse_args(argv)
+    if a.cmd == "set-metadata":
+        updates = {}
+        for p in a.pairs:
+            k, sep, v = p.partition("=")
+            if not sep or not k:
+                ap.error(f"expected KEY=VALUE but found {p!r}")
+            updates[k] = v
+        set_metadata(a.src, a.dst, updates)
+        print(f"wrote {a.dst}")
+        return
     if a.cmd == "compare":
         _, ta = read(a.a)
         _, tb = read(a.b)

@@ -130,6 +130,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Kernel k = kernel == null ? Kernel.selected() : Kernel.parse(kernel);
         LstmConfig config = LstmConfig.paperDefaults();
+        HeapChecks.require(
+                HeapChecks.bench(coords, 4 * config.stateSizePerCoordinate(), repetitions));
         LstmOptimizer learned =
                 LstmOptimizer.of(randomWeights(config, 1)).withKernel(k).withThreads(threads);
         Adam adam = new Adam(1e-3);

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.l2o4j.cli.demo.MnistDemo;
 import org.l2o4j.dl4j.LearnedUpdater;
 import org.l2o4j.pretrained.PretrainedOptimizers;
+import org.l2o4j.pretrained.PretrainedRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -116,23 +117,16 @@ public final class DemoCommand implements Callable<Integer> {
             learned = LearnedUpdater.fromFile(file);
             label = "learned (" + file.getFileName() + ")";
             source = "weight file " + learned.weightsPath();
-        } else if (spec0.contains("/") || spec0.contains("\\") || spec0.endsWith(".safetensors")) {
+        } else if (PretrainedRegistry.looksLikePath(spec0)) {
             throw new CommandLine.ParameterException(
-                    spec.commandLine(), "--optimizer: weight file " + file + " does not exist");
+                    spec.commandLine(), "--optimizer: " + file + ": no such file");
         } else {
             try {
                 learned = LearnedUpdater.pretrained(spec0);
             } catch (IllegalArgumentException | IllegalStateException e) {
+                // the registry's one message for an unknown id (it lists the shipped ids)
                 throw new CommandLine.ParameterException(
-                        spec.commandLine(),
-                        "--optimizer: pretrained optimizer '"
-                                + spec0
-                                + "' is not available ("
-                                + e.getMessage()
-                                + "). Shipped ids: "
-                                + PretrainedOptimizers.ids()
-                                + ". Pass --optimizer FILE with a weight file written by `l2o"
-                                + " meta-train`.");
+                        spec.commandLine(), "--optimizer: " + e.getMessage());
             }
             label = "learned (" + spec0 + ")";
             source = "pretrained " + spec0;

@@ -1,6 +1,8 @@
 package org.l2o4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +16,8 @@ import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
+import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -47,12 +51,22 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<String> optimizers = new ArrayList<>();
 
     @Option(
+            names = "--zero-gradient",
+            paramLabel = "freeze|update",
+            defaultValue = "freeze",
+            description =
+                    "Learned optimizers: 'freeze' leaves a coordinate whose gradient is exactly 0"
+                            + " unchanged (parameter and LSTM state), 'update' steps it like any"
+                            + " other, as meta-training does [${DEFAULT-VALUE}].")
+    String zeroGradient;
+
+    @Option(
             names = "--task",
             required = true,
             paramLabel = "TASK",
             description =
                     "Task family: a name or name[key=value;...] (e.g. quadratic, mnist-mlp,"
-                            + " mnist-mlp[hidden=40]).")
+                            + " mnist-mlp[hidden=40], conv[channels=16], style[style=test]).")
     String task;
 
     @Option(names = "--hidden", description = "Hidden units per layer (mnist-mlp).")
@@ -64,10 +78,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--activation", description = "sigmoid, relu or tanh (mnist-mlp).")
     String activation;
 
-    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp).")
+    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp, conv).")
     String dataset;
 
-    @Option(names = "--batch", description = "Minibatch size (mnist-mlp).")
+    @Option(names = "--batch", description = "Minibatch size (mnist-mlp, conv).")
     Integer batch;
 
     @Option(
@@ -154,22 +168,46 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--tuning-seeds must be >= 1 but was " + tuningSeeds);
         }
+        ZeroGradientPolicy zeroPolicy;
+        try {
+            zeroPolicy = ZeroGradientPolicy.parse(zeroGradient);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--zero-gradient: " + e.getMessage());
+        }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TaskFamily family = TaskSpec.create(task, taskOptions(), Map.of(TaskFamilies.SPLIT, split));
         List<String> baselineNames =
                 baselines.trim().equalsIgnoreCase("none")
                         ? List.of()
                         : Baselines.parseList(baselines);
+        HeapChecks.require(HeapChecks.grid(lrGrid));
         LearningRateGrid grid = LearningRateGrid.parse(lrGrid);
         Map<String, UpdateRule> learned = new LinkedHashMap<>();
         for (String o : optimizers) {
             LstmWeights w = LearnedOptimizerLoader.load(o);
             String name = optimizers.size() == 1 ? "learned" : "learned:" + o;
-            learned.put(name, LstmOptimizer.of(w).withThreads(nThreads > 1 ? 1 : cores()));
+            learned.put(
+                    name,
+                    LstmOptimizer.of(w)
+                            .withZeroGradientPolicy(zeroPolicy)
+                            .withThreads(nThreads > 1 ? 1 : cores()));
         }
         if (learned.isEmpty() && baselineNames.isEmpty()) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "Nothing to evaluate: give --optimizer and/or --baselines");
+        }
+        HeapChecks.require(
+                HeapChecks.evaluate(
+                        seeds,
+                        steps,
+                        tuningSeeds,
+                        grid.values().length,
+                        learned.size(),
+                        baselineNames.size()));
+        if (out != null) {
+            // before the evaluation, not after it
+            RunFiles.checkWritableDirectory(out, "--out");
         }
         long[] evalSeeds = Evaluator.seeds(seedBase, seeds);
         long[] valSeeds = Evaluator.validationSeeds(tuningSeeds);
@@ -191,12 +229,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         human.print(EvaluationReport.finalLossTable(result).render());
         human.printf("(%.1f s)%n", secs);
         if (out != null) {
-            EvaluationReport.write(
-                    out,
-                    result,
-                    TaskSpec.lossLabel(family.name()),
-                    CommandLines.render(
-                            "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            try {
+                EvaluationReport.write(
+                        out,
+                        result,
+                        TaskSpec.lossLabel(family.name()),
+                        CommandLines.render(
+                                "evaluate", spec.commandLine().getParseResult().originalArgs()));
+            } catch (FileSystemException e) {
+                throw new IOException(
+                        "cannot write the report to --out "
+                                + out
+                                + (e.getFile() != null ? " (" + e.getFile() + ")" : "")
+                                + ": "
+                                + RunFiles.reason(e),
+                        e);
+            }
             human.println("Wrote " + out.toAbsolutePath());
         }
         if (json) {

@@ -2,6 +2,7 @@ package org.l2o4j.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Properties;
 import org.l2o4j.dl4j.Dl4jTaskFamilies;
 import picocli.CommandLine;
@@ -20,6 +21,15 @@ import picocli.CommandLine.Command;
 public final class L2o implements Runnable {
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
+    /** The global flag that adds the stack trace to an error message. */
+    static final String DEBUG = "--debug";
+
+    @CommandLine.Option(
+            names = DEBUG,
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print the stack trace as well as the message.")
+    boolean debug;
+
     /** The command line with all subcommands. */
     public static CommandLine commandLine() {
         // task families backed by a framework: meta-train/evaluate --task dl4j-model[model=net.zip]
@@ -34,20 +44,54 @@ public final class L2o implements Runnable {
         cl.addSubcommand("manifest", new ManifestCommand());
         // ManifestTool parses its own options (--description)
         cl.getSubcommands().get("manifest").setUnmatchedOptionsArePositionalParams(true);
-        // bad input and missing prerequisites: one clear line instead of a stack trace
+        // bad input, bad files and missing prerequisites: one clear line instead of a stack
+        // trace (exit 2); --debug adds the stack trace
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parseResult) -> {
-                    if (ex instanceof IllegalArgumentException
-                            || ex instanceof IllegalStateException
-                            || ex instanceof IOException) {
-                        cmd.getErr()
-                                .println("l2o " + cmd.getCommandName() + ": " + ex.getMessage());
-                        cmd.getErr().flush();
-                        return 2;
+                    String message = userError(ex);
+                    if (message == null) {
+                        throw ex;
                     }
-                    throw ex;
+                    if (debug(parseResult)) {
+                        ex.printStackTrace(cmd.getErr());
+                    }
+                    cmd.getErr().println("l2o " + cmd.getCommandName() + ": " + message);
+                    cmd.getErr().flush();
+                    return 2;
                 });
         return cl;
+    }
+
+    /**
+     * The one-line message of an exception that reports bad input, a bad or missing file or a
+     * missing prerequisite (exit status 2), or null for anything else (a bug: stack trace, exit 1).
+     * An {@link UncheckedIOException} (e.g. {@link org.l2o4j.core.data.DatasetException}, or a
+     * damaged shipped weight file) is reported by its cause, which names the file.
+     */
+    static String userError(Exception ex) {
+        if (ex instanceof UncheckedIOException && ex.getCause() != null) {
+            return message(ex.getCause());
+        }
+        if (ex instanceof IllegalArgumentException
+                || ex instanceof IllegalStateException
+                || ex instanceof IOException) {
+            return message(ex);
+        }
+        return null;
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.toString() : m;
+    }
+
+    private static boolean debug(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+            if (r.hasMatchedOption(DEBUG)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the command line and exits with its status. */

@@ -2,23 +2,32 @@ package org.l2o4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.l2o4j.cli.report.Durations;
 import org.l2o4j.core.io.Sha256;
+import org.l2o4j.core.io.WeightFileException;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.io.WeightMetadata;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.meta.DamagedCheckpointException;
+import org.l2o4j.core.meta.HeapEstimate;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
 import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.MetaTrainingListener;
+import org.l2o4j.core.meta.RunFiles;
+import org.l2o4j.core.meta.RunLockedException;
 import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -34,12 +43,13 @@ import picocli.CommandLine.Spec;
  *
  * <ul>
  *   <li>{@code quadratic}: raw-gradient input (preprocessing {@code none}, as in the paper; it did
- *       better than log-sign there, DESIGN.md section 7), output scale 0.1, uniform weighting,
+ *       better than log-sign there, docs/design.md section 7), output scale 0.1, uniform weighting,
  *       1,000 meta-iterations of one task, all coordinates;
  *   <li>{@code mnist-mlp}: log-sign input (p = 10), output scale 0.1, {@code linear} weighting
  *       (ended below Adam at step 100 in the reference implementation, uniform did not), 1,000
  *       meta-iterations, backward on 2,048 random coordinates per truncation (3.8x more meta-steps
- *       per second at the same quality in the reference).
+ *       per second at the same quality in the reference);
+ *   <li>every other family ({@code conv}, {@code style}, ...): the defaults of {@code mnist-mlp}.
  * </ul>
  */
 @Command(
@@ -58,7 +68,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
             names = "--task",
             required = true,
             description =
-                    "Task family: quadratic, mnist-mlp, or any family spec name[key=value;...].")
+                    "Task family: quadratic, mnist-mlp, conv, style, or any family spec"
+                            + " name[key=value;...].")
     String task;
 
     @Option(names = "--hidden", description = "mnist-mlp: hidden units per layer [20].")
@@ -70,15 +81,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--activation", description = "mnist-mlp: sigmoid|relu|tanh [sigmoid].")
     String activation;
 
-    @Option(names = "--dataset", description = "mnist-mlp: mnist|fashion-mnist [mnist].")
+    @Option(names = "--dataset", description = "mnist-mlp, conv: mnist|fashion-mnist [mnist].")
     String dataset;
 
-    @Option(names = "--batch", description = "mnist-mlp: minibatch size [128].")
+    @Option(names = "--batch", description = "mnist-mlp, conv: minibatch size [128].")
     Integer batch;
 
     @Option(
             names = "--data-dir",
-            description = "mnist-mlp: data directory, or 'bundled' for the bundled subsets.")
+            description = "mnist-mlp, conv: data directory, or 'bundled' for the bundled subsets.")
     String dataDir;
 
     @Option(names = "--out", required = true, description = "Output weight file (.safetensors).")
@@ -145,6 +156,13 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the checkpoint.")
     boolean resume;
 
+    @Option(
+            names = "--overwrite",
+            description =
+                    "Start again although the checkpoint or --out of an earlier run exists"
+                            + " (deletes that checkpoint).")
+    boolean overwrite;
+
     @Option(names = "--lstm-layers", description = "LSTM layers [2].")
     Integer lstmLayers;
 
@@ -172,38 +190,133 @@ public final class MetaTrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter outw = spec.commandLine().getOut();
-        MetaTrainingConfig config;
         try {
-            config = buildConfig(err);
+            return run(err, outw);
+        } catch (DamagedCheckpointException e) {
+            // I/O errors go to the command line's handler: one line, exit 2
+            throw new IOException(
+                    e.getMessage()
+                            + "; resume from a copy of an earlier checkpoint if you kept one"
+                            + " (--checkpoint FILE), or start again with --overwrite",
+                    e);
+        } catch (RunLockedException e) {
+            throw new IOException(
+                    "--out "
+                            + out
+                            + " is in use by another meta-train ("
+                            + e.holder()
+                            + "; lock file "
+                            + e.lockFile()
+                            + "); wait for it to end or choose another --out",
+                    e);
         } catch (IllegalArgumentException e) {
-            err.println("meta-train: " + e.getMessage());
-            err.flush();
-            return 2;
+            return fail(err, e.getMessage());
         }
-        LstmWeights w;
-        try {
-            w = new MetaTrainer(config).train();
-        } catch (IllegalArgumentException e) {
-            err.println("meta-train: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
-        WeightFiles.write(out, w);
-        Map<String, String> md = w.metadata();
-        outw.printf(
-                Locale.ROOT,
-                "wrote %s: best validation meta-loss %s at iteration %s of %s (%s runs, %s s)%n",
-                out,
-                md.get(MetaTrainer.META_BEST_VALIDATION_LOSS),
-                md.get(MetaTrainer.META_BEST_ITERATION),
-                md.get(WeightMetadata.ITERATIONS),
-                md.get(WeightMetadata.OPTIMIZATION_RUNS),
-                md.get(WeightMetadata.WALL_TIME_SECONDS));
-        outw.flush();
-        return 0;
     }
 
-    MetaTrainingConfig buildConfig(PrintWriter err) throws IOException {
+    private static int fail(PrintWriter err, String message) {
+        err.println("l2o meta-train: " + message);
+        err.flush();
+        return 2;
+    }
+
+    private int run(PrintWriter err, PrintWriter outw) throws IOException {
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("give --resume or --overwrite, not both");
+        }
+        Progress progress = new Progress(err, System.console() != null, quiet);
+        MetaTrainingConfig config = buildConfig(progress);
+        Path ckpt = config.checkpointPath();
+        // Before any work: both files can be written (parent directories are created).
+        RunFiles.checkWritableFile(out, "--out");
+        RunFiles.checkWritableFile(ckpt, "checkpoint");
+        checkHeap(config);
+        try (RunFiles.Lock lock = RunFiles.lock(lockFile(out))) {
+            progress.lock = lock;
+            if (lock.staleHolder() != null) {
+                err.println(
+                        "l2o meta-train: reusing the lock file "
+                                + lock.file()
+                                + " left by a process that ended without removing it"
+                                + (lock.staleHolder().isEmpty()
+                                        ? ""
+                                        : " (" + lock.staleHolder() + ")"));
+            }
+            if (!resume && !overwrite && (Files.exists(ckpt) || Files.exists(out))) {
+                Path existing = Files.exists(ckpt) ? ckpt : out;
+                throw new IllegalArgumentException(
+                        (existing == ckpt ? "the checkpoint " : "the output ")
+                                + existing
+                                + " exists (an earlier run); continue it with --resume, or"
+                                + " start again with --overwrite (deletes it)");
+            }
+            List<Path> stale = new ArrayList<>(RunFiles.removeStaleTemporaries(ckpt));
+            stale.addAll(RunFiles.removeStaleTemporaries(out));
+            if (!stale.isEmpty()) {
+                err.println(
+                        "l2o meta-train: removed "
+                                + stale.size()
+                                + " temporary file(s) of an interrupted write: "
+                                + stale.stream()
+                                        .map(p -> p.getFileName().toString())
+                                        .collect(Collectors.joining(", ")));
+            }
+            if (overwrite) {
+                Files.deleteIfExists(ckpt);
+            }
+            MetaTrainer trainer = new MetaTrainer(config);
+            if (resume) {
+                int done = trainer.checkpointedIterations();
+                int total = config.iterations();
+                if (done > total || (done == total && Files.exists(out))) {
+                    err.printf(
+                            Locale.ROOT,
+                            "l2o meta-train: the checkpoint %s already has %d of %d iterations;"
+                                    + " nothing to do (raise --iterations to continue)%n",
+                            ckpt,
+                            done,
+                            total);
+                    err.flush();
+                    return 0;
+                }
+            }
+            LstmWeights w = trainer.train();
+            try {
+                WeightFiles.write(out, w);
+            } catch (IOException e) {
+                throw new IOException("cannot write --out " + out + ": " + RunFiles.reason(e), e);
+            }
+            Map<String, String> md = w.metadata();
+            outw.printf(
+                    Locale.ROOT,
+                    "wrote %s: best validation meta-loss %s at iteration %s of %s (%s runs, %s s)%n",
+                    out,
+                    md.get(MetaTrainer.META_BEST_VALIDATION_LOSS),
+                    md.get(MetaTrainer.META_BEST_ITERATION),
+                    md.get(WeightMetadata.ITERATIONS),
+                    md.get(WeightMetadata.OPTIMIZATION_RUNS),
+                    md.get(WeightMetadata.WALL_TIME_SECONDS));
+            outw.flush();
+            return 0;
+        }
+    }
+
+    /** The lock file of an output: {@code OUT.lock} next to it. */
+    static Path lockFile(Path out) {
+        return Path.of(out + ".lock");
+    }
+
+    /** Refuses sizes whose arrays cannot fit in this JVM's heap (instead of OutOfMemoryError). */
+    private static void checkHeap(MetaTrainingConfig config) {
+        long dim = config.validationFamily().sample(1L << 61).dimension();
+        String refusal =
+                HeapEstimate.metaTraining(config, dim).check(Runtime.getRuntime().maxMemory());
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+    }
+
+    MetaTrainingConfig buildConfig(MetaTrainingListener listener) throws IOException {
         TaskFamily family = family();
         boolean quadratic = family instanceof QuadraticTaskFamily;
         MetaTrainingConfig.Builder b = MetaTrainingConfig.builder().taskFamily(family);
@@ -218,7 +331,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                                 + " --lstm-layers, --lstm-hidden, --preprocessing, --log-sign-p or"
                                 + " --output-scale");
             }
-            LstmWeights start = WeightFiles.read(init);
+            LstmWeights start = readInit();
             b.initialWeights(start);
             b.putMetadata(
                     WeightMetadata.INITIALIZED_FROM,
@@ -266,10 +379,27 @@ public final class MetaTrainCommand implements Callable<Integer> {
                                 : MetaTrainingKernel.FLOAT)
                 .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
-        if (!quiet) {
-            b.listener(new Progress(err, System.console() != null));
-        }
+        b.listener(listener);
         return b.build();
+    }
+
+    /** Reads {@code --init}, saying what is wrong with it in one line. */
+    private LstmWeights readInit() throws IOException {
+        String head = "cannot read --init " + init + ": ";
+        if (!Files.exists(init)) {
+            throw new IOException(head + "no such file");
+        }
+        if (Files.isDirectory(init)) {
+            throw new IOException(head + "it is a directory, not a weight file");
+        }
+        try {
+            return WeightFiles.read(init);
+        } catch (WeightFileException e) {
+            throw new IOException(
+                    "--init " + init + " is not a usable weight file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IOException(head + RunFiles.reason(e), e);
+        }
     }
 
     private TaskFamily family() {
@@ -305,27 +435,67 @@ public final class MetaTrainCommand implements Callable<Integer> {
     static final class Progress implements MetaTrainingListener {
         private final PrintWriter err;
         private final boolean terminal;
+        private final boolean quiet;
         private double bestVal = Double.NaN;
         private long lastLine;
 
-        Progress(PrintWriter err, boolean terminal) {
+        /** Released by the shutdown hook once the checkpoint is on disk. */
+        volatile RunFiles.Lock lock;
+
+        /** Set on shutdown: the training thread's last lines would follow the "stopped" one. */
+        private volatile boolean stopped;
+
+        Progress(PrintWriter err, boolean terminal, boolean quiet) {
             this.err = err;
             this.terminal = terminal;
+            this.quiet = quiet;
         }
 
         @Override
         public void onStart(int completed, int iterations) {
-            err.printf(
-                    Locale.ROOT,
-                    "meta-train: %s iterations %d..%d%n",
-                    completed == 0 ? "starting" : "resuming,",
-                    completed + 1,
-                    iterations);
+            if (quiet || stopped) {
+                return;
+            }
+            if (completed >= iterations) {
+                err.printf(
+                        Locale.ROOT,
+                        "meta-train: the checkpoint has all %d iterations; writing the output%n",
+                        iterations);
+            } else {
+                err.printf(
+                        Locale.ROOT,
+                        "meta-train: %s iterations %d..%d%n",
+                        completed == 0 ? "starting" : "resuming,",
+                        completed + 1,
+                        iterations);
+            }
             err.flush();
         }
 
         @Override
+        public void onShutdownCheckpoint(Path path, int completedIterations) {
+            stopped = true;
+            if (terminal) {
+                err.print("\r\033[K");
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "l2o meta-train: stopped; wrote the checkpoint of iteration %d to %s"
+                            + " (continue with --resume)%n",
+                    completedIterations,
+                    path);
+            err.flush();
+            RunFiles.Lock l = lock;
+            if (l != null) {
+                l.close();
+            }
+        }
+
+        @Override
         public void onValidation(ValidationResult v) {
+            if (quiet || stopped) {
+                return;
+            }
             bestVal = v.bestMetaLoss();
             if (terminal) {
                 err.print("\r\033[K");
@@ -342,6 +512,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
         @Override
         public void onIteration(IterationProgress p) {
+            if (quiet || stopped) {
+                return;
+            }
             long now = System.nanoTime();
             boolean last = p.iteration() == p.iterations();
             if (terminal) {

@@ -1,6 +1,8 @@
 package org.l2o4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -10,6 +12,7 @@ import org.l2o4j.cli.study.StudyConfig;
 import org.l2o4j.cli.study.StudyRunner;
 import org.l2o4j.core.eval.Baselines;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.meta.RunFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -203,15 +206,46 @@ public final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (lrGrid != null) {
+            // before parsing it: min:max:points allocates the points
+            HeapChecks.require(HeapChecks.grid(lrGrid));
+        }
         StudyConfig c;
         try {
             c = config();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        for (int m : c.horizonMultipliers) {
+            if ((long) m * c.horizon > Integer.MAX_VALUE - 1) {
+                throw new IllegalArgumentException(
+                        "--horizon "
+                                + c.horizon
+                                + " x --horizon-multipliers "
+                                + m
+                                + " is more steps than a run can have ("
+                                + (Integer.MAX_VALUE - 1)
+                                + ")");
+            }
+        }
+        HeapChecks.require(HeapChecks.study(c));
+        HeapChecks.require(HeapChecks.studyMetaTraining(c));
+        // before the hour of work, not after it
+        RunFiles.checkWritableDirectory(out, "--out");
         c.command =
                 CommandLines.render("study", spec.commandLine().getParseResult().originalArgs());
-        Path report = new StudyRunner(c, out, err).run();
+        Path report;
+        try {
+            report = new StudyRunner(c, out, err).run();
+        } catch (FileSystemException e) {
+            throw new IOException(
+                    "cannot write the study to --out "
+                            + out
+                            + (e.getFile() != null ? " (" + e.getFile() + ")" : "")
+                            + ": "
+                            + RunFiles.reason(e),
+                    e);
+        }
         spec.commandLine().getOut().println(report.toAbsolutePath());
         spec.commandLine().getOut().flush();
         return 0;

@@ -15,6 +15,7 @@ final class TaskSpec {
 
     /** The family name of a spec (the part before {@code [}). */
     static String familyName(String spec) {
+        TaskFamilies.checkBrackets(spec);
         int open = spec.indexOf('[');
         return (open < 0 ? spec : spec.substring(0, open)).trim().toLowerCase(Locale.ROOT);
     }
@@ -65,8 +66,13 @@ final class TaskSpec {
 
     /** The loss axis label, with its unit, for a family. */
     static String lossLabel(String familyName) {
-        if (familyName.startsWith("mnist-mlp") || familyName.startsWith("mixed")) {
+        if (familyName.startsWith("mnist-mlp")
+                || familyName.startsWith("conv")
+                || familyName.startsWith("mixed")) {
             return "training loss (cross-entropy on the minibatch, nats)";
+        }
+        if (familyName.startsWith("style")) {
+            return "style-transfer loss (content + style + smoothness, dimensionless)";
         }
         if (familyName.startsWith("quadratic")) {
             return "loss ||W theta - y||^2 (dimensionless)";

@@ -22,6 +22,8 @@ import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.task.TaskFamilies;
+import org.l2o4j.pretrained.PretrainedOptimizers;
+import org.l2o4j.pretrained.PretrainedRegistry;
 import picocli.CommandLine;
 
 class EvaluateCommandTest {
@@ -132,6 +134,78 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void convRunTakesTheDatasetAndBatchFlags(@TempDir Path dir) throws Exception {
+        LstmConfig cfg = LstmConfig.paperDefaults().toBuilder().hidden(4).build();
+        Path file = dir.resolve("fresh.safetensors");
+        WeightFiles.write(file, MetaTrainer.initialWeights(cfg, 7));
+        Run r =
+                run(
+                        "--task",
+                        "conv[channels=2]",
+                        "--optimizer",
+                        file.toString(),
+                        "--dataset",
+                        "fashion-mnist",
+                        "--batch",
+                        "8",
+                        "--data-dir",
+                        "bundled",
+                        "--seeds",
+                        "2",
+                        "--steps",
+                        "5",
+                        "--baselines",
+                        "adam",
+                        "--lr-grid",
+                        "0.001,0.01",
+                        "--tuning-seeds",
+                        "1",
+                        "--threads",
+                        "2",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        String task = o.get("task").getAsString();
+        assertTrue(
+                task.startsWith(
+                        "conv(dataset=fashion-mnist,split=test,channels=2,blocks=2,batch=8"),
+                task);
+        JsonArray results = o.getAsJsonArray("results");
+        assertEquals(2, results.size());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(
+                    Double.isFinite(
+                            results.get(i).getAsJsonObject().get("final_loss_mean").getAsDouble()),
+                    o.toString());
+        }
+    }
+
+    @Test
+    void styleRunEvaluatesOnHeldOutImagesByDefault() {
+        Run r =
+                run(
+                        "--task",
+                        "style[size=8]",
+                        "--seeds",
+                        "2",
+                        "--steps",
+                        "5",
+                        "--baselines",
+                        "adam",
+                        "--lr-grid",
+                        "0.01,0.1",
+                        "--tuning-seeds",
+                        "1",
+                        "--threads",
+                        "1",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        String task = o.get("task").getAsString();
+        assertTrue(task.startsWith("style(side=8,content=test,style=test"), task);
+    }
+
+    @Test
     void learnedOptimizerFromAWeightFileRunsOnQuadratics(@TempDir Path dir) throws Exception {
         LstmConfig cfg = LstmConfig.paperDefaults().toBuilder().hidden(4).build();
         Path file = dir.resolve("fresh.safetensors");
@@ -170,10 +244,12 @@ class EvaluateCommandTest {
     void unknownOptimizerNamesTheProblem() {
         Run r = run("--optimizer", "no-such-id", "--task", "quadratic", "--baselines", "none");
         assertNotEquals(0, r.code);
-        assertTrue(r.err.contains("'no-such-id' is not a weight file"), r.err);
-        // the pretrained registry's message lists what is available
-        assertTrue(r.err.contains("Unknown pretrained optimizer 'no-such-id'"), r.err);
-        assertTrue(r.err.contains("available:"), r.err);
+        // the pretrained registry's one message, which lists what is available
+        assertTrue(
+                r.err.contains(
+                        PretrainedRegistry.unknownIdMessage(
+                                "no-such-id", PretrainedOptimizers.ids())),
+                r.err);
     }
 
     @Test

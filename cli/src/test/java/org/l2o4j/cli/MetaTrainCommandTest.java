@@ -73,6 +73,48 @@ class MetaTrainCommandTest {
     }
 
     @Test
+    void trainsOnConvWithTheDatasetAndBatchFlags() throws Exception {
+        Path out = dir.resolve("c.safetensors");
+        StringWriter err = new StringWriter();
+        assertEquals(
+                0,
+                run(
+                        err,
+                        "--task",
+                        "conv",
+                        "--dataset",
+                        "fashion-mnist",
+                        "--batch",
+                        "4",
+                        "--data-dir",
+                        "bundled",
+                        "--out",
+                        out.toString(),
+                        "--iterations",
+                        "2",
+                        "--horizon",
+                        "4",
+                        "--unroll",
+                        "2",
+                        "--validation-tasks",
+                        "1",
+                        "--validate-every",
+                        "2",
+                        "--subsample",
+                        "256",
+                        "--threads",
+                        "1",
+                        "--lstm-hidden",
+                        "4"),
+                err.toString());
+        LstmWeights w = WeightFiles.read(out);
+        assertEquals(Preprocessing.LOG_SIGN, w.config().preprocessing());
+        String family = w.metadata().get(WeightMetadata.TASK_FAMILY);
+        assertTrue(family.startsWith("conv(dataset=fashion-mnist,split=train"), family);
+        assertTrue(family.contains("batch=4"), family);
+    }
+
+    @Test
     void badOptionsGiveAClearErrorAndExitCode2() {
         StringWriter err = new StringWriter();
         int rc =

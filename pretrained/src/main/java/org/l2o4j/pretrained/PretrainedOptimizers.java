@@ -1,5 +1,6 @@
 package org.l2o4j.pretrained;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.l2o4j.core.io.WeightManifest;
@@ -52,6 +53,20 @@ public final class PretrainedOptimizers {
      */
     public static LstmWeights load(String id) {
         return registry().load(id);
+    }
+
+    /**
+     * The weights an optimizer reference names: a weight file path, or a shipped id (see {@link
+     * PretrainedRegistry#resolve}). The one place where "id or path" is resolved.
+     *
+     * @throws java.nio.file.NoSuchFileException ({@code REF: no such file}) if {@code ref} looks
+     *     like a path and does not exist
+     * @throws org.l2o4j.core.io.WeightFileException if the file is not a valid weight file
+     * @throws IllegalArgumentException if {@code ref} is neither a file nor a shipped id; the
+     *     message lists the ids
+     */
+    public static LstmWeights resolve(String ref) throws IOException {
+        return registry().resolve(ref);
     }
 
     /**

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -112,20 +114,59 @@ public final class PretrainedRegistry {
 
     private WeightManifest.Entry entry(String id) {
         return describe(id)
-                .orElseThrow(
-                        () ->
-                                new IllegalArgumentException(
-                                        "Unknown pretrained optimizer '"
-                                                + id
-                                                + "' in "
-                                                + location
-                                                + manifestName
-                                                + "; available: "
-                                                + (ids().isEmpty()
-                                                        ? "none (no meta-trained weights are"
-                                                                + " shipped yet; see"
-                                                                + " pretrained/README.md)"
-                                                        : String.join(", ", ids()))));
+                .orElseThrow(() -> new IllegalArgumentException(unknownIdMessage(id, ids())));
+    }
+
+    /**
+     * The one message for an unknown pretrained id, used wherever ids are resolved (the CLI, the
+     * DL4J and DJL adapters): {@code unknown pretrained optimizer 'ID'; available ids: A, B (a
+     * weight file of your own is given by its path)}.
+     */
+    public static String unknownIdMessage(String id, List<String> available) {
+        return "unknown pretrained optimizer '"
+                + id
+                + "'; available ids: "
+                + (available.isEmpty()
+                        ? "none (no meta-trained weights are shipped; see pretrained/README.md)"
+                        : String.join(", ", available))
+                + " (a weight file of your own is given by its path)";
+    }
+
+    /**
+     * Whether an optimizer reference is meant as a file path rather than an id: it contains a
+     * {@code /} or a backslash, or ends in {@code .safetensors}.
+     */
+    public static boolean looksLikePath(String ref) {
+        return ref.contains("/") || ref.contains("\\") || ref.endsWith(".safetensors");
+    }
+
+    /**
+     * The weights an optimizer reference names: the weight file {@code ref} if such a file exists,
+     * otherwise the listed id {@code ref}.
+     *
+     * @throws NoSuchFileException ({@code REF: no such file}) if {@code ref} looks like a path
+     *     ({@link #looksLikePath}) and does not exist
+     * @throws WeightFileException if {@code ref} is a directory or not a valid weight file
+     * @throws IllegalArgumentException if {@code ref} is neither a file nor a listed id ({@link
+     *     #unknownIdMessage})
+     * @throws UncheckedIOException as {@link #load} for a listed id whose file is damaged
+     */
+    public LstmWeights resolve(String ref) throws IOException {
+        Objects.requireNonNull(ref, "ref");
+        Path p;
+        try {
+            p = Path.of(ref);
+        } catch (InvalidPathException e) {
+            p = null;
+        }
+        if (p != null
+                && (Files.isRegularFile(p) || (Files.isDirectory(p) && !ids().contains(ref)))) {
+            return WeightFiles.read(p); // a directory: "is a directory, not a weight file"
+        }
+        if (looksLikePath(ref)) {
+            throw new NoSuchFileException(ref, null, "no such file");
+        }
+        return load(ref);
     }
 
     /**

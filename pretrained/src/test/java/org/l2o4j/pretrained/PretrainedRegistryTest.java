@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.io.ChecksumMismatchException;
 import org.l2o4j.core.io.Sha256;
+import org.l2o4j.core.io.WeightFileException;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.io.WeightManifest;
 import org.l2o4j.core.io.WeightMetadata;
@@ -82,8 +83,38 @@ class PretrainedRegistryTest {
         IllegalArgumentException unknown =
                 assertThrows(IllegalArgumentException.class, () -> reg.load("nope"));
         assertTrue(unknown.getMessage().contains("'nope'"), unknown.getMessage());
-        assertTrue(unknown.getMessage().contains("available: " + FIXTURE_ID), unknown.getMessage());
+        assertEquals(
+                "unknown pretrained optimizer 'nope'; available ids: "
+                        + FIXTURE_ID
+                        + " (a weight file of your own is given by its path)",
+                unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> reg.sha256("nope"));
+    }
+
+    /** "id or path": the one resolver behind the CLI's --optimizer. */
+    @Test
+    void resolveTakesAFileOrAnIdAndSaysWhichIsMissing() throws Exception {
+        Path manifest = writeFixture(dir.resolve("repo"), "");
+        PretrainedRegistry reg = PretrainedRegistry.fromDirectory(manifest);
+        assertSame(reg.load(FIXTURE_ID), reg.resolve(FIXTURE_ID));
+        Path file = dir.resolve("trained.safetensors");
+        assertArrayEquals(
+                fixtureWeights(1, true).parameters(), reg.resolve(file.toString()).parameters());
+        String missing = dir.resolve("nope").toString();
+        java.nio.file.NoSuchFileException e =
+                assertThrows(java.nio.file.NoSuchFileException.class, () -> reg.resolve(missing));
+        assertEquals(missing + ": no such file", e.getMessage());
+        e =
+                assertThrows(
+                        java.nio.file.NoSuchFileException.class,
+                        () -> reg.resolve("nope.safetensors"));
+        assertEquals("nope.safetensors: no such file", e.getMessage());
+        WeightFileException d =
+                assertThrows(WeightFileException.class, () -> reg.resolve(dir.toString()));
+        assertTrue(d.getMessage().contains("is a directory"), d.getMessage());
+        IllegalArgumentException u =
+                assertThrows(IllegalArgumentException.class, () -> reg.resolve("nope"));
+        assertEquals(PretrainedRegistry.unknownIdMessage("nope", reg.ids()), u.getMessage());
     }
 
     @Test
@@ -128,7 +159,7 @@ class PretrainedRegistryTest {
                 assertThrows(
                         IllegalArgumentException.class,
                         () -> PretrainedOptimizers.load("no-such-optimizer"));
-        assertTrue(e.getMessage().contains("available: "), e.getMessage());
+        assertEquals(PretrainedRegistry.unknownIdMessage("no-such-optimizer", ids), e.getMessage());
         for (String id : ids) {
             assertTrue(e.getMessage().contains(id), e.getMessage());
         }

@@ -1,9 +1,12 @@
 package org.l2o4j.pretrained;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
@@ -54,6 +57,33 @@ class ShippedOptimizersTest {
             assertTrue(
                     w.metadata().get(WeightMetadata.COMMAND).contains("meta-train --task "),
                     w.metadata().get(WeightMetadata.COMMAND));
+        }
+    }
+
+    /**
+     * The recorded commands run on another machine: no absolute path of the machine that trained
+     * them (inputs by file name, their sha256 in {@code initialized_from}) and the subcommand once;
+     * in the files and in the manifest.
+     */
+    @Test
+    void shippedProvenanceHasNoAbsolutePathsAndTheSubcommandOnce() {
+        Pattern absolute = Pattern.compile("(^|[\\s='\"(:])/[A-Za-z]");
+        for (String id : PretrainedOptimizers.ids()) {
+            Map<String, String> file = PretrainedOptimizers.load(id).metadata();
+            Map<String, String> manifest =
+                    PretrainedOptimizers.describe(id).orElseThrow().metadata();
+            for (Map<String, String> m : List.of(file, manifest)) {
+                for (Map.Entry<String, String> e : m.entrySet()) {
+                    assertFalse(
+                            absolute.matcher(e.getValue()).find(),
+                            id + " " + e.getKey() + " holds an absolute path: " + e.getValue());
+                }
+                String command = m.get(WeightMetadata.COMMAND);
+                assertTrue(command.startsWith("bin/l2o meta-train --"), id + ": " + command);
+                assertFalse(command.contains("meta-train meta-train"), id + ": " + command);
+                assertFalse(command.contains("--resume"), id + ": " + command);
+            }
+            assertEquals(file.get(WeightMetadata.COMMAND), manifest.get(WeightMetadata.COMMAND));
         }
     }
 

@@ -26,13 +26,28 @@ final class HostTransfer {
         fb.get(dst);
     }
 
-    /** {@code a += values}, on {@code a}'s device, in place. */
+    /**
+     * {@code a += values}, on {@code a}'s device, in place, without autograd recording: PyTorch's
+     * grad mode is per thread, and it is on in any thread but the one that started the engine (and
+     * stays on after a gradient collector there), where an in-place change of a parameter that
+     * requires grad would fail. DJL's own optimizers do the same (their fused PyTorch updates run
+     * under {@code AutoGradMode(false)}).
+     */
     static void addInPlace(NDArray a, float[] values) {
         NDArray delta = a.getManager().create(FloatBuffer.wrap(values), a.getShape());
         if (!delta.getDevice().equals(a.getDevice())) {
             delta = delta.toDevice(a.getDevice(), false);
         }
-        a.addi(delta);
+        if (a instanceof PtNDArray && JniUtils.isGradMode()) {
+            JniUtils.setGradMode(false);
+            try {
+                a.addi(delta);
+            } finally {
+                JniUtils.setGradMode(true);
+            }
+        } else {
+            a.addi(delta);
+        }
     }
 
     /** Overwrites {@code values} into {@code a}, in place (keeps its gradient attachment). */

@@ -1,39 +1,27 @@
 package org.l2o4j.djl;
 
-import java.util.List;
+import java.io.UncheckedIOException;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 
-/** Resolves pretrained ids through {@link PretrainedOptimizers}, with the adapter's messages. */
+/** Resolves pretrained ids through {@link PretrainedOptimizers}, the one place that does. */
 final class Pretrained {
     private Pretrained() {}
 
     /**
      * The weights of pretrained optimizer {@code id}.
      *
-     * @throws IllegalArgumentException if the id is unknown, listing the available ids
-     * @throws IllegalStateException if the bundled weights cannot be loaded
+     * @throws IllegalArgumentException if the id is unknown, with the registry's message (it lists
+     *     the available ids)
+     * @throws IllegalStateException if the shipped weights cannot be loaded (a damaged install)
      */
     static LstmWeights load(String id) {
-        List<String> ids = PretrainedOptimizers.ids();
-        if (!ids.contains(id)) {
-            throw new IllegalArgumentException(
-                    "Unknown pretrained optimizer id '"
-                            + id
-                            + "'; available ids: "
-                            + (ids.isEmpty()
-                                    ? "none (no pretrained weights on the classpath)"
-                                    : ids)
-                            + ". Use LearnedOptimizer.builder().optWeights(Path) for your own"
-                            + " weight file.");
-        }
         try {
             return PretrainedOptimizers.load(id);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalStateException(
-                    "Cannot load pretrained optimizer '" + id + "': " + e.getMessage(), e);
+                    "Cannot load pretrained optimizer '" + id + "': " + e.getCause().getMessage(),
+                    e);
         }
     }
 }

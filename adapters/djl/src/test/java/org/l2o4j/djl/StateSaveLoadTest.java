@@ -96,7 +96,8 @@ class StateSaveLoadTest {
                     LearnedOptimizer.builder().optWeights(Fixtures.random(22, 0.4)).build();
             IOException e =
                     assertThrows(
-                            IOException.class, () -> other.loadState(stateFile, model.getBlock()));
+                            StateFileException.class,
+                            () -> other.loadState(stateFile, model.getBlock()));
             assertTrue(e.getMessage().contains("same weights"), e.getMessage());
 
             byte[] bytes = Files.readAllBytes(stateFile);
@@ -104,17 +105,19 @@ class StateSaveLoadTest {
             Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 7));
             e =
                     assertThrows(
-                            IOException.class,
+                            DamagedStateFileException.class,
                             () -> newOptimizer().loadState(truncated, model.getBlock()));
-            assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+            assertTrue(e.getMessage().startsWith(truncated + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("damaged: it is cut short"), e.getMessage());
 
             Path garbage = dir.resolve("garbage.l2os");
             Files.writeString(garbage, "hello");
             e =
                     assertThrows(
-                            IOException.class,
+                            DamagedStateFileException.class,
                             () -> newOptimizer().loadState(garbage, model.getBlock()));
             assertTrue(e.getMessage().contains(garbage.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("not an l2o4j DJL optimizer state file"));
         }
         // a block without those parameters
         try (Model small = Model.newInstance("other")) {
@@ -126,7 +129,7 @@ class StateSaveLoadTest {
                             Fixtures.inputShape());
             IOException e =
                     assertThrows(
-                            IOException.class,
+                            StateFileException.class,
                             () -> newOptimizer().loadState(stateFile, small.getBlock()));
             assertTrue(e.getMessage().contains("no such parameter"), e.getMessage());
         }

@@ -1,6 +1,7 @@
 package org.l2o4j.dl4j;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -10,6 +11,7 @@ import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,15 +36,18 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * <p>This is the serializable configuration half (like DL4J's {@code Adam}); the stateful half is
  * {@link LearnedGradientUpdater}. The per-coordinate LSTM state, {@link #stateSize} = {@code
  * numParams x 2 x hidden x layers} floats (80 per parameter for the paper's architecture), lives in
- * DL4J's updater state view array, so {@code ModelSerializer} saves and restores it.
+ * DL4J's updater state view array, so {@code ModelSerializer} saves and restores it. Before DL4J
+ * allocates it, a memory guard checks that the network's total fits ND4J's off-heap limit and
+ * DL4J's limit of 2^31 - 1 state values, and otherwise fails with a {@link
+ * org.l2o4j.core.optim.StateMemoryException} giving the estimate and the options.
  *
  * <p><b>Serialization.</b> The JSON form references the weights by pretrained id <em>or</em> by
  * absolute file path, always with the SHA-256 of the weights, never inlined: {@code
  * {"@class":"org.l2o4j.dl4j.LearnedUpdater","weightsId":"general-v1","weightsSha256":"...",
- * "nonFinitePolicy":"ERROR"}}. The weights are loaded (and the checksum verified) when DL4J first
- * needs them: at network initialization or restore. If they cannot be found, or their checksum
- * differs, the error names the expected id/path and checksum. The class name is part of saved
- * models: do not rename it.
+ * "nonFinitePolicy":"ERROR","zeroGradientPolicy":"FREEZE"}}. The weights are loaded (and the
+ * checksum verified) when DL4J first needs them: at network initialization or restore. If they
+ * cannot be found, or their checksum differs, the error names the expected id/path and checksum.
+ * The class name is part of saved models: do not rename it.
  *
  * <p><b>Learning rate.</b> The learned optimizer has no learning rate (its step size is learned),
  * so this updater behaves like DL4J's {@code AdaDelta} and {@code NoOp}: {@link #hasLearningRate()}
@@ -56,6 +61,14 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * {@link #withNonFinitePolicy}): under {@code ERROR} nothing is modified and a {@link
  * org.l2o4j.core.optim.NonFiniteGradientException} names the coordinate; under {@code SKIP} the
  * coordinate gets a zero update and keeps its state.
+ *
+ * <p><b>Zero gradients</b> follow the {@link ZeroGradientPolicy} (default {@code FREEZE}, see
+ * {@link #withZeroGradientPolicy}): a parameter whose gradient is exactly {@code +-0.0} (a frozen
+ * or unused embedding row, a weight from an input that is always 0, a dead ReLU unit) is left
+ * unchanged and its LSTM state does not advance; {@code UPDATE} runs the LSTM on it anyway, which
+ * moves it a little every step (the shipped optimizers by up to 1.1e-3 per step). A configuration
+ * saved before this option existed has no {@code zeroGradientPolicy} in its JSON and restores with
+ * {@code FREEZE}.
  *
  * <p>Instances are immutable (the resolved weights are a transient cache).
  */
@@ -74,8 +87,16 @@ public final class LearnedUpdater implements IUpdater {
     /** What to do with NaN/Inf gradients. */
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
 
+    /** What to do with exactly-zero gradients (FREEZE when absent from older JSON). */
+    private ZeroGradientPolicy zeroGradientPolicy = ZeroGradientPolicy.FREEZE;
+
     /** The resolved optimizer (not serialized; loaded lazily from the reference). */
     @JsonIgnore private transient volatile LstmOptimizer optimizer;
+
+    /** How to use a restored network whose updater weights are gone. */
+    private static final String INFERENCE_HINT =
+            "restore with loadUpdater=false (ModelSerializer.restoreMultiLayerNetwork(file, false))"
+                    + " to use the network for inference";
 
     /** For Jackson (DL4J's JSON) only. */
     private LearnedUpdater() {}
@@ -85,12 +106,17 @@ public final class LearnedUpdater implements IUpdater {
             String weightsPath,
             String weightsSha256,
             NonFinitePolicy policy,
+            ZeroGradientPolicy zeroPolicy,
             LstmOptimizer optimizer) {
         this.weightsId = weightsId;
         this.weightsPath = weightsPath;
         this.weightsSha256 = weightsSha256;
         this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
-        this.optimizer = optimizer == null ? null : optimizer.withNonFinitePolicy(policy);
+        this.zeroGradientPolicy = Objects.requireNonNull(zeroPolicy, "zero-gradient policy");
+        this.optimizer =
+                optimizer == null
+                        ? null
+                        : optimizer.withNonFinitePolicy(policy).withZeroGradientPolicy(zeroPolicy);
     }
 
     /**
@@ -112,7 +138,13 @@ public final class LearnedUpdater implements IUpdater {
         Objects.requireNonNull(id, "id");
         LstmWeights w = loadPretrained(id);
         String sha = pretrainedSha256(id);
-        return new LearnedUpdater(id, null, sha, NonFinitePolicy.ERROR, LstmOptimizer.of(w));
+        return new LearnedUpdater(
+                id,
+                null,
+                sha,
+                NonFinitePolicy.ERROR,
+                ZeroGradientPolicy.FREEZE,
+                LstmOptimizer.of(w));
     }
 
     /**
@@ -133,7 +165,12 @@ public final class LearnedUpdater implements IUpdater {
             String sha = Sha256.of(abs);
             LstmWeights w = WeightFiles.read(abs, sha);
             return new LearnedUpdater(
-                    null, abs.toString(), sha, NonFinitePolicy.ERROR, LstmOptimizer.of(w));
+                    null,
+                    abs.toString(),
+                    sha,
+                    NonFinitePolicy.ERROR,
+                    ZeroGradientPolicy.FREEZE,
+                    LstmOptimizer.of(w));
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "Cannot read LearnedUpdater weight file " + abs + ": " + e.getMessage(), e);
@@ -142,7 +179,18 @@ public final class LearnedUpdater implements IUpdater {
 
     /** A copy with another policy for NaN/Inf gradients. */
     public LearnedUpdater withNonFinitePolicy(NonFinitePolicy policy) {
-        return new LearnedUpdater(weightsId, weightsPath, weightsSha256, policy, optimizer);
+        return new LearnedUpdater(
+                weightsId, weightsPath, weightsSha256, policy, zeroGradientPolicy, optimizer);
+    }
+
+    /**
+     * A copy with another policy for exactly-zero gradients: {@link ZeroGradientPolicy#FREEZE} (the
+     * default) leaves such a parameter and its optimizer state unchanged, {@link
+     * ZeroGradientPolicy#UPDATE} steps it like any other (the behaviour before the option).
+     */
+    public LearnedUpdater withZeroGradientPolicy(ZeroGradientPolicy policy) {
+        return new LearnedUpdater(
+                weightsId, weightsPath, weightsSha256, nonFinitePolicy, policy, optimizer);
     }
 
     /** The pretrained id, or null if the weights are referenced by path. */
@@ -165,6 +213,11 @@ public final class LearnedUpdater implements IUpdater {
         return nonFinitePolicy;
     }
 
+    /** The policy for exactly-zero gradients. */
+    public ZeroGradientPolicy zeroGradientPolicy() {
+        return zeroPolicy();
+    }
+
     /**
      * The core optimizer these weights define, loading and checking them on first use.
      *
@@ -174,7 +227,10 @@ public final class LearnedUpdater implements IUpdater {
     public LstmOptimizer optimizer() {
         LstmOptimizer o = optimizer;
         if (o == null) {
-            o = LstmOptimizer.of(resolveWeights()).withNonFinitePolicy(nonFinitePolicy);
+            o =
+                    LstmOptimizer.of(resolveWeights())
+                            .withNonFinitePolicy(nonFinitePolicy)
+                            .withZeroGradientPolicy(zeroPolicy());
             optimizer = o;
         }
         return o;
@@ -198,7 +254,9 @@ public final class LearnedUpdater implements IUpdater {
                                 + weightsSha256
                                 + ", which is not installed ("
                                 + e.getMessage()
-                                + ")",
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or install the l2o4j-pretrained version that ships it",
                         e);
             }
             if (!weightsSha256.equalsIgnoreCase(actual)) {
@@ -219,11 +277,13 @@ public final class LearnedUpdater implements IUpdater {
             Path p = Path.of(weightsPath);
             if (!Files.isRegularFile(p)) {
                 throw new IllegalStateException(
-                        "Cannot restore LearnedUpdater: weight file "
+                        "Cannot restore LearnedUpdater: the learned updater's weight file "
                                 + weightsPath
-                                + " (sha256 "
+                                + " is gone (sha256 "
                                 + weightsSha256
-                                + ") was not found; put the file back at that path");
+                                + "); "
+                                + INFERENCE_HINT
+                                + ", or put the file back at that path");
             }
             try {
                 return WeightFiles.read(p, weightsSha256);
@@ -243,27 +303,19 @@ public final class LearnedUpdater implements IUpdater {
                         + " weightsPath is set): was the JSON edited by hand?");
     }
 
+    /** An unknown id throws the registry's IllegalArgumentException (one message everywhere). */
     private static LstmWeights loadPretrained(String id) {
         try {
             return PretrainedOptimizers.load(id);
-        } catch (Exception e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalStateException(
-                    "Pretrained optimizer '"
-                            + id
-                            + "' is not available: "
-                            + e.getMessage()
-                            + " (use LearnedUpdater.fromFile(path) for your own weight file)",
+                    "Cannot load pretrained optimizer '" + id + "': " + e.getCause().getMessage(),
                     e);
         }
     }
 
     private static String pretrainedSha256(String id) {
-        try {
-            return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
-        } catch (Exception e) {
-            throw new IllegalStateException(
-                    "Pretrained optimizer '" + id + "' has no checksum: " + e.getMessage(), e);
-        }
+        return PretrainedOptimizers.sha256(id).toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -273,11 +325,14 @@ public final class LearnedUpdater implements IUpdater {
      */
     @Override
     public long stateSize(long numParams) {
+        // The memory guard: DL4J allocates the network's state right after asking every array.
+        Dl4jMemoryGuard.onStateSize(optimizer(), numParams);
         return Math.multiplyExact(numParams, (long) optimizer().stateSizePerCoordinate());
     }
 
     @Override
     public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        Dl4jMemoryGuard.reset();
         LearnedGradientUpdater u = new LearnedGradientUpdater(this);
         if (viewArray == null) {
             throw new IllegalArgumentException(
@@ -310,7 +365,12 @@ public final class LearnedUpdater implements IUpdater {
     @Override
     public LearnedUpdater clone() {
         return new LearnedUpdater(
-                weightsId, weightsPath, weightsSha256, nonFinitePolicy, optimizer);
+                weightsId, weightsPath, weightsSha256, nonFinitePolicy, zeroPolicy(), optimizer);
+    }
+
+    /** The zero-gradient policy; FREEZE if JSON set it to null. */
+    private ZeroGradientPolicy zeroPolicy() {
+        return zeroGradientPolicy == null ? ZeroGradientPolicy.FREEZE : zeroGradientPolicy;
     }
 
     /**
@@ -362,7 +422,8 @@ public final class LearnedUpdater implements IUpdater {
                 && Objects.equals(
                         weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
                         u.weightsSha256 == null ? null : u.weightsSha256.toLowerCase(Locale.ROOT))
-                && nonFinitePolicy == u.nonFinitePolicy;
+                && nonFinitePolicy == u.nonFinitePolicy
+                && zeroPolicy() == u.zeroPolicy();
     }
 
     @Override
@@ -371,7 +432,8 @@ public final class LearnedUpdater implements IUpdater {
                 weightsId,
                 weightsPath,
                 weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
-                nonFinitePolicy);
+                nonFinitePolicy,
+                zeroPolicy());
     }
 
     @Override
@@ -382,6 +444,8 @@ public final class LearnedUpdater implements IUpdater {
                 + weightsSha256
                 + ", nonFinitePolicy="
                 + nonFinitePolicy
+                + ", zeroGradientPolicy="
+                + zeroPolicy()
                 + "}";
     }
 }

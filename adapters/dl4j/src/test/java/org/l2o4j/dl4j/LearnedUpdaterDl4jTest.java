@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l2o4j.core.optim.NonFiniteGradientException;
 import org.l2o4j.pretrained.PretrainedOptimizers;
+import org.l2o4j.pretrained.PretrainedRegistry;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
@@ -163,6 +164,16 @@ class LearnedUpdaterDl4jTest {
         String msg = rootMessages(e);
         assertTrue(msg.contains(moved.toAbsolutePath().toString()), msg);
         assertTrue(msg.contains(u.weightsSha256()), msg);
+        // ... and says how to use the network for inference without the weights
+        assertTrue(
+                msg.contains(
+                        "restore with loadUpdater=false"
+                                + " (ModelSerializer.restoreMultiLayerNetwork(file, false)) to use"
+                                + " the network for inference, or put the file back"),
+                msg);
+        MultiLayerNetwork inference = ModelSerializer.restoreMultiLayerNetwork(f, false);
+        INDArray x = TestNets.data(4, 16).getFeatures();
+        assertEquals(net.output(x), inference.output(x));
     }
 
     @Test
@@ -299,11 +310,15 @@ class LearnedUpdaterDl4jTest {
 
     @Test
     void pretrainedIdsAreCheckedAndMissingDefaultIsAClearError() {
-        IllegalStateException unknown =
+        IllegalArgumentException unknown =
                 assertThrows(
-                        IllegalStateException.class,
+                        IllegalArgumentException.class,
                         () -> LearnedUpdater.pretrained("no-such-optimizer"));
-        assertTrue(unknown.getMessage().contains("no-such-optimizer"), unknown.getMessage());
+        // the registry's one message, as in the CLI and the DJL adapter
+        assertEquals(
+                PretrainedRegistry.unknownIdMessage(
+                        "no-such-optimizer", PretrainedOptimizers.ids()),
+                unknown.getMessage());
         if (PretrainedOptimizers.ids().contains(PretrainedOptimizers.DEFAULT_ID)) {
             LearnedUpdater u = LearnedUpdater.pretrained();
             assertEquals(PretrainedOptimizers.DEFAULT_ID, u.weightsId());
@@ -323,10 +338,9 @@ class LearnedUpdaterDl4jTest {
                             : null);
             mlp(u).fit(TestNets.data(11, 16));
         } else {
-            IllegalStateException e =
-                    assertThrows(IllegalStateException.class, LearnedUpdater::pretrained);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, LearnedUpdater::pretrained);
             assertTrue(e.getMessage().contains(PretrainedOptimizers.DEFAULT_ID), e.getMessage());
-            assertTrue(e.getMessage().contains("fromFile"), e.getMessage());
         }
     }
 

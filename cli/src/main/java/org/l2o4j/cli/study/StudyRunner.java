@@ -39,8 +39,8 @@ import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 
 /**
- * The evaluation study the reviewer asked for (DESIGN.md section 4), written to one directory as
- * {@code report.md} with PNG plots. Five sections, each a method whose size comes from {@link
+ * The evaluation study the reviewer asked for (docs/design.md section 4), written to one directory
+ * as {@code report.md} with PNG plots. Five sections, each a method whose size comes from {@link
  * StudyConfig}:
  *
  * <ol>
@@ -270,6 +270,11 @@ public final class StudyRunner {
 
     /** The family with the study's options, {@code overrides} and the split. */
     TaskFamily family(Map<String, String> overrides, String split) {
+        return family(c, overrides, split);
+    }
+
+    /** The study's task family with {@code overrides}, on {@code split} where it has splits. */
+    public static TaskFamily family(StudyConfig c, Map<String, String> overrides, String split) {
         Map<String, String> o = new LinkedHashMap<>();
         var accepted = TaskFamilies.options(c.task);
         Map<String, String> base =

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +89,8 @@ public final class Datasets {
      *
      * @param name {@code mnist} or {@code fashion-mnist}
      * @throws IllegalArgumentException for an unknown name
-     * @throws UncheckedIOException if the files are missing or malformed; the message names them
+     * @throws DatasetException (an {@link UncheckedIOException}) if the files are missing or
+     *     malformed; the message names them and says what was expected and found
      */
     public static Dataset load(String name, Split split, Path dataDir) {
         String n = checkName(name);
@@ -99,8 +101,8 @@ public final class Datasets {
             List<Path> tried = new ArrayList<>();
             Dataset d = fromDirectory(n, split, dataDir, tried);
             if (d == null) {
-                throw new UncheckedIOException(
-                        new IOException(
+                throw new DatasetException(
+                        new NoSuchFileException(
                                 "no "
                                         + n
                                         + " "
@@ -134,7 +136,7 @@ public final class Datasets {
     /**
      * The subset bundled in this jar (the same on every machine).
      *
-     * @throws UncheckedIOException if the resources are missing from the class path
+     * @throws DatasetException if the resources are missing from the class path
      */
     public static Dataset bundled(String name, Split split) {
         String n = checkName(name);
@@ -221,7 +223,7 @@ public final class Datasets {
         try {
             d = loader.load();
         } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
+            throw new DatasetException(e);
         }
         Dataset previous = CACHE.putIfAbsent(key, d);
         return previous != null ? previous : d;

@@ -121,6 +121,16 @@ public final class IdxReader {
      * @param source names the stream in error messages
      */
     public static Images readImages(InputStream in, String source) throws IOException {
+        try {
+            return readImagesUnchecked(in, source);
+        } catch (IdxFormatException e) {
+            throw e;
+        } catch (EOFException | java.util.zip.ZipException e) {
+            throw corrupt(source, e);
+        }
+    }
+
+    private static Images readImagesUnchecked(InputStream in, String source) throws IOException {
         DataInputStream data = new DataInputStream(maybeGunzip(in, source));
         int[] dims = readHeader(data, source, 3, "images (count x rows x columns)");
         long size = (long) dims[0] * dims[1] * dims[2];
@@ -138,6 +148,25 @@ public final class IdxReader {
      * @param source names the stream in error messages
      */
     public static byte[] readLabels(InputStream in, String source) throws IOException {
+        try {
+            return readLabelsUnchecked(in, source);
+        } catch (IdxFormatException e) {
+            throw e;
+        } catch (EOFException | java.util.zip.ZipException e) {
+            throw corrupt(source, e);
+        }
+    }
+
+    /** A gzip stream that ends early or is damaged (e.g. in its trailer, after the data). */
+    private static IdxFormatException corrupt(String source, IOException e) {
+        return new IdxFormatException(
+                source
+                        + ": truncated or corrupt gzip data ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                        + ")");
+    }
+
+    private static byte[] readLabelsUnchecked(InputStream in, String source) throws IOException {
         DataInputStream data = new DataInputStream(maybeGunzip(in, source));
         int[] dims = readHeader(data, source, 1, "labels (count)");
         return readBody(data, source, dims[0]);
@@ -182,8 +211,15 @@ public final class IdxReader {
             throw new IdxFormatException(
                     String.format(
                             "%s: bad magic number 0x%08x; expected 0x%08x for unsigned-byte %s"
-                                    + " (is this an IDX file?)",
-                            source, magic, (UBYTE << 8) | expectedDims, what));
+                                    + " (%s)",
+                            source,
+                            magic,
+                            (UBYTE << 8) | expectedDims,
+                            what,
+                            source.endsWith(".gz")
+                                    ? "named .gz but not gzip-compressed: gzip data starts"
+                                            + " with 1f 8b"
+                                    : "is this an IDX file?"));
         }
         if (ndim != expectedDims) {
             throw new IdxFormatException(

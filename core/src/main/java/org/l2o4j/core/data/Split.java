@@ -1,7 +1,7 @@
 package org.l2o4j.core.data;
 
 /**
- * Which part of a dataset: meta-train on {@link #TRAIN}, evaluate on {@link #TEST} (DESIGN.md
+ * Which part of a dataset: meta-train on {@link #TRAIN}, evaluate on {@link #TEST} (docs/design.md
  * section 3).
  */
 public enum Split {

@@ -8,8 +8,8 @@ import java.util.List;
  * The learning rates tried when tuning a baseline: a sorted list of positive values.
  *
  * <p>The default is the log grid {@code 1e-4, 3e-4, 1e-3, ..., 3, 10} (11 points). It reaches 10 on
- * purpose: Adam's best rate on the 10-d quadratics is 1 to 2.15 (DESIGN.md section 7), so a grid
- * that stops at 1 would under-tune it.
+ * purpose: Adam's best rate on the 10-d quadratics is 1 to 2.15 (docs/design.md section 7), so a
+ * grid that stops at 1 would under-tune it.
  */
 public final class LearningRateGrid {
     private final double[] values;

@@ -22,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
@@ -173,6 +175,7 @@ public final class WeightFiles {
      * @throws IOException if the file cannot be read
      */
     public static LstmWeights read(Path file) throws IOException {
+        checkNotDirectory(file);
         long size = Files.size(file);
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString(), size);
@@ -213,6 +216,7 @@ public final class WeightFiles {
      * @throws ChecksumMismatchException naming both hashes if they differ
      */
     public static LstmWeights read(Path file, String expectedSha256) throws IOException {
+        checkNotDirectory(file);
         long size = Files.size(file);
         long max = 8 + MAX_HEADER_BYTES + 4L * maxParameters();
         if (size > max) {
@@ -223,6 +227,13 @@ public final class WeightFiles {
         byte[] bytes = Files.readAllBytes(file);
         Sha256.verify(expectedSha256, Sha256.hex(bytes), file.toString());
         return read(bytes, file.toString());
+    }
+
+    private static void checkNotDirectory(Path file) throws WeightFileException {
+        if (Files.isDirectory(file)) {
+            throw new WeightFileException(
+                    file.toString(), "is a directory, not a weight file (.safetensors)");
+        }
     }
 
     /** The most parameters any valid architecture has (8 layers of 1024 units, 2 inputs). */
@@ -365,6 +376,7 @@ public final class WeightFiles {
                 provenance.put(m.getKey(), m.getValue());
             }
         }
+        warnIfUnusual(config, src);
         return new LstmWeights(config, params, provenance);
     }
 
@@ -462,6 +474,20 @@ public final class WeightFiles {
                             + sign
                             + "'");
         }
+        checkRange(
+                meta,
+                WeightMetadata.LOG_SIGN_P,
+                Double.MIN_VALUE,
+                LstmConfig.MAX_LOG_SIGN_P,
+                "(0, 80]",
+                src);
+        checkRange(
+                meta,
+                WeightMetadata.OUTPUT_SCALE,
+                LstmConfig.MIN_OUTPUT_SCALE,
+                LstmConfig.MAX_OUTPUT_SCALE,
+                "[1e-8, 100]",
+                src);
         String key = null;
         try {
             LstmConfig.Builder b = LstmConfig.builder();
@@ -487,6 +513,87 @@ public final class WeightFiles {
                             + ": "
                             + e.getMessage(),
                     e);
+        }
+    }
+
+    /** A number outside [min, max] is a {@link MetadataRangeException}; a non-number is left. */
+    private static void checkRange(
+            Map<String, String> meta, String key, double min, double max, String range, String src)
+            throws MetadataRangeException {
+        String v = meta.get(key);
+        if (v == null) {
+            return; // reported as missing by the architecture check
+        }
+        double x;
+        try {
+            x = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            return; // reported as malformed by the architecture check
+        }
+        if (!(x >= min && x <= max)) {
+            throw new MetadataRangeException(src, key, v, range);
+        }
+    }
+
+    /**
+     * The output scales the meta-trainer produces in practice (default 0.1); outside: a warning.
+     */
+    public static final double USUAL_OUTPUT_SCALE_MIN = 1e-4;
+
+    /** See {@link #USUAL_OUTPUT_SCALE_MIN}. */
+    public static final double USUAL_OUTPUT_SCALE_MAX = 10;
+
+    /** The log-sign p the meta-trainer produces in practice (default 10); outside: a warning. */
+    public static final double USUAL_LOG_SIGN_P_MIN = 2;
+
+    /** See {@link #USUAL_LOG_SIGN_P_MIN}. */
+    public static final double USUAL_LOG_SIGN_P_MAX = 20;
+
+    /** (source, key, value) already warned about: each is logged once per process. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The architecture values of {@code c} that load but lie far outside anything l2o4j's
+     * meta-trainer produces (output scale outside [{@value #USUAL_OUTPUT_SCALE_MIN}, {@value
+     * #USUAL_OUTPUT_SCALE_MAX}], log-sign p outside [{@value #USUAL_LOG_SIGN_P_MIN}, {@value
+     * #USUAL_LOG_SIGN_P_MAX}]), one sentence each; empty for usual files.
+     */
+    public static List<String> unusualValues(LstmConfig c) {
+        List<String> out = new ArrayList<>();
+        if (c.outputScale() < USUAL_OUTPUT_SCALE_MIN || c.outputScale() > USUAL_OUTPUT_SCALE_MAX) {
+            out.add(
+                    WeightMetadata.OUTPUT_SCALE
+                            + " = "
+                            + c.outputScale()
+                            + " is far outside the usual [1e-4, 10] (the meta-trainer's default is"
+                            + " 0.1)");
+        }
+        if (c.preprocessing() == Preprocessing.LOG_SIGN
+                && (c.logSignP() < USUAL_LOG_SIGN_P_MIN || c.logSignP() > USUAL_LOG_SIGN_P_MAX)) {
+            out.add(
+                    WeightMetadata.LOG_SIGN_P
+                            + " = "
+                            + c.logSignP()
+                            + " is far outside the usual [2, 20] (the meta-trainer's default is"
+                            + " 10)");
+        }
+        return out;
+    }
+
+    /** Logs each unusual value of a file once per process (logger {@code org.l2o4j.core.io}). */
+    private static void warnIfUnusual(LstmConfig c, String src) {
+        for (String w : unusualValues(c)) {
+            if (WARNED.add(src + "\n" + w)) {
+                System.getLogger("org.l2o4j.core.io")
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "weight file "
+                                        + src
+                                        + ": "
+                                        + w
+                                        + "; it loads, but updates may be far too large or too"
+                                        + " small");
+            }
         }
     }
 

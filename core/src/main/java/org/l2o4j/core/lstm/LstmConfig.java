@@ -15,6 +15,15 @@ import java.util.Objects;
  * parameter (see {@link org.l2o4j.core.optim.UpdateRule} for the sign convention).
  */
 public final class LstmConfig {
+    /** The smallest output scale accepted. */
+    public static final double MIN_OUTPUT_SCALE = 1e-8;
+
+    /** The largest output scale accepted. */
+    public static final double MAX_OUTPUT_SCALE = 100;
+
+    /** The largest log-sign p accepted ({@code e^p} must fit a float); the smallest is above 0. */
+    public static final double MAX_LOG_SIGN_P = 80;
+
     /** Number of stacked LSTM layers (>= 1). */
     private final int layers;
 
@@ -191,7 +200,7 @@ public final class LstmConfig {
             return this;
         }
 
-        /** Output scale, finite and non-zero [0.1]. */
+        /** Output scale, in [{@value #MIN_OUTPUT_SCALE}, {@value #MAX_OUTPUT_SCALE}] [0.1]. */
         public Builder outputScale(double scale) {
             this.outputScale = scale;
             return this;
@@ -211,13 +220,15 @@ public final class LstmConfig {
             }
             Objects.requireNonNull(cell, "cell");
             Objects.requireNonNull(preprocessing, "preprocessing");
-            if (!(logSignP > 0) || Double.isInfinite(logSignP) || logSignP > 80) {
+            if (!(logSignP > 0 && logSignP <= MAX_LOG_SIGN_P)) {
                 throw new IllegalArgumentException(
                         "log-sign p must be in (0, 80] (e^p must fit a float) but was " + logSignP);
             }
-            if (!Double.isFinite(outputScale) || outputScale == 0) {
+            if (!(outputScale >= MIN_OUTPUT_SCALE && outputScale <= MAX_OUTPUT_SCALE)) {
                 throw new IllegalArgumentException(
-                        "output scale must be finite and non-zero but was " + outputScale);
+                        "output scale must be in [1e-8, 100] (positive: the network's output"
+                                + " carries the sign) but was "
+                                + outputScale);
             }
             return new LstmConfig(this);
         }

@@ -14,6 +14,10 @@ package org.l2o4j.core.lstm;
  * Results do not depend on how a range is split, as long as split points are multiples of {@link
  * #tileWidth()}: the final partial tile and tiles with non-finite gradients always go through
  * {@link #scalarTile}.
+ *
+ * <p>Exactly-zero gradients under {@link ZeroGradientPolicy#FREEZE} ({@code freezeZeros}): the
+ * coordinate gets update {@code +0.0} and its state is not written. Every coordinate's arithmetic
+ * is independent of the others in its tile, so freezing one changes nothing for its neighbours.
  */
 abstract class LstmKernel {
     /** Clamp of the rational tanh: beyond it tanh(x) rounds to +-1 in float. */
@@ -123,6 +127,8 @@ abstract class LstmKernel {
      * Processes coordinates {@code [from, to)} of a state of {@code n} coordinates.
      *
      * @param checkFinite whether the gradient may contain non-finite values (SKIP policy)
+     * @param freezeZeros whether coordinates with a gradient of exactly {@code +-0.0} get update
+     *     {@code +0.0} and keep their state ({@link ZeroGradientPolicy#FREEZE})
      * @return the number of coordinates skipped because of non-finite gradients
      */
     abstract long run(
@@ -135,6 +141,7 @@ abstract class LstmKernel {
             int from,
             int to,
             boolean checkFinite,
+            boolean freezeZeros,
             float[] scratch);
 
     /** Whether {@code grad[off .. off+w)} has a NaN or infinity. */
@@ -149,8 +156,39 @@ abstract class LstmKernel {
     }
 
     /**
+     * Whether {@code grad[off .. off+w)} has a coordinate that {@link #scalarWithSkips} must leave
+     * alone: a NaN or infinity (if {@code checkFinite}) or an exact zero (if {@code freezeZeros}).
+     */
+    static boolean needsSkips(
+            float[] grad, int off, int w, boolean checkFinite, boolean freezeZeros) {
+        if (freezeZeros) {
+            for (int c = 0; c < w; c++) {
+                float g = grad[off + c];
+                // g == 0 for +-0; g - g != 0 for NaN and +-Inf
+                if (g == 0f || (checkFinite && g - g != 0f)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return checkFinite && hasNonFinite(grad, off, w);
+    }
+
+    /** Number of exact zeros ({@code +-0.0}) in {@code grad[off .. off+w)}. */
+    static int countZeros(float[] grad, int off, int w) {
+        int zeros = 0;
+        for (int c = 0; c < w; c++) {
+            if (grad[off + c] == 0f) {
+                zeros++;
+            }
+        }
+        return zeros;
+    }
+
+    /**
      * Processes {@code w <= tileWidth} coordinates from {@code i0} one by one, skipping non-finite
-     * gradients (update 0, state untouched). Returns the number skipped.
+     * gradients (update 0, state untouched) and, if {@code freezeZeros}, exactly-zero ones (the
+     * same, but not counted). Returns the number of non-finite gradients skipped.
      */
     final long scalarWithSkips(
             float[] s,
@@ -161,6 +199,7 @@ abstract class LstmKernel {
             int updOff,
             int i0,
             int w,
+            boolean freezeZeros,
             float[] scratch) {
         long skipped = 0;
         for (int c = 0; c < w; c++) {
@@ -169,6 +208,8 @@ abstract class LstmKernel {
             if (g - g != 0f) {
                 upd[updOff + i] = 0f;
                 skipped++;
+            } else if (freezeZeros && g == 0f) {
+                upd[updOff + i] = 0f;
             } else {
                 scalarTile(s, n, grad, gradOff, upd, updOff, i, 1, scratch);
             }
@@ -189,12 +230,15 @@ abstract class LstmKernel {
             int from,
             int to,
             boolean checkFinite,
+            boolean freezeZeros,
             float[] scratch) {
         long skipped = 0;
         for (int i0 = from; i0 < to; i0 += SCALAR_TILE) {
             int w = Math.min(SCALAR_TILE, to - i0);
-            if (checkFinite && hasNonFinite(grad, gradOff + i0, w)) {
-                skipped += scalarWithSkips(s, n, grad, gradOff, upd, updOff, i0, w, scratch);
+            if (needsSkips(grad, gradOff + i0, w, checkFinite, freezeZeros)) {
+                skipped +=
+                        scalarWithSkips(
+                                s, n, grad, gradOff, upd, updOff, i0, w, freezeZeros, scratch);
             } else {
                 scalarTile(s, n, grad, gradOff, upd, updOff, i0, w, scratch);
             }

@@ -26,6 +26,14 @@ import org.l2o4j.core.optim.UpdateRule;
  * activations use an overflow-safe rational tanh (error about 1e-7) and {@code sigmoid(x) = 0.5 +
  * 0.5 tanh(x / 2)}.
  *
+ * <p>Zero gradients follow the {@link ZeroGradientPolicy} ({@link #withZeroGradientPolicy}): by
+ * default ({@link ZeroGradientPolicy#FREEZE}) a coordinate whose gradient is exactly {@code +-0.0}
+ * gets update {@code +0.0} and keeps its state, so a parameter that gets no gradient does not drift
+ * (the shipped optimizers would otherwise move it by up to 1.1e-3 per step, see {@link
+ * ZeroGradientPolicy}); the other coordinates' results are bit-identical to those under {@link
+ * ZeroGradientPolicy#UPDATE}, the behaviour before the option existed. The check costs one
+ * comparison per coordinate; a tile with a zero stores its state through a mask.
+ *
  * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}. Steps on
  * different states may run concurrently (one uses the pool, the others run on their own thread).
  */
@@ -35,6 +43,9 @@ public final class LstmOptimizer implements UpdateRule {
 
     /** Policy for NaN/Inf gradients. */
     private final NonFinitePolicy policy;
+
+    /** Policy for exactly-zero gradients. */
+    private final ZeroGradientPolicy zeroPolicy;
 
     /** Worker threads for large steps (>= 1). */
     private final int threads;
@@ -48,11 +59,13 @@ public final class LstmOptimizer implements UpdateRule {
     private LstmOptimizer(
             LstmWeights weights,
             NonFinitePolicy policy,
+            ZeroGradientPolicy zeroPolicy,
             int threads,
             Kernel kernelKind,
             LstmKernel kernel) {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.zeroPolicy = Objects.requireNonNull(zeroPolicy, "zero-gradient policy");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
         }
@@ -62,13 +75,15 @@ public final class LstmOptimizer implements UpdateRule {
     }
 
     /**
-     * An optimizer with the given weights, the ERROR policy, all available processors and the
-     * {@linkplain Kernel#selected() selected} kernel.
+     * An optimizer with the given weights, the ERROR policy for non-finite gradients, the FREEZE
+     * policy for zero gradients, all available processors and the {@linkplain Kernel#selected()
+     * selected} kernel.
      */
     public static LstmOptimizer of(LstmWeights weights) {
         return new LstmOptimizer(
                 weights,
                 NonFinitePolicy.ERROR,
+                ZeroGradientPolicy.FREEZE,
                 Runtime.getRuntime().availableProcessors(),
                 Kernel.selected(),
                 null);
@@ -76,12 +91,25 @@ public final class LstmOptimizer implements UpdateRule {
 
     /** A copy with another non-finite policy. */
     public LstmOptimizer withNonFinitePolicy(NonFinitePolicy p) {
-        return new LstmOptimizer(weights, p, threads, kernelKind, kernel);
+        return new LstmOptimizer(weights, p, zeroPolicy, threads, kernelKind, kernel);
+    }
+
+    /**
+     * A copy with another policy for exactly-zero gradients: {@link ZeroGradientPolicy#FREEZE} (the
+     * default) leaves such a coordinate's parameter and state unchanged, {@link
+     * ZeroGradientPolicy#UPDATE} runs the LSTM on it like on any other gradient (the behaviour
+     * before the option existed; the meta-trainer uses it).
+     */
+    public LstmOptimizer withZeroGradientPolicy(ZeroGradientPolicy p) {
+        if (p == zeroPolicy) {
+            return this;
+        }
+        return new LstmOptimizer(weights, policy, p, threads, kernelKind, kernel);
     }
 
     /** A copy using {@code t} threads for large steps. */
     public LstmOptimizer withThreads(int t) {
-        return new LstmOptimizer(weights, policy, t, kernelKind, kernel);
+        return new LstmOptimizer(weights, policy, zeroPolicy, t, kernelKind, kernel);
     }
 
     /**
@@ -94,7 +122,7 @@ public final class LstmOptimizer implements UpdateRule {
         if (k == kernelKind) {
             return this;
         }
-        return new LstmOptimizer(weights, policy, threads, k, null);
+        return new LstmOptimizer(weights, policy, zeroPolicy, threads, k, null);
     }
 
     /** The kernel in use. */
@@ -110,6 +138,11 @@ public final class LstmOptimizer implements UpdateRule {
     /** The architecture. */
     public LstmConfig config() {
         return weights.config();
+    }
+
+    /** The policy for exactly-zero gradients. */
+    public ZeroGradientPolicy zeroGradientPolicy() {
+        return zeroPolicy;
     }
 
     /** Threads used for large steps. */
@@ -141,13 +174,14 @@ public final class LstmOptimizer implements UpdateRule {
         LstmKernel k = kernel;
         PerThread local = PER_THREAD.get();
         int parts = parts(n, k.tileWidth());
+        boolean freeze = zeroPolicy == ZeroGradientPolicy.FREEZE;
         long skipped;
         if (parts <= 1) {
             float[] sc = local.scratch(k.scratchSize());
-            skipped = k.run(s, n, grad, gradOffset, update, updateOffset, 0, n, anyBad, sc);
+            skipped = k.run(s, n, grad, gradOffset, update, updateOffset, 0, n, anyBad, freeze, sc);
         } else {
             StepJob job = local.job;
-            job.set(k, s, n, grad, gradOffset, update, updateOffset, anyBad, parts);
+            job.set(k, s, n, grad, gradOffset, update, updateOffset, anyBad, freeze, parts);
             try {
                 if (!KernelPool.shared().tryRun(job, parts)) {
                     // the pool is busy with another step: do all parts here (same results)
@@ -204,6 +238,7 @@ public final class LstmOptimizer implements UpdateRule {
         private float[] upd;
         private int updOff;
         private boolean checkFinite;
+        private boolean freezeZeros;
         private int parts;
         private long[] skipped = new long[0];
         private final AtomicInteger nextChunk = new AtomicInteger();
@@ -217,6 +252,7 @@ public final class LstmOptimizer implements UpdateRule {
                 float[] upd,
                 int updOff,
                 boolean checkFinite,
+                boolean freezeZeros,
                 int parts) {
             this.kernel = k;
             this.s = s;
@@ -226,6 +262,7 @@ public final class LstmOptimizer implements UpdateRule {
             this.upd = upd;
             this.updOff = updOff;
             this.checkFinite = checkFinite;
+            this.freezeZeros = freezeZeros;
             this.parts = parts;
             this.nextChunk.set(0);
             if (skipped.length < parts) {
@@ -248,7 +285,19 @@ public final class LstmOptimizer implements UpdateRule {
             for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
                 int from = c * CHUNK;
                 int to = Math.min(n, from + CHUNK);
-                skip += kernel.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, sc);
+                skip +=
+                        kernel.run(
+                                s,
+                                n,
+                                grad,
+                                gradOff,
+                                upd,
+                                updOff,
+                                from,
+                                to,
+                                checkFinite,
+                                freezeZeros,
+                                sc);
             }
             skipped[p] = skip;
         }
@@ -277,6 +326,8 @@ public final class LstmOptimizer implements UpdateRule {
                 + threads
                 + ", kernel="
                 + kernelKind.id()
+                + ", zero gradients="
+                + zeroPolicy.id()
                 + "}";
     }
 }

@@ -27,7 +27,9 @@ final class ScalarLstmKernel extends LstmKernel {
             int from,
             int to,
             boolean checkFinite,
+            boolean freezeZeros,
             float[] scratch) {
-        return scalarRange(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, scratch);
+        return scalarRange(
+                s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freezeZeros, scratch);
     }
 }

@@ -1,6 +1,7 @@
 package org.l2o4j.core.lstm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -8,6 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * FloatVector.SPECIES_PREFERRED.length()}, 64 with AVX-512); every weight is broadcast once per
  * tile and multiplied into all four vectors. Only loaded (reflectively, by {@link KernelSelection})
  * when the {@code jdk.incubator.vector} module is present.
+ *
+ * <p>Frozen zero gradients ({@link ZeroGradientPolicy#FREEZE}): a tile without a zero gradient runs
+ * the plain tile; a tile of zeros only is not computed (update +0, state untouched); a mixed tile
+ * runs the same arithmetic and stores the new c, h and update through a mask, keeping the old state
+ * and writing +0 in the zero lanes.
  */
 final class VectorLstmKernel extends LstmKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -33,9 +39,9 @@ final class VectorLstmKernel extends LstmKernel {
         return TW;
     }
 
-    /** Floats of scratch {@link #tile} uses (from index 0). */
+    /** Floats of scratch {@link #tile} uses (from index 0): its rows and the gradient row. */
     private int tileScratch() {
-        return (Math.max(features, hidden) + 6 * hidden) * TW;
+        return (Math.max(features, hidden) + 6 * hidden + 1) * TW;
     }
 
     @Override
@@ -57,6 +63,7 @@ final class VectorLstmKernel extends LstmKernel {
             float[] upd,
             int updOff,
             int i0,
+            boolean freezeZeros,
             float[] sc) {
         int gBase = tileScratch();
         int mask = gBase + TW;
@@ -75,7 +82,7 @@ final class VectorLstmKernel extends LstmKernel {
                 }
             }
         }
-        tile(s, n, sc, gBase - i0, upd, updOff, i0, sc);
+        tile(s, n, sc, gBase - i0, upd, updOff, i0, freezeZeros, sc);
         for (int c = 0; c < TW; c++) {
             if (sc[mask + c] != 0f) {
                 upd[updOff + i0 + c] = 0f;
@@ -98,26 +105,56 @@ final class VectorLstmKernel extends LstmKernel {
             int from,
             int to,
             boolean checkFinite,
+            boolean freezeZeros,
             float[] scratch) {
         long skipped = 0;
         int i0 = from;
         for (; i0 + TW <= to; i0 += TW) {
             if (checkFinite && hasNonFinite(grad, gradOff + i0, TW)) {
-                skipped += tileWithSkips(s, n, grad, gradOff, upd, updOff, i0, scratch);
+                skipped +=
+                        tileWithSkips(s, n, grad, gradOff, upd, updOff, i0, freezeZeros, scratch);
+            } else if (!freezeZeros) {
+                tile(s, n, grad, gradOff, upd, updOff, i0, false, scratch);
             } else {
-                tile(s, n, grad, gradOff, upd, updOff, i0, scratch);
+                int zeros = countZeros(grad, gradOff + i0, TW);
+                if (zeros == TW) {
+                    // nothing to compute: every coordinate is frozen
+                    for (int c = 0; c < TW; c++) {
+                        upd[updOff + i0 + c] = 0f;
+                    }
+                } else {
+                    tile(s, n, grad, gradOff, upd, updOff, i0, zeros != 0, scratch);
+                }
             }
         }
         if (i0 < to) {
-            skipped += scalarRange(s, n, grad, gradOff, upd, updOff, i0, to, checkFinite, scratch);
+            skipped +=
+                    scalarRange(
+                            s,
+                            n,
+                            grad,
+                            gradOff,
+                            upd,
+                            updOff,
+                            i0,
+                            to,
+                            checkFinite,
+                            freezeZeros,
+                            scratch);
         }
         return skipped;
     }
 
     // Scratch layout (each row TW floats): xin [maxK rows: layer input, then old h], hout [H],
-    // z [4H: gate pre-activations, gate-major (i, f, g, o)]. Helpers take arrays, never vectors,
-    // so that no FloatVector crosses a call that C2 might not inline (which would box it).
+    // z [4H: gate pre-activations, gate-major (i, f, g, o)], the tile's gradient [1 row, read if
+    // masked]. Helpers take arrays, never vectors, so that no FloatVector crosses a call that C2
+    // might not inline (which would box it).
 
+    /**
+     * One full tile from {@code i0}. If {@code masked}, coordinates whose gradient is exactly
+     * {@code +-0.0} keep their state and get update {@code +0.0}; the others get exactly the
+     * results of the unmasked tile.
+     */
     private void tile(
             float[] s,
             int n,
@@ -126,14 +163,18 @@ final class VectorLstmKernel extends LstmKernel {
             float[] upd,
             int updOff,
             int i0,
+            boolean masked,
             float[] sc) {
         final int h = hidden;
         final float[] p = packed;
         final int maxK = Math.max(features, h) + h;
         final int hout = maxK * TW;
         final int z = hout + h * TW;
+        final int gRow = z + 4 * h * TW;
         for (int c = 0; c < TW; c++) {
             float g = grad[gradOff + i0 + c];
+            // read before any update is written: grad and upd may be the same array
+            sc[gRow + c] = g;
             if (logSign) {
                 sc[c] = logSignMagnitude(g);
                 sc[TW + c] = logSignSecond(g);
@@ -224,6 +265,13 @@ final class VectorLstmKernel extends LstmKernel {
                     FloatVector fg = FloatVector.fromArray(SPECIES, sc, zi + rows + v);
                     FloatVector gg = FloatVector.fromArray(SPECIES, sc, zi + 2 * rows + v);
                     FloatVector cNew = fg.fma(c, ig.mul(gg));
+                    if (masked) {
+                        cNew =
+                                cNew.blend(
+                                        c,
+                                        FloatVector.fromArray(SPECIES, sc, gRow + v)
+                                                .compare(VectorOperators.EQ, 0f));
+                    }
                     cNew.intoArray(s, cIdx + v);
                     cNew.intoArray(sc, zi + 2 * rows + v);
                 }
@@ -236,6 +284,14 @@ final class VectorLstmKernel extends LstmKernel {
                 for (int v = 0; v < TW; v += L) {
                     FloatVector og = FloatVector.fromArray(SPECIES, sc, zt + rows + v);
                     FloatVector hv = og.mul(FloatVector.fromArray(SPECIES, sc, zt + v));
+                    if (masked) {
+                        FloatVector hOld = FloatVector.fromArray(SPECIES, s, hIdx + v);
+                        hv =
+                                hv.blend(
+                                        hOld,
+                                        FloatVector.fromArray(SPECIES, sc, gRow + v)
+                                                .compare(VectorOperators.EQ, 0f));
+                    }
                     hv.intoArray(s, hIdx + v);
                     hv.intoArray(sc, j * TW + v);
                 }
@@ -249,7 +305,15 @@ final class VectorLstmKernel extends LstmKernel {
                 FloatVector wj = FloatVector.broadcast(SPECIES, p[outputOffset + j]);
                 o = FloatVector.fromArray(SPECIES, sc, j * TW + v).fma(wj, o);
             }
-            o.mul(outputScale).intoArray(upd, updOff + i0 + v);
+            FloatVector u = o.mul(outputScale);
+            if (masked) {
+                u =
+                        u.blend(
+                                FloatVector.zero(SPECIES),
+                                FloatVector.fromArray(SPECIES, sc, gRow + v)
+                                        .compare(VectorOperators.EQ, 0f));
+            }
+            u.intoArray(upd, updOff + i0 + v);
         }
     }
 

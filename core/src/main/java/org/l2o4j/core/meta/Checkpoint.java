@@ -1,20 +1,22 @@
 package org.l2o4j.core.meta;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,14 +24,25 @@ import java.util.List;
  * bit-identically. All randomness is derived from (seed, iteration, ...) counters, so no random
  * generator state needs saving.
  *
- * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version, the
- * config fingerprint, counters, then phi, the outer Adam moments and the best weights as double
- * arrays, then the validation history. Written to a temporary file in the same directory, forced to
- * disk and renamed over the target, so a crash leaves either the old or the new checkpoint.
+ * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (2), the
+ * length of the body, the body (the config fingerprint, counters, then phi, the outer Adam moments
+ * and the best weights as double arrays, then the validation history), and last the SHA-256 of all
+ * bytes before it. Reading checks the length and the checksum before parsing, so a flipped byte or
+ * a truncated file is a {@link DamagedCheckpointException}, never a silently different run. Written
+ * to a temporary file in the same directory, forced to disk and renamed over the target, so a crash
+ * leaves either the old or the new checkpoint.
  */
 final class Checkpoint {
     private static final long MAGIC = 0x4C324F344A4D5443L; // "L2O4JMTC"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+
+    /** Magic, version and body length. */
+    private static final int HEADER_BYTES = 20;
+
+    private static final int HASH_BYTES = 32;
+
+    /** Larger files are not checkpoints (phi has at most a few million parameters). */
+    private static final long MAX_BYTES = 1L << 30;
 
     String fingerprint;
     int completedIterations;
@@ -69,24 +82,13 @@ final class Checkpoint {
         return c;
     }
 
-    /** Writes atomically (temporary file + rename). */
-    void write(Path path) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+    /**
+     * The file's bytes: magic, version, body length, body, and the SHA-256 of everything before it.
+     */
+    byte[] toBytes() {
         try {
-            try (FileChannel ch =
-                            FileChannel.open(
-                                    tmp,
-                                    StandardOpenOption.WRITE,
-                                    StandardOpenOption.TRUNCATE_EXISTING);
-                    OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
-                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {
-                out.writeLong(MAGIC);
-                out.writeInt(VERSION);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(body)) {
                 out.writeUTF(fingerprint);
                 out.writeInt(completedIterations);
                 out.writeLong(adamStep);
@@ -107,49 +109,139 @@ final class Checkpoint {
                     out.writeDouble(h[1]);
                     out.writeDouble(h[2]);
                 }
-                out.flush();
-                ch.force(true);
             }
-            try {
-                Files.move(
-                        tmp,
-                        abs,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
+            byte[] b = body.toByteArray();
+            ByteBuffer all = ByteBuffer.allocate(HEADER_BYTES + b.length + HASH_BYTES);
+            all.putLong(MAGIC).putInt(VERSION).putLong(b.length).put(b);
+            all.put(sha256(all.array(), 0, all.position()));
+            return all.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: cannot happen
         }
     }
 
     /**
-     * Reads a checkpoint.
+     * Writes atomically: a temporary file {@code <name>.<digits>.tmp} next to {@code path}, forced
+     * to disk and renamed over it, so a crash leaves either the old or the new checkpoint (and at
+     * worst a stale temporary, see {@link RunFiles#removeStaleTemporaries}).
      *
-     * @throws IOException if the file is missing, not a checkpoint or truncated
+     * @throws IOException saying {@code cannot write checkpoint PATH: REASON}
+     */
+    void write(Path path) throws IOException {
+        Path abs = path.toAbsolutePath();
+        byte[] bytes = toBytes();
+        try {
+            Path dir = abs.getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, RunFiles.checkpointTemporaryPrefix(abs), ".tmp");
+            try {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ByteBuffer buf = ByteBuffer.wrap(bytes);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                    ch.force(true);
+                }
+                try {
+                    Files.move(
+                            tmp,
+                            abs,
+                            StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new IOException("cannot write checkpoint " + path + ": " + RunFiles.reason(e), e);
+        }
+    }
+
+    /**
+     * Reads a checkpoint and checks its SHA-256 before using any of it.
+     *
+     * @throws CheckpointException if the file is missing, not a checkpoint or of another version
+     * @throws DamagedCheckpointException if its content does not match its checksum
      */
     static Checkpoint read(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            throw new IOException("No checkpoint to resume from at " + path);
+        if (!Files.exists(path)) {
+            throw new CheckpointException(path, "No checkpoint to resume from at " + path);
         }
-        try (InputStream is = Files.newInputStream(path);
-                DataInputStream in = new DataInputStream(new BufferedInputStream(is))) {
-            long magic = in.readLong();
-            if (magic != MAGIC) {
-                throw new IOException(
-                        path + " is not an l2o4j meta-training checkpoint (bad magic number)");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IOException(
-                        "Checkpoint "
+        if (!Files.isRegularFile(path)) {
+            throw new CheckpointException(
+                    path, "cannot read checkpoint " + path + ": not a regular file");
+        }
+        long size;
+        byte[] bytes;
+        try {
+            size = Files.size(path);
+            if (size > MAX_BYTES) {
+                throw new DamagedCheckpointException(
+                        path,
+                        "checkpoint "
                                 + path
-                                + " has format version "
-                                + version
-                                + " but this version reads "
-                                + VERSION);
+                                + " is damaged: "
+                                + size
+                                + " bytes, more than any checkpoint ("
+                                + MAX_BYTES
+                                + ")");
             }
+            bytes = Files.readAllBytes(path);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(
+                    path, "cannot read checkpoint " + path + ": " + RunFiles.reason(e), e);
+        }
+        return fromBytes(bytes, path);
+    }
+
+    /** Parses and verifies {@link #toBytes()} output; {@code path} names it in messages. */
+    static Checkpoint fromBytes(byte[] bytes, Path path) throws CheckpointException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (bytes.length < 8 || b.getLong(0) != MAGIC) {
+            throw new CheckpointException(
+                    path,
+                    path
+                            + " is not an l2o4j meta-training checkpoint (bad magic number: not a"
+                            + " checkpoint, or its first bytes are damaged)");
+        }
+        if (bytes.length < HEADER_BYTES + HASH_BYTES) {
+            throw damaged(path, "truncated to " + bytes.length + " bytes");
+        }
+        int version = b.getInt(8);
+        if (version != VERSION) {
+            throw new CheckpointException(
+                    path,
+                    "checkpoint "
+                            + path
+                            + " has format version "
+                            + version
+                            + " but this version of l2o4j reads version "
+                            + VERSION
+                            + (version == 1
+                                    ? " (version 1 carried no checksum); start the run again"
+                                    : ""));
+        }
+        long bodyLength = b.getLong(12);
+        long expected = HEADER_BYTES + bodyLength + HASH_BYTES;
+        if (bodyLength < 0 || expected != bytes.length) {
+            throw damaged(
+                    path,
+                    bodyLength >= 0 && expected > bytes.length
+                            ? "truncated to " + bytes.length + " bytes (expected " + expected + ")"
+                            : bytes.length + " bytes where its header announces " + expected);
+        }
+        int hashAt = bytes.length - HASH_BYTES;
+        byte[] actual = sha256(bytes, 0, hashAt);
+        if (!MessageDigest.isEqual(actual, Arrays.copyOfRange(bytes, hashAt, bytes.length))) {
+            throw damaged(path, "its content does not match its sha256 checksum");
+        }
+        try (DataInputStream in =
+                new DataInputStream(
+                        new ByteArrayInputStream(bytes, HEADER_BYTES, (int) bodyLength))) {
             Checkpoint c = new Checkpoint();
             c.fingerprint = in.readUTF();
             c.completedIterations = in.readInt();
@@ -166,15 +258,40 @@ final class Checkpoint {
             c.bestLoss = in.readDouble();
             c.bestIteration = in.readInt();
             int n = in.readInt();
-            if (n < 0) {
-                throw new IOException("Corrupt checkpoint " + path + ": history size " + n);
+            if (n < 0 || n > bodyLength / 24) {
+                throw new IOException("history size " + n);
             }
             for (int i = 0; i < n; i++) {
                 c.history.add(new double[] {in.readDouble(), in.readDouble(), in.readDouble()});
             }
+            if (in.available() != 0
+                    || c.completedIterations < 0
+                    || c.adamM.length != c.phi.length
+                    || c.adamV.length != c.phi.length
+                    || c.bestPhi.length != c.phi.length) {
+                throw new IOException("inconsistent fields");
+            }
             return c;
-        } catch (EOFException e) {
-            throw new IOException("Checkpoint " + path + " is truncated", e);
+        } catch (IOException e) {
+            // The checksum matched, so l2o4j wrote these bytes: a bug, not damage on disk.
+            throw new CheckpointException(
+                    path,
+                    "checkpoint " + path + " has a valid checksum but cannot be parsed: " + e,
+                    e);
+        }
+    }
+
+    private static DamagedCheckpointException damaged(Path path, String what) {
+        return new DamagedCheckpointException(path, "checkpoint " + path + " is damaged: " + what);
+    }
+
+    private static byte[] sha256(byte[] b, int from, int to) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(b, from, to - from);
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every Java platform provides SHA-256", e);
         }
     }
 
@@ -187,8 +304,8 @@ final class Checkpoint {
 
     private static double[] readArray(DataInputStream in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > (1 << 28)) {
-            throw new IOException("Corrupt checkpoint: array length " + n);
+        if (n < 0 || n > in.available() / 8) {
+            throw new IOException("array length " + n);
         }
         double[] a = new double[n];
         for (int i = 0; i < n; i++) {

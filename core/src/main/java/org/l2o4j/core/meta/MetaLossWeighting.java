@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The weights {@code w_t} of the meta-loss {@code L(phi) = sum_{t=1..T} w_t f(theta_t)} over a
- * horizon {@code T} (DESIGN.md section 2). {@code theta_t} is the optimizee after {@code t}
+ * horizon {@code T} (docs/design.md section 2). {@code theta_t} is the optimizee after {@code t}
  * updates; {@code f(theta_0)} does not depend on the optimizer and is never part of the meta-loss.
  *
  * <ul>

@@ -19,7 +19,7 @@ import org.l2o4j.core.task.Task;
 
 /**
  * Meta-trains a coordinatewise LSTM optimizer with the first-order meta-gradient and truncated
- * backpropagation through time (DESIGN.md section 2).
+ * backpropagation through time (docs/design.md section 2).
  *
  * <h2>What one meta-iteration does</h2>
  *
@@ -58,9 +58,14 @@ import org.l2o4j.core.task.Task;
  * MetaTrainingConfig#trainKernel()} {@link MetaTrainingKernel#DOUBLE} (what every optimizer trained
  * before the float kernel used; it reproduces them bit for bit). The other coordinates only need
  * their updates and get them from the float inference kernel ({@link LstmOptimizer}, the code users
- * run), whose per-coordinate results do not depend on threads either. A checkpoint resumed on a JVM
- * without {@code jdk.incubator.vector} (scalar float kernels) may therefore continue on a slightly
- * different trajectory. The weight file records the training kernel ({@code train_kernel}).
+ * run), whose per-coordinate results do not depend on threads either. That kernel runs with {@link
+ * org.l2o4j.core.lstm.ZeroGradientPolicy#UPDATE} (every coordinate steps, zero gradient or not), as
+ * both training kernels do: meta-training optimizes the LSTM as it was before the zero-gradient
+ * option existed, and the shipped optimizers regenerate bit-identically (with the double kernel).
+ * Users' default {@code FREEZE} only differs on exactly-zero gradients. A checkpoint resumed on a
+ * JVM without {@code jdk.incubator.vector} (scalar float kernels) may therefore continue on a
+ * slightly different trajectory. The weight file records the training kernel ({@code
+ * train_kernel}).
  *
  * <h2>Seeds</h2>
  *
@@ -81,7 +86,8 @@ import org.l2o4j.core.task.Task;
  * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
  * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
  * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
- * meta-iteration).
+ * meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says where). Checkpoints
+ * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
  */
 public final class MetaTrainer {
     private static final long STREAM_TASKS = 0x7A5C_0001L;
@@ -140,6 +146,7 @@ public final class MetaTrainer {
     private volatile Checkpoint published;
     private final Object writeLock = new Object();
     private int lastWritten = -1;
+    private boolean shuttingDown; // guarded by writeLock
     private Task[] validationTasks;
     private Rollout reusable;
     private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
@@ -184,21 +191,7 @@ public final class MetaTrainer {
         Path ckpt = config.checkpointPath();
         try (Workers workers = new Workers(config.threads())) {
             if (config.resume()) {
-                state = Checkpoint.read(ckpt);
-                if (!state.fingerprint.equals(config.fingerprint())) {
-                    throw new IOException(
-                            "Checkpoint "
-                                    + ckpt
-                                    + " was written with different settings; expected ["
-                                    + config.fingerprint()
-                                    + "] but found ["
-                                    + state.fingerprint
-                                    + "]");
-                }
-                if (state.phi.length != kernel.numParams) {
-                    throw new IOException(
-                            "Checkpoint " + ckpt + " has " + state.phi.length + " parameters");
-                }
+                state = readCheckpoint();
             } else {
                 state = fresh();
                 ValidationOutcome v = validate(workers, state.phi);
@@ -293,6 +286,39 @@ public final class MetaTrainer {
         }
     }
 
+    /**
+     * Reads and checks (checksum, settings, size) the checkpoint this trainer would resume from,
+     * without training.
+     *
+     * @return its completed meta-iterations
+     * @throws CheckpointException if it is missing, damaged ({@link DamagedCheckpointException}) or
+     *     of other settings
+     */
+    public int checkpointedIterations() throws IOException {
+        return readCheckpoint().completedIterations;
+    }
+
+    private Checkpoint readCheckpoint() throws IOException {
+        Path ckpt = config.checkpointPath();
+        Checkpoint c = Checkpoint.read(ckpt);
+        if (!c.fingerprint.equals(config.fingerprint())) {
+            throw new CheckpointException(
+                    ckpt,
+                    "Checkpoint "
+                            + ckpt
+                            + " was written with different settings; expected ["
+                            + config.fingerprint()
+                            + "] but found ["
+                            + c.fingerprint
+                            + "]");
+        }
+        if (c.phi.length != kernel.numParams) {
+            throw new CheckpointException(
+                    ckpt, "Checkpoint " + ckpt + " has " + c.phi.length + " parameters");
+        }
+        return c;
+    }
+
     private Checkpoint fresh() {
         Checkpoint c = new Checkpoint();
         c.fingerprint = config.fingerprint();
@@ -306,19 +332,28 @@ public final class MetaTrainer {
     }
 
     private void writePublishedQuietly() {
+        Checkpoint c = published;
+        if (c == null) {
+            return;
+        }
         try {
-            Checkpoint c = published;
-            if (c != null) {
+            synchronized (writeLock) {
                 writeCheckpoint(c);
+                // The JVM halts once the hooks are done: a write started by the training thread
+                // after this one would be cut short and leave a temporary file behind.
+                shuttingDown = true;
             }
         } catch (IOException | RuntimeException e) {
-            System.err.println("l2o4j: could not write the checkpoint on shutdown: " + e);
+            System.err.println(
+                    "l2o4j: could not write the checkpoint on shutdown: " + e.getMessage());
+            return;
         }
+        config.listener().onShutdownCheckpoint(config.checkpointPath(), c.completedIterations);
     }
 
     private void writeCheckpoint(Checkpoint c) throws IOException {
         synchronized (writeLock) {
-            if (c.completedIterations == lastWritten) {
+            if (c.completedIterations == lastWritten || shuttingDown) {
                 return;
             }
             c.write(config.checkpointPath());

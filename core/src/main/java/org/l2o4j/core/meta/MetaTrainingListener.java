@@ -21,6 +21,12 @@ public interface MetaTrainingListener {
     default void onCheckpoint(Path path, int completedIterations) {}
 
     /**
+     * The JVM is shutting down during training (SIGINT/SIGTERM) and the checkpoint of the last
+     * completed meta-iteration is on disk at {@code path}. Called from a shutdown hook thread.
+     */
+    default void onShutdownCheckpoint(Path path, int completedIterations) {}
+
+    /**
      * Progress after one meta-iteration.
      *
      * @param iteration meta-iterations completed (1-based)

@@ -3,6 +3,7 @@ package org.l2o4j.core.meta;
 import java.util.Arrays;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
 
 /**
  * Runs the truncations of one {@link Rollout}: the forward over {@code len} steps with activations
@@ -77,9 +78,18 @@ final class Truncator {
         r.evaluate(workers, 0, gradCur);
     }
 
-    /** The float inference optimizer for {@code phi}. */
+    /**
+     * The float inference optimizer for {@code phi}, with {@link ZeroGradientPolicy#UPDATE}: the
+     * double training kernel ({@link TrainKernel}) runs the LSTM on every coordinate, zero gradient
+     * or not, so the untracked coordinates must too, or a coordinate's trajectory would depend on
+     * whether it is tracked; this also keeps meta-training bit-identical to runs made before the
+     * zero-gradient option existed (the shipped optimizers regenerate bit-identically). Rollouts do
+     * see exact zeros: the weights from MNIST pixels that are 0 in the whole minibatch, and doubles
+     * that underflow to 0 in float.
+     */
     static LstmOptimizer floatOptimizer(TrainKernel kernel, double[] phi, int threads) {
         return LstmOptimizer.of(new LstmWeights(kernel.config, MetaTrainer.toFloat(phi)))
+                .withZeroGradientPolicy(ZeroGradientPolicy.UPDATE)
                 .withThreads(threads);
     }
 

@@ -33,6 +33,9 @@ public final class MlpTask implements Task {
     private static final long INIT_SALT = 0x5DEECE66DL;
     private static final long BATCH_SALT = 0xB5AD4ECEDA1CE2A9L;
 
+    /** The parameter groups of every MLP (see {@link Task#parameterGroups()}). */
+    static final java.util.List<String> GROUPS = java.util.List.of("dense-weights", "dense-biases");
+
     private final MlpTaskFamily family;
     private final long seed;
     private final Dataset data;
@@ -148,6 +151,26 @@ public final class MlpTask implements Task {
     /** Offset of layer {@code l}'s bias in the flat parameters. */
     public int biasOffset(int l) {
         return biasOffset[l];
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Two groups: {@code dense-weights} (the weight matrices) and {@code dense-biases}.
+     */
+    @Override
+    public java.util.List<String> parameterGroups() {
+        return GROUPS;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int[] parameterGroupLabels() {
+        int[] labels = new int[dimension];
+        for (int l = 0; l < layers; l++) {
+            java.util.Arrays.fill(labels, biasOffset[l], biasOffset[l] + sizes[l + 1], 1);
+        }
+        return labels;
     }
 
     /** {@inheritDoc} */

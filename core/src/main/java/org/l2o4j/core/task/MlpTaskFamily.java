@@ -12,9 +12,9 @@ import org.l2o4j.core.data.Split;
  * cross-entropy loss, trained on minibatches (Andrychowicz et al. 2016, section 3.2: 784 -> 20
  * sigmoid -> 10, minibatch 128).
  *
- * <p>Variants for the generalization study (DESIGN.md section 3): hidden units, number of hidden
- * layers (0 is multinomial logistic regression), activation, dataset (MNIST or Fashion-MNIST),
- * batch size, split. Defaults are the paper's.
+ * <p>Variants for the generalization study (docs/design.md section 3): hidden units, number of
+ * hidden layers (0 is multinomial logistic regression), activation, dataset (MNIST or
+ * Fashion-MNIST), batch size, split. Defaults are the paper's.
  *
  * <p>{@link #sample(long)} builds an {@link MlpTask}: its initial parameters and its minibatch
  * stream are deterministic functions of the seed (see {@link MlpTask} for the flat parameter

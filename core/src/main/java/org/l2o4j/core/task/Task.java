@@ -1,10 +1,12 @@
 package org.l2o4j.core.task;
 
+import java.util.List;
+
 /**
  * An optimizee seen as a black box: a seeded initial point and {@code (loss, gradient)} at any
  * point on a seeded minibatch stream.
  *
- * <p>This is all the first-order meta-gradient needs (DESIGN.md section 2), so the same
+ * <p>This is all the first-order meta-gradient needs (docs/design.md section 2), so the same
  * meta-trainer and evaluator work on a pure-Java task, a DL4J network or a DJL model.
  *
  * <p>Lifecycle: {@link #initialParameters()} gives the (deterministic) starting point; {@link
@@ -40,6 +42,36 @@ public interface Task {
      */
     default double loss(double[] theta, long t) {
         return lossAndGradient(theta, t, new double[dimension()]);
+    }
+
+    /** The name of the single group of {@link #parameterGroups()}'s default. */
+    String ALL_PARAMETERS = "all";
+
+    /**
+     * The names of this task's parameter groups, indexed by the labels of {@link
+     * #parameterGroupLabels()}: kinds of coordinates that a per-group learned optimizer (the
+     * paper's LSTM-sep) may treat with separate weights. By default one group, {@value
+     * #ALL_PARAMETERS}.
+     *
+     * <p>Built-in names (shared across families, so a per-group optimizer trained on one family
+     * finds its groups in another): {@code conv-kernels}, {@code conv-biases} ({@code conv}),
+     * {@code dense-weights}, {@code dense-biases} ({@code conv} and {@code mnist-mlp}), {@code
+     * pixels} ({@code style}). See docs/design.md section 3.
+     *
+     * @return a non-empty list of distinct names
+     */
+    default List<String> parameterGroups() {
+        return List.of(ALL_PARAMETERS);
+    }
+
+    /**
+     * The group of every coordinate: element {@code i} is the index in {@link #parameterGroups()}
+     * of coordinate {@code i}'s group. By default all zeros (one group).
+     *
+     * @return a fresh array of length {@link #dimension()}
+     */
+    default int[] parameterGroupLabels() {
+        return new int[dimension()];
     }
 
     /**

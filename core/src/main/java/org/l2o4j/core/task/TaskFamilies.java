@@ -89,6 +89,21 @@ public final class TaskFamilies {
                 Set.of(QuadraticTaskFamily.DIM, QuadraticTaskFamily.INIT_STD),
                 "f = ||W theta - y||^2, W, y ~ N(0,1) (paper: dim 10); options dim [10], init-std [1]",
                 QuadraticTaskFamily::fromOptions);
+        register(
+                ConvTaskFamily.NAME,
+                ConvTaskFamily.OPTIONS,
+                "small CNN on MNIST/Fashion-MNIST: [conv 3x3 + ReLU + 2x2 max-pool] x blocks,"
+                        + " dense softmax; options channels [8], blocks 1|2 [2], dataset, batch"
+                        + " [128], split, data-dir",
+                ConvTaskFamily::fromOptions);
+        register(
+                StyleTaskFamily.NAME,
+                StyleTaskFamily.OPTIONS,
+                "style transfer (Gatys et al.) on the pixels of an image, features of a fixed random"
+                        + " conv net; options size [32], resolution 1|2 [1], content, style"
+                        + " train|test|NAME [split], split, content-weight [1], style-weight,"
+                        + " init content|noise",
+                StyleTaskFamily::fromOptions);
         // Further built-in families: register them here.
     }
 
@@ -269,8 +284,35 @@ public final class TaskFamilies {
         return keys;
     }
 
+    /**
+     * Checks that the brackets of a task spec balance.
+     *
+     * @throws IllegalArgumentException {@code task spec 'mnist-mlp[hidden=40' has an unbalanced
+     *     '[': expected NAME or NAME[key=value,...]} (or an unmatched {@code ']'})
+     */
+    public static void checkBrackets(String spec) {
+        int depth = 0;
+        for (int i = 0; i < spec.length(); i++) {
+            char c = spec.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && --depth < 0) {
+                break;
+            }
+        }
+        if (depth != 0) {
+            throw new IllegalArgumentException(
+                    "task spec '"
+                            + spec
+                            + "' has an unbalanced '"
+                            + (depth > 0 ? '[' : ']')
+                            + "': expected NAME or NAME[key=value,...]");
+        }
+    }
+
     /** Parses {@code name[k=v;k=v]} into {@code options}; returns the name. */
     private static String parseSpec(String spec, Map<String, String> options) {
+        checkBrackets(spec);
         String s = spec.trim();
         int open = s.indexOf('[');
         if (open < 0) {

@@ -104,6 +104,48 @@ class DatasetsTest {
         assertEquals(bundled.label(500), test.label(500));
     }
 
+    /** Bad contents of a data directory: each is a typed error naming the file and the problem. */
+    @Test
+    void badDirectoryContentsAreTypedErrorsNamingTheFile() throws Exception {
+        byte[] images = IdxReaderTest.images(); // 3 images
+        byte[] labels = IdxReaderTest.labels(1, 2, 3);
+        byte[] garbage = "not an IDX file at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String[][] cases = {
+            // name, file to spoil, expected words in the message
+            {"garbage", "train-images-idx3-ubyte", "bad magic number"},
+            {"truncated", "train-images-idx3-ubyte", "truncated"},
+            {"count", "train-labels-idx1-ubyte", "3 images but 2 labels"},
+            {"nongzip", "train-images-idx3-ubyte.gz", "not gzip-compressed"},
+            {"badgzip", "train-labels-idx1-ubyte.gz", "truncated"},
+        };
+        for (String[] c : cases) {
+            Path d = Files.createDirectories(dir.resolve(c[0]));
+            Path im = d.resolve("train-images-idx3-ubyte" + (c[1].endsWith(".gz") ? ".gz" : ""));
+            Path lab = d.resolve("train-labels-idx1-ubyte" + (c[1].endsWith(".gz") ? ".gz" : ""));
+            Files.write(im, images);
+            Files.write(lab, labels);
+            switch (c[0]) {
+                case "garbage" -> Files.write(im, garbage);
+                case "truncated" -> Files.write(im, java.util.Arrays.copyOf(images, 20));
+                case "count" -> Files.write(lab, IdxReaderTest.labels(1, 2));
+                case "nongzip" -> Files.write(im, garbage); // neither gzip nor IDX
+                default -> {
+                    byte[] gz = IdxReaderTest.gzip(labels);
+                    Files.write(im, IdxReaderTest.gzip(images));
+                    Files.write(lab, java.util.Arrays.copyOf(gz, gz.length - 6));
+                }
+            }
+            DatasetException e =
+                    assertThrows(
+                            DatasetException.class, () -> Datasets.mnist(Split.TRAIN, d), c[0]);
+            assertTrue(
+                    String.valueOf(e.getMessage()).contains(d.resolve(c[1]).toString()),
+                    c[0] + ": " + e.getMessage() + " " + e.getCause());
+            assertTrue(e.getMessage().contains(c[2]), c[0] + ": " + e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+    }
+
     @Test
     void unknownDatasetListsTheKnownOnes() {
         IllegalArgumentException e =

@@ -25,6 +25,7 @@ import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.OptimizerState;
 
 /**
@@ -84,9 +85,13 @@ class NumpyInteropTest {
         return m;
     }
 
-    /** Runs the optimizer over the gradient sequence and checks every update to 1e-7. */
+    /**
+     * Runs the optimizer over the gradient sequence and checks every update to 1e-7. The NumPy
+     * reference runs the LSTM on every coordinate, zero gradient or not: {@link
+     * ZeroGradientPolicy#UPDATE}.
+     */
     private static void assertUpdates(LstmWeights w, float[][] grads, double[][] expected) {
-        LstmOptimizer opt = LstmOptimizer.of(w);
+        LstmOptimizer opt = LstmOptimizer.of(w).withZeroGradientPolicy(ZeroGradientPolicy.UPDATE);
         int n = grads[0].length;
         OptimizerState state = opt.newState(n);
         float[] update = new float[n];

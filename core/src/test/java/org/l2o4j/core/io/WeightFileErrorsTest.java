@@ -219,6 +219,79 @@ class WeightFileErrorsTest {
                 "subtract");
     }
 
+    /** Finite but absurd architecture values: a typed error naming key, value and range. */
+    @Test
+    void architectureValuesOutsideTheirRangeAreRejected() {
+        String[][] cases = {
+            {WeightMetadata.OUTPUT_SCALE, "1e30", "[1e-8, 100]"},
+            {WeightMetadata.OUTPUT_SCALE, "-0.1", "[1e-8, 100]"},
+            {WeightMetadata.OUTPUT_SCALE, "0.0", "[1e-8, 100]"},
+            {WeightMetadata.OUTPUT_SCALE, "NaN", "[1e-8, 100]"},
+            {WeightMetadata.LOG_SIGN_P, "-3", "(0, 80]"},
+            {WeightMetadata.LOG_SIGN_P, "1e9", "(0, 80]"},
+        };
+        for (String[] c : cases) {
+            MetadataRangeException e =
+                    fails(
+                            MetadataRangeException.class,
+                            withHeader(h -> meta(h).addProperty(c[0], c[1])),
+                            "'" + c[0] + "' = '" + c[1] + "'",
+                            "allowed range " + c[2]);
+            assertEquals(c[0], e.key());
+            assertEquals(c[1], e.value());
+        }
+    }
+
+    /**
+     * Values that load but that our meta-trainer never produces: one warning per file and value.
+     */
+    @Test
+    void farOutValuesLoadWithOneWarning() throws Exception {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("org.l2o4j.core.io");
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler h =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        warnings.add(r.getMessage());
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        log.addHandler(h);
+        try {
+            byte[] odd = withHeader(x -> meta(x).addProperty(WeightMetadata.OUTPUT_SCALE, "50"));
+            String src = "odd-" + System.nanoTime() + ".safetensors";
+            assertEquals(50.0, WeightFiles.read(odd, src).config().outputScale());
+            WeightFiles.read(odd, src);
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains(src), warnings.get(0));
+            assertTrue(warnings.get(0).contains("output_scale = 50.0"), warnings.get(0));
+            assertTrue(warnings.get(0).contains("[1e-4, 10]"), warnings.get(0));
+            // usual values: no warning
+            WeightFiles.read(VALID, "usual-" + System.nanoTime());
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertEquals(List.of(), WeightFiles.unusualValues(LstmConfig.paperDefaults()));
+            assertEquals(
+                    1, WeightFiles.unusualValues(LstmConfig.builder().logSignP(40).build()).size());
+        } finally {
+            log.removeHandler(h);
+        }
+    }
+
+    @Test
+    void aDirectoryIsNamedAsSuch() throws Exception {
+        WeightFileException e =
+                assertThrows(WeightFileException.class, () -> WeightFiles.read(dir));
+        assertEquals(dir + ": is a directory, not a weight file (.safetensors)", e.getMessage());
+        e = assertThrows(WeightFileException.class, () -> WeightFiles.read(dir, "00"));
+        assertTrue(e.getMessage().startsWith(dir + ": is a directory"), e.getMessage());
+    }
+
     @Test
     void otherFormatVersionIsUnsupported() {
         fails(

@@ -60,7 +60,7 @@ class WeightFilesTest {
                             .hidden(5)
                             .preprocessing(Preprocessing.NONE)
                             .logSignP(7.5)
-                            .outputScale(-0.037)
+                            .outputScale(0.037)
                             .build()
                 }) {
             LstmWeights w = randomWeights(c, 7, provenance());

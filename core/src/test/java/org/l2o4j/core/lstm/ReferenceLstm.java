@@ -8,16 +8,31 @@ package org.l2o4j.core.lstm;
 public final class ReferenceLstm {
     private final LstmConfig c;
     private final float[] p;
+    private final ZeroGradientPolicy zeroPolicy;
 
+    /** The reference of {@link LstmOptimizer#of}'s default ({@link ZeroGradientPolicy#FREEZE}). */
     public ReferenceLstm(LstmWeights weights) {
-        this.c = weights.config();
-        this.p = weights.parameters();
+        this(weights, ZeroGradientPolicy.FREEZE);
     }
 
-    /** One step for all coordinates; {@code state} (doubles, n * 2HL) is updated in place. */
+    public ReferenceLstm(LstmWeights weights, ZeroGradientPolicy zeroPolicy) {
+        this.c = weights.config();
+        this.p = weights.parameters();
+        this.zeroPolicy = zeroPolicy;
+    }
+
+    /**
+     * One step for all coordinates; {@code state} (doubles, n * 2HL) is updated in place. Under
+     * {@link ZeroGradientPolicy#FREEZE} a coordinate whose gradient is {@code +-0.0} gets update 0
+     * and keeps its state.
+     */
     public void step(double[] state, float[] grad, double[] update) {
         int n = grad.length;
         for (int i = 0; i < n; i++) {
+            if (zeroPolicy == ZeroGradientPolicy.FREEZE && grad[i] == 0f) {
+                update[i] = 0;
+                continue;
+            }
             update[i] = stepCoordinate(state, n, i, grad[i]);
         }
     }

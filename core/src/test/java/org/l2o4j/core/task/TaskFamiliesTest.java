@@ -49,6 +49,25 @@ class TaskFamiliesTest {
     }
 
     @Test
+    void unbalancedBracketsAreNamed() {
+        for (String spec :
+                new String[] {"mnist-mlp[hidden=40", "mixed[mix=mnist-mlp[hidden=4:1]"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> TaskFamilies.parse(spec));
+            assertEquals(
+                    "task spec '"
+                            + spec
+                            + "' has an unbalanced '[': expected NAME or NAME[key=value,...]",
+                    e.getMessage());
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TaskFamilies.parse("mnist-mlp[hidden=40]]"));
+        assertTrue(e.getMessage().contains("unbalanced ']'"), e.getMessage());
+    }
+
+    @Test
     void errorsNameWhatIsKnown() {
         IllegalArgumentException e =
                 assertThrows(
