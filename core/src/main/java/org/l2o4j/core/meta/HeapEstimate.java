@@ -123,7 +123,12 @@ public final class HeapEstimate {
      */
     public static HeapEstimate metaTraining(MetaTrainingConfig c, long dimension) {
         TrainKernel k = new TrainKernel(c.lstmConfig());
-        long perCoord = 40L + 8L * (k.stateRows() + k.rowsPerStep);
+        // the double kernel's rollout keeps a double block (state and scratch) per coordinate;
+        // the float one only the float state; both store one row element per activation
+        boolean isFloat = c.trainKernel() == MetaTrainingKernel.FLOAT;
+        long perCoordDouble = 40L + 8L * (k.stateRows() + k.rowsPerStep);
+        long perCoord = isFloat ? 48L + 4L * k.stateRows() : perCoordDouble;
+        long act = isFloat ? 4 : 8;
         long n = c.tasksPerIteration() * dimension;
         long nv = (long) c.validationTasks() * dimension;
         long blocks = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
@@ -158,23 +163,23 @@ public final class HeapEstimate {
                                 ? c.tasksPerIteration()
                                 : c.coordinateSubsample(),
                 "stored activations "
-                        + 8 * k.rowsPerStep
+                        + act * k.rowsPerStep
                         + " B/coordinate/step x "
                         + unroll
                         + " steps x "
                         + trackedCoords
                         + " coordinates",
-                8.0 * unroll * k.rowsPerStep * TrainKernel.BLOCK * tracked
+                (double) act * unroll * k.rowsPerStep * TrainKernel.BLOCK * tracked
                         + 8.0 * (unroll + 2) * n);
         e.add(
                 "--validation-tasks",
                 c.validationTasks(),
                 "validation rollout "
-                        + (perCoord + 16 + 4L * k.stateRows())
+                        + (perCoordDouble + 16 + 4L * k.stateRows())
                         + " B/coordinate x "
                         + dimension
                         + " coordinates/task",
-                (double) (perCoord + 16 + 4L * k.stateRows()) * nv);
+                (double) (perCoordDouble + 16 + 4L * k.stateRows()) * nv);
         return e;
     }
 }
