@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 
 /**
@@ -91,6 +92,15 @@ public final class StudyConfig {
 
     /** Section 4: LSTM layer counts (hidden 20). */
     public int[] lstmLayers = {1, 2};
+
+    /**
+     * The main optimizer's LSTM (and the weighting variants'); null: 2 layers of {@link
+     * #lstmBaseHidden} units with log-sign input, as the paper.
+     */
+    public LstmConfig baseLstm;
+
+    /** The sections to run, by {@link StudySection#key()}; null: all of them. */
+    public List<String> sections;
 
     /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
     public int baseIterations = 300;
