@@ -19,6 +19,7 @@ import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
+import org.l2o4j.core.task.StyleTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 import picocli.CommandLine;
@@ -130,6 +131,16 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Write results.csv, curves.png and report.md here.")
     Path out;
 
+    @Option(
+            names = "--style-grids",
+            defaultValue = "3",
+            paramLabel = "N",
+            description =
+                    "style tasks with --out: write a grid PNG (content, style, the image after"
+                            + " 0/32/64/128 steps with its loss, per learned optimizer and tuned"
+                            + " Adam) for the first N evaluation seeds [${DEFAULT-VALUE}].")
+    int styleGrids;
+
     @Option(names = "--json", description = "Print a one-line JSON summary as the last line.")
     boolean json;
 
@@ -228,6 +239,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                                 + ": "
                                 + RunFiles.reason(e),
                         e);
+            }
+            if (family instanceof StyleTaskFamily style && styleGrids > 0) {
+                List<Path> grids =
+                        StyleGrids.write(out, style, result, learned, evalSeeds, styleGrids);
+                human.println("Wrote " + grids.size() + " style grid(s)");
             }
             human.println("Wrote " + out.toAbsolutePath());
         }
