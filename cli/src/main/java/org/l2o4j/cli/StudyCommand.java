@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code l2o study}: the full evaluation study (horizon, generalization, meta-loss weighting,
- * optimizer architecture, cost) as a markdown report with plots. The default size takes about an
- * hour on a free 2-core machine; {@code --toy} takes seconds; flags raise any budget.
+ * optimizer architecture, cost, convolutional nets, style transfer) as a markdown report with
+ * plots. The default size takes about an hour on a free 2-core machine; {@code --toy} takes
+ * seconds; flags raise any budget.
  */
 @Command(
         name = "study",
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
         description = {
             "Meta-trains the optimizers of the study and writes report.md with tables (mean, std,"
                     + " 95%% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
-                    + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost.",
+                    + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost, 6. convolutional"
+                    + " nets, 7. style transfer (--sections picks some).",
             "Heavy: the default size takes about an hour on a free 2-core machine."
         })
 public final class StudyCommand implements Callable<Integer> {
@@ -116,8 +118,35 @@ public final class StudyCommand implements Callable<Integer> {
             paramLabel = "NAME",
             description =
                     "Sections to run, comma-separated, in report order whatever the order given:"
-                            + " horizon, generalization, weighting, architecture, cost [all].")
+                            + " horizon, generalization, weighting, architecture, cost, cnn, style"
+                            + " [all].")
     List<String> sections;
+
+    @Option(
+            names = "--cnn-optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "Use these weights as the learned optimizer of the CNN section (6) instead of"
+                            + " meta-training one on conv.")
+    String cnnOptimizer;
+
+    @Option(
+            names = "--cnn-iterations",
+            description = "Meta-iterations of the CNN section's optimizer [100].")
+    Integer cnnIterations;
+
+    @Option(
+            names = "--style-optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "Use these weights as the learned optimizer of the style-transfer section (7)"
+                            + " instead of meta-training one on style.")
+    String styleOptimizer;
+
+    @Option(
+            names = "--style-iterations",
+            description = "Meta-iterations of the style-transfer section's optimizer [100].")
+    Integer styleIterations;
 
     @Mixin MetaBudgetOptions budget = new MetaBudgetOptions();
 
@@ -224,6 +253,20 @@ public final class StudyCommand implements Callable<Integer> {
         }
         if (data.dataDir != null) {
             c.taskOptions.put(TaskFamilies.DATA_DIR, data.dataDir);
+        }
+        if (cnnOptimizer != null) {
+            c.cnnWeights = LearnedOptimizerLoader.load(cnnOptimizer);
+            c.cnnWeightsName = cnnOptimizer;
+        }
+        if (cnnIterations != null) {
+            c.cnnIterations = cnnIterations;
+        }
+        if (styleOptimizer != null) {
+            c.styleWeights = LearnedOptimizerLoader.load(styleOptimizer);
+            c.styleWeightsName = styleOptimizer;
+        }
+        if (styleIterations != null) {
+            c.styleIterations = styleIterations;
         }
         if (sections != null) {
             StudyRunner.select(sections); // validates the names

@@ -23,7 +23,10 @@ import org.l2o4j.core.task.TaskFamily;
  *   <li>{@link WeightingSection}: meta-loss weighting uniform / final / discounted;
  *   <li>{@link ArchitectureSection}: LSTM layers, hidden units, preprocessing;
  *   <li>{@link CostSection}: time per step and memory per parameter against SGD and Adam, and the
- *       meta-training budget of every optimizer trained for sections 1-5.
+ *       meta-training budget of every optimizer trained for sections 1-5;
+ *   <li>{@link CnnSection}: learned vs tuned baselines on {@code conv} at 1x and 10x H;
+ *   <li>{@link StyleSection}: learned vs tuned Adam on style transfer, held-out styles and double
+ *       resolution, with image grids.
  * </ol>
  *
  * <p>The sections share a {@link StudyContext} (the {@link TrainingCache} of meta-trained
@@ -42,7 +45,9 @@ public final class StudyRunner {
                     new GeneralizationSection(),
                     new WeightingSection(),
                     new ArchitectureSection(),
-                    new CostSection());
+                    new CostSection(),
+                    new CnnSection(),
+                    new StyleSection());
 
     /** Section headers, in order (tests check them). */
     public static final List<String> SECTIONS =
