@@ -68,7 +68,7 @@ final class StyleGrids {
             Path file = out.resolve(name);
             StyleGrid.write(
                     file,
-                    family.name().replaceFirst(",net=.*$", ")") + ", task seed " + seed,
+                    family.name().replaceFirst(",content-weight=.*$", ")") + ", task seed " + seed,
                     family.sample(seed),
                     rows,
                     result.steps());

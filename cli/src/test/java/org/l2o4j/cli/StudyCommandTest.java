@@ -132,6 +132,9 @@ class StudyCommandTest {
         assertEquals(0, code, err.toString());
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(!md.contains("## 1. Horizon") && !md.contains("## 5. Cost"), md);
+        // the setup speaks of what ran: no MLP family, no main optimizer
+        assertTrue(md.contains("Each section's task family: meta-training"), md);
+        assertTrue(!md.contains("the main optimizer (sections 1, 2, 5)"), md);
         int cnn = md.indexOf("\n## 6. Convolutional nets\n");
         int style = md.indexOf("\n## 7. Style transfer\n");
         assertTrue(cnn > 0 && style > cnn, md);

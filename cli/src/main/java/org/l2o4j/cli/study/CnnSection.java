@@ -237,6 +237,14 @@ public final class CnnSection implements StudySection {
                         + c.cnnWeighting
                         + " weighting, H = "
                         + c.horizon
-                        + "); its budget is in its section.";
+                        + ", unroll "
+                        + c.unroll
+                        + ", "
+                        + c.tasksPerIteration
+                        + " task(s) per iteration, backward on "
+                        + (c.coordinateSubsample == 0 ? "all" : c.coordinateSubsample + "")
+                        + " coordinates, best of "
+                        + c.validationTasks
+                        + " validation tasks); its budget is in its section.";
     }
 }

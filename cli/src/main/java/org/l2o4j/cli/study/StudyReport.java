@@ -84,10 +84,21 @@ final class StudyReport {
         if (c.command != null) {
             sb.append("Command: `").append(c.command).append("`\n\n");
         }
+        boolean mlpSections =
+                sections.stream().anyMatch(s -> StudyRunner.MLP_SECTION_KEYS.contains(s.key()));
+        String family =
+                mlpSections
+                        ? String.format(
+                                Locale.ROOT,
+                                "Task family `%s` (base variant %s): ",
+                                c.task,
+                                ctx.family(Map.of(), "test").name())
+                        : "Each section's task family: ";
+        sb.append(family);
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "Task family `%s` (base variant %s): meta-training on the training split,"
+                        "meta-training on the training split,"
                                 + " evaluation on the test split. Meta-training horizon H = %d,"
                                 + " unroll %d. Every number below is over %d evaluation tasks"
                                 + " (seeds %d..%d, never used in meta-training) with the same"
@@ -100,8 +111,6 @@ final class StudyReport {
                                 + " left out of the loss statistics. 95%% CI: Student's t interval"
                                 + " of the mean. Losses are training-minibatch losses on test-split"
                                 + " data (%s).%n%n",
-                        c.task,
-                        ctx.family(Map.of(), "test").name(),
                         c.horizon,
                         c.unroll,
                         c.seeds,
@@ -110,31 +119,37 @@ final class StudyReport {
                         String.join(", ", c.baselines),
                         c.grid,
                         c.tuningSeeds,
-                        ctx.lossUnit()));
-        sb.append(
-                String.format(
-                        Locale.ROOT,
-                        "Meta-training budgets: the main optimizer (sections 1, 2, 5): %s;"
-                                + " every ablation variant in sections 3 and 4"
-                                + " (including its own uniform / %s reference) %d meta-iterations,"
-                                + " smaller to fit the study's time, so compare ablation variants"
-                                + " with each other, not with the main optimizer. %d task(s) per"
-                                + " iteration, backward on %s coordinates, best-on-validation"
-                                + " weights (%d validation tasks). Section 5 lists each budget.%n%n",
-                        c.mainWeights == null
-                                ? c.baseIterations + " meta-iterations, uniform weighting"
-                                : "given, "
-                                        + c.mainWeightsName
-                                        + " (its last meta-training stage: "
-                                        + c.mainWeights.metadata().getOrDefault("iterations", "?")
-                                        + " meta-iterations with "
-                                        + c.mainWeights.metadata().getOrDefault("weighting", "?")
-                                        + " weighting; its whole budget is in its provenance)",
-                        ctx.baseLstm().layers() + "x" + ctx.baseLstm().hidden(),
-                        c.ablationIterations,
-                        c.tasksPerIteration,
-                        c.coordinateSubsample == 0 ? "all" : c.coordinateSubsample + "",
-                        c.validationTasks));
+                        mlpSections ? ctx.lossUnit() : "units in each section"));
+        if (mlpSections) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Meta-training budgets: the main optimizer (sections 1, 2, 5): %s;"
+                                    + " every ablation variant in sections 3 and 4"
+                                    + " (including its own uniform / %s reference) %d meta-iterations,"
+                                    + " smaller to fit the study's time, so compare ablation variants"
+                                    + " with each other, not with the main optimizer. %d task(s) per"
+                                    + " iteration, backward on %s coordinates, best-on-validation"
+                                    + " weights (%d validation tasks). Section 5 lists each budget.%n%n",
+                            c.mainWeights == null
+                                    ? c.baseIterations + " meta-iterations, uniform weighting"
+                                    : "given, "
+                                            + c.mainWeightsName
+                                            + " (its last meta-training stage: "
+                                            + c.mainWeights
+                                                    .metadata()
+                                                    .getOrDefault("iterations", "?")
+                                            + " meta-iterations with "
+                                            + c.mainWeights
+                                                    .metadata()
+                                                    .getOrDefault("weighting", "?")
+                                            + " weighting; its whole budget is in its provenance)",
+                            ctx.baseLstm().layers() + "x" + ctx.baseLstm().hidden(),
+                            c.ablationIterations,
+                            c.tasksPerIteration,
+                            c.coordinateSubsample == 0 ? "all" : c.coordinateSubsample + "",
+                            c.validationTasks));
+        }
         for (StudySection s : sections) {
             String note = s.setupNote(ctx);
             if (note != null) {

@@ -57,6 +57,10 @@ public final class StudyRunner {
     public static final List<String> SECTION_KEYS =
             ALL_SECTIONS.stream().map(StudySection::key).toList();
 
+    /** The sections on the study's MLP family that share the main optimizer and ablations. */
+    static final List<String> MLP_SECTION_KEYS =
+            List.of("horizon", "generalization", "weighting", "architecture", "cost");
+
     private final StudyContext ctx;
     private final List<StudySection> sections;
 
