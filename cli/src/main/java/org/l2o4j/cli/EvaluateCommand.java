@@ -19,10 +19,12 @@ import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
+import org.l2o4j.core.task.StyleTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,20 +71,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + " mnist-mlp[hidden=40], conv[channels=16], style[style=test]).")
     String task;
 
-    @Option(names = "--hidden", description = "Hidden units per layer (mnist-mlp).")
-    Integer hidden;
-
-    @Option(names = "--layers", description = "Hidden layers (mnist-mlp).")
-    Integer layers;
-
-    @Option(names = "--activation", description = "sigmoid, relu or tanh (mnist-mlp).")
-    String activation;
-
-    @Option(names = "--dataset", description = "mnist or fashion-mnist (mnist-mlp, conv).")
-    String dataset;
-
-    @Option(names = "--batch", description = "Minibatch size (mnist-mlp, conv).")
-    Integer batch;
+    @Mixin TaskVariantOptions data;
 
     @Option(
             names = "--split",
@@ -90,11 +79,6 @@ public final class EvaluateCommand implements Callable<Integer> {
             description =
                     "Data split of the evaluation tasks, where the family has one [${DEFAULT-VALUE}].")
     String split;
-
-    @Option(
-            names = "--data-dir",
-            description = "Directory with the IDX files, or 'bundled' for the bundled subsets.")
-    String dataDir;
 
     @Option(
             names = "--seeds",
@@ -147,6 +131,16 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Write results.csv, curves.png and report.md here.")
     Path out;
 
+    @Option(
+            names = "--style-grids",
+            defaultValue = "3",
+            paramLabel = "N",
+            description =
+                    "style tasks with --out: write a grid PNG (content, style, the image after"
+                            + " 0/32/64/128 steps with its loss, per learned optimizer and tuned"
+                            + " Adam) for the first N evaluation seeds [${DEFAULT-VALUE}].")
+    int styleGrids;
+
     @Option(names = "--json", description = "Print a one-line JSON summary as the last line.")
     boolean json;
 
@@ -176,7 +170,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     spec.commandLine(), "--zero-gradient: " + e.getMessage());
         }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        TaskFamily family = TaskSpec.create(task, taskOptions(), Map.of(TaskFamilies.SPLIT, split));
+        TaskFamily family =
+                TaskSpec.create(task, data.toOptions(), Map.of(TaskFamilies.SPLIT, split));
         List<String> baselineNames =
                 baselines.trim().equalsIgnoreCase("none")
                         ? List.of()
@@ -245,6 +240,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                                 + RunFiles.reason(e),
                         e);
             }
+            if (family instanceof StyleTaskFamily style && styleGrids > 0) {
+                List<Path> grids =
+                        StyleGrids.write(out, style, result, learned, evalSeeds, styleGrids);
+                human.println("Wrote " + grids.size() + " style grid(s)");
+            }
             human.println("Wrote " + out.toAbsolutePath());
         }
         if (json) {
@@ -253,29 +253,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         stdout.flush();
         stderr.flush();
         return 0;
-    }
-
-    private Map<String, String> taskOptions() {
-        Map<String, String> o = new LinkedHashMap<>();
-        if (hidden != null) {
-            o.put(TaskFamilies.HIDDEN, hidden.toString());
-        }
-        if (layers != null) {
-            o.put(TaskFamilies.LAYERS, layers.toString());
-        }
-        if (activation != null) {
-            o.put(TaskFamilies.ACTIVATION, activation);
-        }
-        if (dataset != null) {
-            o.put(TaskFamilies.DATASET, dataset);
-        }
-        if (batch != null) {
-            o.put(TaskFamilies.BATCH, batch.toString());
-        }
-        if (dataDir != null) {
-            o.put(TaskFamilies.DATA_DIR, dataDir);
-        }
-        return o;
     }
 
     private static int cores() {

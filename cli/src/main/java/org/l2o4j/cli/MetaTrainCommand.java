@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +31,7 @@ import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -72,42 +72,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " name[key=value;...].")
     String task;
 
-    @Option(names = "--hidden", description = "mnist-mlp: hidden units per layer [20].")
-    Integer hidden;
-
-    @Option(names = "--layers", description = "mnist-mlp: hidden layers [1].")
-    Integer layers;
-
-    @Option(names = "--activation", description = "mnist-mlp: sigmoid|relu|tanh [sigmoid].")
-    String activation;
-
-    @Option(names = "--dataset", description = "mnist-mlp, conv: mnist|fashion-mnist [mnist].")
-    String dataset;
-
-    @Option(names = "--batch", description = "mnist-mlp, conv: minibatch size [128].")
-    Integer batch;
-
-    @Option(
-            names = "--data-dir",
-            description = "mnist-mlp, conv: data directory, or 'bundled' for the bundled subsets.")
-    String dataDir;
+    @Mixin TaskVariantOptions data;
 
     @Option(names = "--out", required = true, description = "Output weight file (.safetensors).")
     Path out;
-
-    @Option(names = "--seed", description = "Seed [0].")
-    long seed;
 
     @Option(
             names = "--iterations",
             description = "Meta-iterations [quadratic 1000, mnist-mlp 1000].")
     Integer iterations;
-
-    @Option(names = "--horizon", description = "Optimizee steps per run [100].")
-    int horizon = 100;
-
-    @Option(names = "--unroll", description = "Steps per truncation [20].")
-    int unroll = 20;
 
     @Option(
             names = "--weighting",
@@ -122,17 +95,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--clip", description = "Meta-gradient clip norm [1].")
     double clip = 1.0;
 
-    @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")
-    int tasksPerIteration = 1;
-
     @Option(
             names = "--subsample",
             description =
                     "Coordinates in the backward pass, 0 = all [quadratic 0, mnist-mlp 2048].")
     Integer subsample;
-
-    @Option(names = "--threads", description = "Worker threads [available processors].")
-    int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(
             names = "--train-kernel",
@@ -140,9 +107,6 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     "Training arithmetic: float (Vector API float32) or double (the original"
                             + " kernel; reproduces runs made before float existed) [float].")
     String trainKernel;
-
-    @Option(names = "--validation-tasks", description = "Held-out validation tasks [20].")
-    int validationTasks = 20;
 
     @Option(names = "--validate-every", description = "Validate every K iterations [50].")
     int validateEvery = 50;
@@ -163,22 +127,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " (deletes that checkpoint).")
     boolean overwrite;
 
-    @Option(names = "--lstm-layers", description = "LSTM layers [2].")
-    Integer lstmLayers;
+    @Mixin MetaBudgetOptions budget;
 
-    @Option(names = "--lstm-hidden", description = "LSTM hidden units per layer [20].")
-    Integer lstmHidden;
-
-    @Option(
-            names = "--preprocessing",
-            description = "none|log-sign [quadratic none, otherwise log-sign].")
-    String preprocessing;
-
-    @Option(names = "--log-sign-p", description = "p of log-sign preprocessing [10].")
-    Double logSignP;
-
-    @Option(names = "--output-scale", description = "Output scale [0.1].")
-    Double outputScale;
+    @Mixin LstmArchitectureOptions lstm;
 
     @Option(names = "--init", description = "Weights to fine-tune instead of a fresh optimizer.")
     Path init;
@@ -317,15 +268,19 @@ public final class MetaTrainCommand implements Callable<Integer> {
     }
 
     MetaTrainingConfig buildConfig(MetaTrainingListener listener) throws IOException {
+        // the shared options (MetaBudgetOptions) with meta-train's defaults
+        int horizon = MetaBudgetOptions.or(budget.horizon, 100);
+        int unroll = MetaBudgetOptions.or(budget.unroll, 20);
+        int tasksPerIteration = MetaBudgetOptions.or(budget.tasksPerIteration, 1);
+        int validationTasks = MetaBudgetOptions.or(budget.validationTasks, 20);
+        int threads =
+                MetaBudgetOptions.or(budget.threads, Runtime.getRuntime().availableProcessors());
+        long seed = budget.seed != null ? budget.seed : 0L;
         TaskFamily family = family();
         boolean quadratic = family instanceof QuadraticTaskFamily;
         MetaTrainingConfig.Builder b = MetaTrainingConfig.builder().taskFamily(family);
         if (init != null) {
-            if (lstmLayers != null
-                    || lstmHidden != null
-                    || preprocessing != null
-                    || logSignP != null
-                    || outputScale != null) {
+            if (lstm.any()) {
                 throw new IllegalArgumentException(
                         "--init fine-tunes the architecture of its file; do not combine it with"
                                 + " --lstm-layers, --lstm-hidden, --preprocessing, --log-sign-p or"
@@ -337,23 +292,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     WeightMetadata.INITIALIZED_FROM,
                     init.getFileName() + " (sha256 " + Sha256.of(init) + ")");
         } else {
-            LstmConfig.Builder lc = LstmConfig.builder();
-            lc.preprocessing(
-                    preprocessing != null
-                            ? Preprocessing.fromId(preprocessing)
-                            : quadratic ? Preprocessing.NONE : Preprocessing.LOG_SIGN);
-            if (lstmLayers != null) {
-                lc.layers(lstmLayers);
-            }
-            if (lstmHidden != null) {
-                lc.hidden(lstmHidden);
-            }
-            if (logSignP != null) {
-                lc.logSignP(logSignP);
-            }
-            if (outputScale != null) {
-                lc.outputScale(outputScale);
-            }
+            LstmConfig.Builder lc =
+                    lstm.applyTo(
+                            LstmConfig.builder(),
+                            quadratic ? Preprocessing.NONE : Preprocessing.LOG_SIGN);
             b.lstmConfig(lc.build());
         }
         b.iterations(iterations != null ? iterations : 1000)
@@ -403,13 +345,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
     }
 
     private TaskFamily family() {
-        Map<String, String> opts = new LinkedHashMap<>();
-        put(opts, TaskFamilies.HIDDEN, hidden);
-        put(opts, TaskFamilies.LAYERS, layers);
-        put(opts, TaskFamilies.ACTIVATION, activation);
-        put(opts, TaskFamilies.DATASET, dataset);
-        put(opts, TaskFamilies.BATCH, batch);
-        put(opts, TaskFamilies.DATA_DIR, dataDir);
+        Map<String, String> opts = data.toOptions();
         if (task.contains("[")) {
             if (!opts.isEmpty()) {
                 throw new IllegalArgumentException(
@@ -418,12 +354,6 @@ public final class MetaTrainCommand implements Callable<Integer> {
             return TaskFamilies.parse(task);
         }
         return TaskFamilies.create(task, opts);
-    }
-
-    private static void put(Map<String, String> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value.toString());
-        }
     }
 
     private String commandLine() {

@@ -12,15 +12,20 @@ import org.l2o4j.cli.study.StudyConfig;
 import org.l2o4j.cli.study.StudyRunner;
 import org.l2o4j.core.eval.Baselines;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.RunFiles;
+import org.l2o4j.core.task.TaskFamilies;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code l2o study}: the full evaluation study (horizon, generalization, meta-loss weighting,
- * optimizer architecture, cost) as a markdown report with plots. The default size takes about an
- * hour on a free 2-core machine; {@code --toy} takes seconds; flags raise any budget.
+ * optimizer architecture, cost, convolutional nets, style transfer) as a markdown report with
+ * plots. The default size takes about an hour on a free 2-core machine; {@code --toy} takes
+ * seconds; flags raise any budget.
  */
 @Command(
         name = "study",
@@ -29,7 +34,8 @@ import picocli.CommandLine.Option;
         description = {
             "Meta-trains the optimizers of the study and writes report.md with tables (mean, std,"
                     + " 95%% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
-                    + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost.",
+                    + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost, 6. convolutional"
+                    + " nets, 7. style transfer (--sections picks some).",
             "Heavy: the default size takes about an hour on a free 2-core machine."
         })
 public final class StudyCommand implements Callable<Integer> {
@@ -74,12 +80,6 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Re-tune baselines at horizons up to this multiple of H [10].")
     Integer maxTuned;
 
-    @Option(names = "--horizon", description = "Meta-training horizon H [100].")
-    Integer horizon;
-
-    @Option(names = "--unroll", description = "BPTT truncation [20].")
-    Integer unroll;
-
     @Option(
             names = "--base-iterations",
             description = "Meta-iterations of the main optimizer [300].")
@@ -98,16 +98,10 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Meta-iterations of each ablation variant [100].")
     Integer ablationIterations;
 
-    @Option(names = "--tasks-per-iteration", description = "Tasks per meta-iteration [1].")
-    Integer tasksPerIteration;
-
     @Option(
             names = "--coordinate-subsample",
             description = "Coordinates in the meta-backward pass, 0 = all [2048].")
     Integer subsample;
-
-    @Option(names = "--validation-tasks", description = "Meta-training validation tasks [4].")
-    Integer validationTasks;
 
     @Option(
             names = "--task-option",
@@ -118,11 +112,47 @@ public final class StudyCommand implements Callable<Integer> {
                             + " same on every machine].")
     Map<String, String> taskOptions;
 
-    @Option(names = "--threads", description = "Worker threads [number of processors].")
-    Integer threads;
+    @Option(
+            names = "--sections",
+            split = ",",
+            paramLabel = "NAME",
+            description =
+                    "Sections to run, comma-separated, in report order whatever the order given:"
+                            + " horizon, generalization, weighting, architecture, cost, cnn, style"
+                            + " [all].")
+    List<String> sections;
 
-    @Option(names = "--seed", description = "Meta-training seed [0].")
-    Long seed;
+    @Option(
+            names = "--cnn-optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "Use these weights as the learned optimizer of the CNN section (6) instead of"
+                            + " meta-training one on conv.")
+    String cnnOptimizer;
+
+    @Option(
+            names = "--cnn-iterations",
+            description = "Meta-iterations of the CNN section's optimizer [100].")
+    Integer cnnIterations;
+
+    @Option(
+            names = "--style-optimizer",
+            paramLabel = "ID|FILE",
+            description =
+                    "Use these weights as the learned optimizer of the style-transfer section (7)"
+                            + " instead of meta-training one on style.")
+    String styleOptimizer;
+
+    @Option(
+            names = "--style-iterations",
+            description = "Meta-iterations of the style-transfer section's optimizer [100].")
+    Integer styleIterations;
+
+    @Mixin MetaBudgetOptions budget = new MetaBudgetOptions();
+
+    @Mixin LstmArchitectureOptions lstm = new LstmArchitectureOptions();
+
+    @Mixin TaskVariantOptions data = new TaskVariantOptions();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -157,11 +187,11 @@ public final class StudyCommand implements Callable<Integer> {
         if (maxTuned != null) {
             c.maxTunedMultiplier = maxTuned;
         }
-        if (horizon != null) {
-            c.horizon = horizon;
+        if (budget.horizon != null) {
+            c.horizon = budget.horizon;
         }
-        if (unroll != null) {
-            c.unroll = unroll;
+        if (budget.unroll != null) {
+            c.unroll = budget.unroll;
         }
         if (baseIterations != null) {
             c.baseIterations = baseIterations;
@@ -173,23 +203,74 @@ public final class StudyCommand implements Callable<Integer> {
         if (ablationIterations != null) {
             c.ablationIterations = ablationIterations;
         }
-        if (tasksPerIteration != null) {
-            c.tasksPerIteration = tasksPerIteration;
+        if (budget.tasksPerIteration != null) {
+            c.tasksPerIteration = budget.tasksPerIteration;
         }
         if (subsample != null) {
             c.coordinateSubsample = subsample;
         }
-        if (validationTasks != null) {
-            c.validationTasks = validationTasks;
+        if (budget.validationTasks != null) {
+            c.validationTasks = budget.validationTasks;
         }
         if (taskOptions != null) {
             c.taskOptions.putAll(taskOptions);
         }
-        if (threads != null) {
-            c.threads = threads;
+        if (budget.threads != null) {
+            c.threads = budget.threads;
         }
-        if (seed != null) {
-            c.seed = seed;
+        if (budget.seed != null) {
+            c.seed = budget.seed;
+        }
+        if (lstm.any()) {
+            if (mainOptimizer != null) {
+                throw new IllegalArgumentException(
+                        "--main-optimizer brings its own architecture; do not combine it with"
+                                + " --lstm-layers, --lstm-hidden, --preprocessing, --log-sign-p or"
+                                + " --output-scale");
+            }
+            c.baseLstm =
+                    lstm.applyTo(
+                                    LstmConfig.paperDefaults().toBuilder()
+                                            .layers(2)
+                                            .hidden(c.lstmBaseHidden),
+                                    Preprocessing.LOG_SIGN)
+                            .build();
+        }
+        if (data.hidden != null) {
+            c.baseHidden = data.hidden;
+        }
+        if (data.layers != null) {
+            c.baseLayers = data.layers;
+        }
+        if (data.activation != null) {
+            c.baseActivation = data.activation;
+        }
+        if (data.dataset != null) {
+            c.baseDataset = data.dataset;
+        }
+        if (data.batch != null) {
+            c.taskOptions.put(TaskFamilies.BATCH, data.batch.toString());
+        }
+        if (data.dataDir != null) {
+            c.taskOptions.put(TaskFamilies.DATA_DIR, data.dataDir);
+        }
+        if (cnnOptimizer != null) {
+            c.cnnWeights = LearnedOptimizerLoader.load(cnnOptimizer);
+            c.cnnWeightsName = cnnOptimizer;
+        }
+        if (cnnIterations != null) {
+            c.cnnIterations = cnnIterations;
+        }
+        if (styleOptimizer != null) {
+            c.styleWeights = LearnedOptimizerLoader.load(styleOptimizer);
+            c.styleWeightsName = styleOptimizer;
+        }
+        if (styleIterations != null) {
+            c.styleIterations = styleIterations;
+        }
+        if (sections != null) {
+            StudyRunner.select(sections); // validates the names
+            c.sections = List.copyOf(sections);
         }
         List<String> missing =
                 c.longHorizonBaselines.stream().filter(b -> !c.baselines.contains(b)).toList();

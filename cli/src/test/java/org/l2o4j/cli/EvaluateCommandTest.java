@@ -206,6 +206,72 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void styleRunWithOutWritesImageGrids(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("fresh.safetensors");
+        WeightFiles.write(
+                file,
+                MetaTrainer.initialWeights(
+                        LstmConfig.paperDefaults().toBuilder().layers(1).hidden(4).build(), 7));
+        Path out = dir.resolve("eval");
+        Run r =
+                run(
+                        "--optimizer",
+                        file.toString(),
+                        "--task",
+                        "style[size=8]",
+                        "--seeds",
+                        "3",
+                        "--steps",
+                        "33",
+                        "--baselines",
+                        "sgd,adam",
+                        "--lr-grid",
+                        "0.01,0.1",
+                        "--tuning-seeds",
+                        "1",
+                        "--style-grids",
+                        "2",
+                        "--out",
+                        out.toString());
+        assertEquals(0, r.code, r.err);
+        String md = Files.readString(out.resolve("report.md"));
+        List<Path> grids;
+        try (var files = Files.list(out)) {
+            grids =
+                    files.filter(f -> f.getFileName().toString().startsWith("style-grid-"))
+                            .toList();
+        }
+        assertEquals(2, grids.size(), grids.toString());
+        for (Path g : grids) {
+            assertTrue(md.contains("](" + g.getFileName() + ")"), md);
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(g.toFile());
+            // content, style and steps 0, 32, 33: five columns; learned and adam: two rows
+            assertTrue(img.getWidth() > 5 * 128 && img.getHeight() > 2 * 128, g.toString());
+        }
+        // the rows' losses are those of the evaluation's runs
+        org.l2o4j.core.task.StyleTaskFamily fam =
+                (org.l2o4j.core.task.StyleTaskFamily)
+                        TaskFamilies.parse("style[size=8;split=test]");
+        long seed = org.l2o4j.core.eval.Evaluator.EVALUATION_SEED_BASE;
+        org.l2o4j.cli.report.StyleGrid.Snapshots s =
+                org.l2o4j.cli.report.StyleGrid.replay(
+                        "adam",
+                        org.l2o4j.core.eval.Baselines.create("adam", 0.1),
+                        fam.sample(seed),
+                        org.l2o4j.cli.report.StyleGrid.snapshotSteps(33));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 32, 33}, s.steps());
+        org.l2o4j.core.eval.RunResult run =
+                new org.l2o4j.core.eval.Evaluator(33, 1)
+                        .run(
+                                "adam",
+                                org.l2o4j.core.eval.Baselines.create("adam", 0.1),
+                                fam.sample(seed),
+                                seed);
+        assertEquals(run.losses()[32], s.losses()[1]);
+        assertEquals(run.losses()[33], s.losses()[2]);
+    }
+
+    @Test
     void learnedOptimizerFromAWeightFileRunsOnQuadratics(@TempDir Path dir) throws Exception {
         LstmConfig cfg = LstmConfig.paperDefaults().toBuilder().hidden(4).build();
         Path file = dir.resolve("fresh.safetensors");

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.l2o4j.cli.study.StudyConfig;
 import org.l2o4j.cli.study.StudyRunner;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmConfig;
@@ -119,6 +120,96 @@ class StudyCommandTest {
         assertTrue(md.contains(file + " as given: lstm 1x4"), md);
         assertTrue(
                 md.contains("| " + file + " | main (given) | 1x4 log-sign | linear | 7 | 7 |"), md);
+    }
+
+    @Test
+    void cnnAndStyleSectionsAloneWriteTablesGridsAndBudgets(@TempDir Path dir) throws Exception {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new StudyCommand());
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("--toy", "--sections", "style,cnn", "--out", dir.toString());
+        assertEquals(0, code, err.toString());
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(!md.contains("## 1. Horizon") && !md.contains("## 5. Cost"), md);
+        // the setup speaks of what ran: no MLP family, no main optimizer
+        assertTrue(md.contains("Each section's task family: meta-training"), md);
+        assertTrue(!md.contains("the main optimizer (sections 1, 2, 5)"), md);
+        int cnn = md.indexOf("\n## 6. Convolutional nets\n");
+        int style = md.indexOf("\n## 7. Style transfer\n");
+        assertTrue(cnn > 0 && style > cnn, md);
+        for (String h : List.of("1x = 4", "10x = 40")) {
+            assertTrue(md.contains("| " + h + " | learned (shared LSTM) |"), h);
+            assertTrue(md.contains("| " + h + " | adam |"), h);
+        }
+        assertTrue(md.contains("| learned per group (LSTM-sep) | - | not available yet |"), md);
+        assertTrue(md.contains("**LSTM-sep is missing:**"), md);
+        for (String v :
+                List.of("held-out styles", "held-out content and styles", "double resolution")) {
+            assertTrue(md.contains("| " + v), v);
+        }
+        assertTrue(md.contains("| conv-lstm-2x4-log-sign-uniform-it1 | cnn |"), md);
+        assertTrue(md.contains("| style-lstm-2x4-log-sign-uniform-it1 | style |"), md);
+        assertTrue(md.contains("Section 6 meta-trains its own optimizer on `conv`"), md);
+        Matcher m = Pattern.compile("!\\[[^]]*]\\(([^)]+)\\)").matcher(md);
+        int grids = 0;
+        while (m.find()) {
+            BufferedImage img = ImageIO.read(dir.resolve(m.group(1)).toFile());
+            assertTrue(img != null && img.getWidth() > 100, m.group(1));
+            grids += m.group(1).startsWith("style-grid-") ? 1 : 0;
+        }
+        assertEquals(3, grids, md); // one seed per test variant at toy size
+    }
+
+    @Test
+    void sharedOptionsReachTheConfiguration() throws Exception {
+        StudyCommand cmd = new StudyCommand();
+        new CommandLine(cmd)
+                .parseArgs(
+                        "--toy",
+                        "--horizon",
+                        "7",
+                        "--unroll",
+                        "3",
+                        "--seed",
+                        "5",
+                        "--validation-tasks",
+                        "2",
+                        "--lstm-hidden",
+                        "3",
+                        "--hidden",
+                        "5",
+                        "--batch",
+                        "4",
+                        "--sections",
+                        "style,horizon");
+        StudyConfig c = cmd.config();
+        assertEquals(7, c.horizon);
+        assertEquals(3, c.unroll);
+        assertEquals(5, c.seed);
+        assertEquals(2, c.validationTasks);
+        assertEquals(3, c.baseLstm.hidden());
+        assertEquals(2, c.baseLstm.layers());
+        assertEquals(5, c.baseHidden);
+        assertEquals("4", c.taskOptions.get("batch"));
+        assertEquals(List.of("style", "horizon"), c.sections);
+        // without the flags: the toy sizes
+        StudyCommand plain = new StudyCommand();
+        new CommandLine(plain).parseArgs("--toy");
+        StudyConfig t = plain.config();
+        assertEquals(StudyConfig.toy().horizon, t.horizon);
+        assertEquals(null, t.baseLstm);
+        assertEquals(null, t.sections);
+    }
+
+    @Test
+    void rejectsUnknownSections() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new StudyCommand());
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("--toy", "--sections", "horizon,nope");
+        assertNotEquals(0, code);
+        assertTrue(err.toString().contains("unknown study section 'nope'"), err.toString());
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 
 /**
@@ -92,6 +93,15 @@ public final class StudyConfig {
     /** Section 4: LSTM layer counts (hidden 20). */
     public int[] lstmLayers = {1, 2};
 
+    /**
+     * The main optimizer's LSTM (and the weighting variants'); null: 2 layers of {@link
+     * #lstmBaseHidden} units with log-sign input, as the paper.
+     */
+    public LstmConfig baseLstm;
+
+    /** The sections to run, by {@link StudySection#key()}; null: all of them. */
+    public List<String> sections;
+
     /** Meta-iterations of the main optimizer (sections 1, 2, 5). */
     public int baseIterations = 300;
 
@@ -118,6 +128,48 @@ public final class StudyConfig {
 
     /** Validate every this many meta-iterations. */
     public int validateEvery = 10;
+
+    /** Section 6: options of the {@code conv} family (besides data-dir, batch, dataset, split). */
+    public Map<String, String> cnnOptions = new LinkedHashMap<>();
+
+    /** Section 6: meta-iterations of the optimizer meta-trained on {@code conv}. */
+    public int cnnIterations = 100;
+
+    /** Section 6: its meta-loss weighting. */
+    public String cnnWeighting = "uniform";
+
+    /** Section 6: evaluation horizons as multiples of H (baselines re-tuned at each). */
+    public int[] cnnMultipliers = {1, 10};
+
+    /** Section 6: weights to use instead of meta-training (null: meta-train). */
+    public LstmWeights cnnWeights;
+
+    /** How {@link #cnnWeights} was named (id or file). */
+    public String cnnWeightsName;
+
+    /** Section 7: options of the {@code style} family for every run (e.g. size). */
+    public Map<String, String> styleOptions = new LinkedHashMap<>();
+
+    /** Section 7: meta-iterations of the optimizer meta-trained on {@code style}. */
+    public int styleIterations = 100;
+
+    /** Section 7: its meta-loss weighting. */
+    public String styleWeighting = "uniform";
+
+    /** Section 7: the longer evaluation horizon, as a multiple of H (1: only H). */
+    public int styleMultiplier = 2;
+
+    /** Section 7: baselines (tuned per variant and horizon). */
+    public List<String> styleBaselines = List.of("adam");
+
+    /** Section 7: image grids per test variant (the first seeds). */
+    public int styleGridSeeds = 2;
+
+    /** Section 7: weights to use instead of meta-training (null: meta-train). */
+    public LstmWeights styleWeights;
+
+    /** How {@link #styleWeights} was named (id or file). */
+    public String styleWeightsName;
 
     /** Steps timed per optimizer in the cost section. */
     public int costSteps = 20;
@@ -171,6 +223,12 @@ public final class StudyConfig {
         c.costWarmupMillis = 20;
         c.costLargeCoordinates = 10_000;
         c.threads = 2;
+        c.cnnOptions.put("channels", "2");
+        c.cnnOptions.put("blocks", "1");
+        c.cnnIterations = 1;
+        c.styleOptions.put("size", "8");
+        c.styleIterations = 1;
+        c.styleGridSeeds = 1;
         return c;
     }
 }
