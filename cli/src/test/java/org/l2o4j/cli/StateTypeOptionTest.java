@@ -8,11 +8,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code --state-type float32|bfloat16|float16} on {@code bench}, {@code evaluate} and demo. */
 class StateTypeOptionTest {
+    @TempDir Path dir;
 
     private static JsonObject bench(String type) {
         CommandLine cl = L2o.commandLine();
@@ -141,7 +144,9 @@ class StateTypeOptionTest {
                         "--warmup",
                         "0",
                         "--state-type",
-                        "float16");
+                        "float16",
+                        "--out",
+                        dir.toString());
         assertEquals(0, rc, err.toString());
         assertTrue(out.toString().contains("float16 state"), out.toString());
         assertTrue(out.toString().contains("loss@3"), out.toString());
