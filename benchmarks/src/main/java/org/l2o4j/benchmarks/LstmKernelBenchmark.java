@@ -6,6 +6,7 @@ import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *   ./mvnw -q -pl benchmarks -am -DskipTests package
  *   java -jar benchmarks/target/benchmarks.jar LstmKernelBenchmark
  *   java -jar benchmarks/target/benchmarks.jar LstmKernelBenchmark -p coords=1000000 -p threads=2
+ *   java -jar benchmarks/target/benchmarks.jar LstmKernelBenchmark -p stateType=bfloat16
  * </pre>
  *
  * The forked JVMs get {@code --add-modules jdk.incubator.vector} (see {@link Fork}); the scalar
@@ -59,6 +61,10 @@ public class LstmKernelBenchmark {
     @Param({"vector", "scalar"})
     public String kernel;
 
+    /** How the state is stored: float32, bfloat16 or float16. */
+    @Param({"float32", "bfloat16", "float16"})
+    public String stateType;
+
     private LstmOptimizer learned;
     private OptimizerState learnedState;
     private Adam adam;
@@ -78,7 +84,8 @@ public class LstmKernelBenchmark {
         learned =
                 LstmOptimizer.of(new LstmWeights(c, p))
                         .withKernel(Kernel.parse(kernel))
-                        .withThreads(threads);
+                        .withThreads(threads)
+                        .withStateType(StateType.parse(stateType));
         learnedState = learned.newState(coords);
         adam = new Adam(1e-3);
         adamState = adam.newState(coords);

@@ -14,11 +14,13 @@ import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.TrainThroughput;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -85,6 +87,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Longest warm-up per measurement (default: ${DEFAULT-VALUE}).")
     double maxWarmupSeconds;
 
+    @Option(
+            names = "--state-type",
+            paramLabel = "float32|bfloat16|float16",
+            defaultValue = "float32",
+            description =
+                    "How the learned optimizer stores its LSTM state: float32, or bfloat16 /"
+                            + " float16 (half the memory; computes in float32)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String stateType;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
@@ -130,10 +142,20 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Kernel k = kernel == null ? Kernel.selected() : Kernel.parse(kernel);
         LstmConfig config = LstmConfig.paperDefaults();
+        StateType type;
+        try {
+            type = StateType.parse(stateType);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--state-type: " + e.getMessage());
+        }
         HeapChecks.require(
-                HeapChecks.bench(coords, 4 * config.stateSizePerCoordinate(), repetitions));
+                HeapChecks.bench(coords, (int) type.bytesPerCoordinate(config), repetitions));
         LstmOptimizer learned =
-                LstmOptimizer.of(randomWeights(config, 1)).withKernel(k).withThreads(threads);
+                LstmOptimizer.of(randomWeights(config, 1))
+                        .withKernel(k)
+                        .withThreads(threads)
+                        .withStateType(type);
         Adam adam = new Adam(1e-3);
         List<Measurement> ms = new ArrayList<>();
         ms.add(
@@ -221,9 +243,11 @@ public final class BenchCommand implements Callable<Integer> {
                 train.trainKernel);
         int stateBytes = 4 * learned.stateSizePerCoordinate();
         result.put("state_bytes_per_parameter", stateBytes);
+        result.put("state_type", type.id());
         out.printf(
                 Locale.ROOT,
-                "optimizer state: %d bytes per parameter (adam: %d)%n",
+                "optimizer state (%s): %d bytes per parameter (adam: %d)%n",
+                type.id(),
                 stateBytes,
                 4 * adam.stateSizePerCoordinate());
         if (json) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.l2o4j.cli.demo.MnistDemo;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.dl4j.LearnedUpdater;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 import org.l2o4j.pretrained.PretrainedRegistry;
@@ -101,9 +102,25 @@ public final class DemoCommand implements Callable<Integer> {
                             + " ${DEFAULT-VALUE}, fastest for this tiny MLP).")
     int nd4jThreads;
 
+    @Option(
+            names = "--state-type",
+            paramLabel = "float32|bfloat16|float16",
+            defaultValue = "float32",
+            description =
+                    "How the learned updater stores its LSTM state: float32, or bfloat16 / float16"
+                            + " (half the memory; computes in float32) (default: ${DEFAULT-VALUE}).")
+    String stateType;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
+        StateType type;
+        try {
+            type = StateType.parse(stateType);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--state-type: " + e.getMessage());
+        }
         if (steps < 1) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--steps must be >= 1 but was " + steps);
@@ -131,6 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
             label = "learned (" + spec0 + ")";
             source = "pretrained " + spec0;
         }
+        learned = learned.withStateType(type);
         w.printf(
                 Locale.ROOT,
                 "l2o demo: MNIST MLP 784-%d-10 sigmoid, softmax cross-entropy, batch %d, %d steps,"
@@ -141,10 +159,12 @@ public final class DemoCommand implements Callable<Integer> {
                 seed);
         w.printf(
                 Locale.ROOT,
-                "learned optimizer: %s (sha256 %s), %s; kernel threads %d; ND4J threads %s%n",
+                "learned optimizer: %s (sha256 %s), %s, %s state; kernel threads %d; ND4J threads"
+                        + " %s%n",
                 source,
                 learned.weightsSha256().substring(0, 12),
                 learned.weights().config(),
+                type.id(),
                 learned.optimizer().threads(),
                 nd4jThreads > 0 ? Integer.toString(nd4jThreads) : "ND4J default");
         w.flush();

@@ -16,6 +16,7 @@ import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.optim.UpdateRule;
@@ -61,6 +62,16 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + " unchanged (parameter and LSTM state), 'update' steps it like any"
                             + " other, as meta-training does [${DEFAULT-VALUE}].")
     String zeroGradient;
+
+    @Option(
+            names = "--state-type",
+            paramLabel = "float32|bfloat16|float16",
+            defaultValue = "float32",
+            description =
+                    "Learned optimizers: how the LSTM state is stored between steps: float32, or"
+                            + " bfloat16 / float16 (half the memory; the step computes in float32"
+                            + " and rounds the state to nearest even) [${DEFAULT-VALUE}].")
+    String stateType;
 
     @Option(
             names = "--task",
@@ -169,6 +180,13 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--zero-gradient: " + e.getMessage());
         }
+        StateType type;
+        try {
+            type = StateType.parse(stateType);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--state-type: " + e.getMessage());
+        }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         TaskFamily family =
                 TaskSpec.create(task, data.toOptions(), Map.of(TaskFamilies.SPLIT, split));
@@ -186,6 +204,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     name,
                     LstmOptimizer.of(w)
                             .withZeroGradientPolicy(zeroPolicy)
+                            .withStateType(type)
                             .withThreads(nThreads > 1 ? 1 : cores()));
         }
         if (learned.isEmpty() && baselineNames.isEmpty()) {

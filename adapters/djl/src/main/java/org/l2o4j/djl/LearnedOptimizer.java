@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.core.optim.OptimizerState;
@@ -89,6 +90,10 @@ import org.l2o4j.pretrained.PretrainedOptimizers;
  * next to the model and {@link #loadState(Path, Block)} on a fresh optimizer after loading the
  * model; training then continues exactly as it would have without the interruption. The file keys
  * state by the parameters' names in the block, since DJL's parameter ids change on every load.
+ *
+ * <p>16-bit state ({@link Builder#optStateType}): the LSTM state can be kept in bfloat16 or
+ * float16, halving its memory (160 instead of 320 bytes per parameter for 2 x 20); the step
+ * computes in float32. State files record the type; loading one of another type converts it.
  *
  * <p>Only float32 parameters are supported; others get an {@link IllegalArgumentException} that
  * says how to convert the block.
@@ -172,6 +177,19 @@ public class LearnedOptimizer extends Optimizer {
         return new Builder();
     }
 
+    /**
+     * How the optimizer state is stored ({@link Builder#optStateType}); float32 for a rule that is
+     * not an {@link LstmOptimizer}.
+     *
+     * <p>Hook for the device path: a device-resident state keeps {@code h} and {@code c} in this
+     * type (DJL's {@code DataType.BFLOAT16} / {@code FLOAT16} arrays) and converts to and from the
+     * core's packed host layout ({@link StateType#pack}, {@link StateType#convert}) in {@link
+     * #saveState} / {@link #loadState}, so that state files move between the paths.
+     */
+    public StateType stateType() {
+        return StateFile.stateType(rule);
+    }
+
     /** The core update rule this optimizer applies. */
     public UpdateRule rule() {
         return rule;
@@ -196,6 +214,11 @@ public class LearnedOptimizer extends Optimizer {
      */
     public boolean usesDevicePath(Device device) {
         if (deviceLstm == null || devicePath == DevicePath.NEVER) {
+            return false;
+        }
+        if (stateType() != StateType.FLOAT32) {
+            // 16-bit state lives in the Java kernel's packed layout only; the device path keeps
+            // float32 NDArrays (build() rejects ALWAYS with 16-bit state).
             return false;
         }
         return devicePath == DevicePath.ALWAYS || !Device.Type.CPU.equals(device.getDeviceType());
@@ -405,7 +428,8 @@ public class LearnedOptimizer extends Optimizer {
                                 + lstm.config().layers()
                                 + " layer(s) x "
                                 + lstm.config().hidden()
-                                + " units, float32"
+                                + " units, "
+                                + lstm.stateType().id()
                         : per + " float32";
         String smaller =
                 rule instanceof LstmOptimizer
@@ -832,6 +856,10 @@ public class LearnedOptimizer extends Optimizer {
      * whose bytes changed in any way after saving (a flipped byte, cut short, bytes appended) is
      * rejected, and nothing is loaded. Version-1 files (without a checksum) still load, unchecked.
      *
+     * <p>A state saved with another {@link StateType} than this optimizer's is converted: widening
+     * a 16-bit state to float32 is exact; narrowing rounds each value to nearest even, as a step
+     * does when it stores the state (so a run can switch to 16-bit state when it resumes).
+     *
      * @throws DamagedStateFileException if the file is damaged or not an optimizer state file
      * @throws StateFileException if it was saved by a different update rule or names a parameter
      *     the block does not have or whose size differs
@@ -998,6 +1026,7 @@ public class LearnedOptimizer extends Optimizer {
         private UpdateRule updateRule;
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.ERROR;
         private ZeroGradientPolicy zeroGradientPolicy; // null: FREEZE
+        private StateType stateType; // null: FLOAT32
         private Integer threads; // null: all processors
         private DevicePath devicePath = DevicePath.AUTO;
         private int deviceChunk = DeviceLstm.DEFAULT_CHUNK;
@@ -1105,6 +1134,21 @@ public class LearnedOptimizer extends Optimizer {
         }
 
         /**
+         * How the LSTM state is stored: {@link StateType#FLOAT32} (default, {@code 2 x hidden x
+         * layers} floats per parameter, 320 bytes for 2 x 20) or {@link StateType#BFLOAT16} /
+         * {@link StateType#FLOAT16}, which halve it (two 16-bit values per float); the step still
+         * computes in float32 and rounds the new state to nearest even. {@link #saveState} records
+         * the type; {@link #loadState} converts a state saved with another type.
+         *
+         * @param type the state type
+         * @return this {@code Builder}
+         */
+        public Builder optStateType(StateType type) {
+            this.stateType = Objects.requireNonNull(type, "state type");
+            return this;
+        }
+
+        /**
          * Threads the LSTM kernel may use for one large parameter (default: all processors).
          *
          * @param threads at least 1
@@ -1152,6 +1196,21 @@ public class LearnedOptimizer extends Optimizer {
                                 + updateRule.name()
                                 + " runs on the host only");
             }
+            if (devicePath == DevicePath.ALWAYS
+                    && stateType != null
+                    && stateType != StateType.FLOAT32) {
+                throw new IllegalArgumentException(
+                        "optStateType("
+                                + stateType
+                                + ") is not available on the device path yet (its state is"
+                                + " float32 NDArrays); use optDevicePath(AUTO) or NEVER, which"
+                                + " run 16-bit state on the Java kernel, or StateType.FLOAT32");
+            }
+            if (updateRule != null && stateType != null) {
+                throw new IllegalArgumentException(
+                        "optStateType applies to learned weights; configure the rule given to"
+                                + " optUpdateRule directly (LstmOptimizer.withStateType)");
+            }
             if (updateRule != null) {
                 if (threads != null || nonFinitePolicy != NonFinitePolicy.ERROR) {
                     throw new IllegalArgumentException(
@@ -1184,7 +1243,8 @@ public class LearnedOptimizer extends Optimizer {
                             .withZeroGradientPolicy(
                                     zeroGradientPolicy != null
                                             ? zeroGradientPolicy
-                                            : ZeroGradientPolicy.FREEZE);
+                                            : ZeroGradientPolicy.FREEZE)
+                            .withStateType(stateType != null ? stateType : StateType.FLOAT32);
             if (threads != null) {
                 lstm = lstm.withThreads(threads);
             }

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
 
@@ -31,24 +32,35 @@ import org.l2o4j.core.optim.UpdateRule;
  * through {@link DataOutputStream}, state floats little-endian).
  *
  * <pre>
- *   UTF  "l2o4j-djl-optimizer-state"   int version (2)
+ *   UTF  "l2o4j-djl-optimizer-state"   int version (2 or 3)
  *   UTF  rule name   UTF rule fingerprint (sha256 of the LSTM weights, or the rule's toString)
+ *   UTF  state type: float32, bfloat16 or float16 (version 3 only; versions 1, 2: float32)
  *   int  floats per coordinate   int number of entries
  *   per entry: UTF parameter name, UTF device, int n, long stepCount, long skippedCount,
  *              n * perCoordinate float32 (little-endian)
  *   32 bytes: SHA-256 of all the bytes before it (version 2)
  * </pre>
  *
- * <p>Version 1 is the same without the checksum; such files still load, unchecked. A version-2 file
- * whose bytes differ in any way from those written (a changed byte, cut short, bytes appended) is
- * rejected with a {@link DamagedStateFileException} before anything is interpreted beyond the
+ * <p>The lowest version that can hold the state is written: version 2 for float32 state (older
+ * l2o4j reads it), version 3 when the state is 16-bit ({@link StateType}; the floats then hold the
+ * packed pairs of the core's layout, {@code hidden * layers} per coordinate). A state of another
+ * type than the loading optimizer's is converted on load ({@link StateType#convert}: widening to
+ * float32 is exact, narrowing rounds to nearest even as a step does). A device-resident state (the
+ * DJL device path) is saved in the same layout, so files move between the paths.
+ *
+ * <p>Version 1 is the same as 2 without the checksum; such files still load, unchecked. A version-2
+ * file whose bytes differ in any way from those written (a changed byte, cut short, bytes appended)
+ * is rejected with a {@link DamagedStateFileException} before anything is interpreted beyond the
  * layout: the checksum is verified before the optimizer's identity or any state is used.
  */
 final class StateFile {
     static final String MAGIC = "l2o4j-djl-optimizer-state";
 
-    /** The version written. */
+    /** The version written for float32 state. */
     static final int VERSION = 2;
+
+    /** The version written for 16-bit state (adds the state type after the fingerprint). */
+    static final int VERSION_STATE_TYPE = 3;
 
     /** The version without a checksum, still read. */
     static final int VERSION_UNCHECKED = 1;
@@ -97,15 +109,24 @@ final class StateFile {
         return rule.toString();
     }
 
+    /** The state type of a rule: the LSTM's, float32 for any other rule. */
+    static StateType stateType(UpdateRule rule) {
+        return rule instanceof LstmOptimizer lstm ? lstm.stateType() : StateType.FLOAT32;
+    }
+
     static void write(OutputStream out, UpdateRule rule, List<Entry> entries) throws IOException {
         BufferedOutputStream buffered = new BufferedOutputStream(out);
         MessageDigest sha = sha256();
         DigestOutputStream digest = new DigestOutputStream(buffered, sha);
         DataOutputStream d = new DataOutputStream(digest);
+        StateType type = stateType(rule);
         d.writeUTF(MAGIC);
-        d.writeInt(VERSION);
+        d.writeInt(type == StateType.FLOAT32 ? VERSION : VERSION_STATE_TYPE);
         d.writeUTF(rule.name());
         d.writeUTF(fingerprint(rule));
+        if (type != StateType.FLOAT32) {
+            d.writeUTF(type.id());
+        }
         d.writeInt(rule.stateSizePerCoordinate());
         d.writeInt(entries.size());
         for (Entry e : entries) {
@@ -130,7 +151,8 @@ final class StateFile {
      *
      * @param size the number of bytes {@code in} holds, or -1 if unknown
      * @throws DamagedStateFileException if the bytes are not those that were written
-     * @throws StateFileException if the state was saved by an optimizer with other weights
+     * @throws StateFileException if the state was saved by an optimizer with other weights (a state
+     *     of another {@link StateType} is converted to the rule's)
      */
     static List<Entry> read(InputStream in, String source, UpdateRule rule, long size)
             throws IOException {
@@ -139,6 +161,7 @@ final class StateFile {
         DataInputStream d = new DataInputStream(digest);
         String name;
         String fingerprint;
+        String typeName = StateType.FLOAT32.id();
         int per;
         List<Entry> entries = new ArrayList<>();
         int version;
@@ -162,23 +185,31 @@ final class StateFile {
                                 + WHAT_TO_DO);
             }
             version = d.readInt();
-            if (version != VERSION && version != VERSION_UNCHECKED) {
+            if (version != VERSION
+                    && version != VERSION_UNCHECKED
+                    && version != VERSION_STATE_TYPE) {
                 throw damaged(
                         source,
                         "its format version reads "
                                 + version
                                 + ", but this l2o4j writes "
                                 + VERSION
+                                + " or "
+                                + VERSION_STATE_TYPE
                                 + " and reads "
                                 + VERSION_UNCHECKED
-                                + " and "
-                                + VERSION
+                                + " to "
+                                + VERSION_STATE_TYPE
                                 + "; if a newer l2o4j wrote it, load it with that",
                         null);
             }
-            long trailer = version == VERSION ? CHECKSUM_BYTES : 0;
+            boolean checked = version != VERSION_UNCHECKED;
+            long trailer = checked ? CHECKSUM_BYTES : 0;
             name = d.readUTF();
             fingerprint = d.readUTF();
+            if (version == VERSION_STATE_TYPE) {
+                typeName = d.readUTF(); // parsed once the checksum has been verified
+            }
             per = d.readInt();
             int count = d.readInt();
             if (per < 0 || count < 0) {
@@ -230,7 +261,7 @@ final class StateFile {
                 s.addSkipped(skipped);
                 entries.add(new Entry(param, device, s));
             }
-            if (version == VERSION) {
+            if (checked) {
                 digest.on(false);
                 byte[] expected = new byte[CHECKSUM_BYTES];
                 d.readFully(expected);
@@ -249,9 +280,24 @@ final class StateFile {
         } catch (EOFException | UTFDataFormatException e) {
             throw damaged(source, "it is cut short, or a length in it was changed", e);
         }
+        StateType fileType;
+        try {
+            fileType = StateType.parse(typeName);
+        } catch (IllegalArgumentException e) {
+            throw damaged(
+                    source,
+                    "its state type reads '" + typeName + "' (a newer l2o4j may have written it)",
+                    null);
+        }
+        StateType ruleType = stateType(rule);
+        int filePer =
+                rule instanceof LstmOptimizer lstm
+                        ? fileType.slotsPerCoordinate(lstm.config())
+                        : rule.stateSizePerCoordinate();
         if (!name.equals(rule.name())
                 || !fingerprint.equals(fingerprint(rule))
-                || per != rule.stateSizePerCoordinate()) {
+                || per != filePer
+                || (fileType != ruleType && !(rule instanceof LstmOptimizer))) {
             throw new StateFileException(
                     source,
                     "the state was saved by optimizer '"
@@ -260,13 +306,34 @@ final class StateFile {
                             + fingerprint
                             + ", "
                             + per
-                            + " floats per coordinate) but this optimizer is '"
+                            + " floats per coordinate of "
+                            + fileType.id()
+                            + " state) but this optimizer is '"
                             + rule.name()
                             + "' ("
                             + fingerprint(rule)
                             + ", "
                             + rule.stateSizePerCoordinate()
+                            + " of "
+                            + ruleType.id()
                             + "); load it into an optimizer built with the same weights");
+        }
+        if (fileType != ruleType) {
+            // convert: exact when widening to float32, one rounding to nearest even otherwise
+            LstmOptimizer lstm = (LstmOptimizer) rule;
+            List<Entry> converted = new ArrayList<>(entries.size());
+            for (Entry e : entries) {
+                OptimizerState s = e.state();
+                OptimizerState c =
+                        OptimizerState.wrap(
+                                s.size(),
+                                rule.stateSizePerCoordinate(),
+                                fileType.convert(s.data(), s.size(), lstm.config(), ruleType));
+                c.setStepCount(s.stepCount());
+                c.addSkipped(s.skippedCount());
+                converted.add(new Entry(e.parameterName(), e.device(), c));
+            }
+            return converted;
         }
         return entries;
     }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.NonFinitePolicy;
@@ -466,5 +467,23 @@ class DevicePathTest {
                                 .optUpdateRule(new Adam(1e-3))
                                 .optZeroGradientPolicy(ZeroGradientPolicy.UPDATE)
                                 .build());
+        IllegalArgumentException sixteen =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LearnedOptimizer.builder()
+                                        .optPretrained("general-v1")
+                                        .optDevicePath(DevicePath.ALWAYS)
+                                        .optStateType(StateType.BFLOAT16)
+                                        .build());
+        assertTrue(sixteen.getMessage().contains("device path"), sixteen.getMessage());
+        LearnedOptimizer autoSixteen =
+                LearnedOptimizer.builder()
+                        .optPretrained("general-v1")
+                        .optStateType(StateType.BFLOAT16)
+                        .build();
+        assertFalse(
+                autoSixteen.usesDevicePath(Device.gpu(0)),
+                "16-bit state runs on the Java kernel, also for GPU parameters");
     }
 }

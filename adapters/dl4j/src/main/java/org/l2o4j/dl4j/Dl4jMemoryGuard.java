@@ -78,7 +78,8 @@ final class Dl4jMemoryGuard {
                         + rule.config().layers()
                         + " layer(s) x "
                         + rule.config().hidden()
-                        + " units, float32";
+                        + " units, "
+                        + rule.stateType().id();
         String smaller =
                 "a smaller cell (an LSTM optimizer with fewer layers or hidden units: its state is"
                         + " 2 x layers x hidden floats per parameter, so 1 layer of 20 needs half of"
@@ -98,8 +99,9 @@ final class Dl4jMemoryGuard {
                             + String.format(java.util.Locale.ROOT, "%,d", Integer.MAX_VALUE / per)
                             + " parameters for this cell. Options: "
                             + smaller
-                            + "; 16-bit optimizer state once it is available (issue 16) does not"
-                            + " change the count; use the learned optimizer for part of the"
+                            + "; 16-bit optimizer state (withStateType(StateType.BFLOAT16)) packs two"
+                            + " values per slot and halves the count; use the learned optimizer"
+                            + " for part of the"
                             + " layers only (a different updater for the rest).",
                     4L * values,
                     4L * Integer.MAX_VALUE);

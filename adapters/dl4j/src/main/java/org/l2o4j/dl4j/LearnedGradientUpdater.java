@@ -15,12 +15,14 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * step DL4J subtracts, in place.
  *
  * <p>The LSTM state of the block's {@code n} parameters is DL4J's state view array, {@code n x S}
- * values ({@code S = 2 x hidden x layers}) in the core kernel's structure-of-arrays layout: row
- * {@code k} of parameter {@code i} at {@code k * n + i} (see {@link LstmOptimizer}). The core works
- * on Java arrays and ND4J's CPU buffers are native memory, so each step streams the block through a
- * bounded heap window of {@link #CHUNK} parameters: bulk-copy the gradient and that chunk's state
- * in, run the core kernel, bulk-copy the state and the negated update out. Heap scratch is thus at
- * most {@code CHUNK x (S + 1)} floats plus the gradient, whatever the model's size.
+ * values ({@code S = 2 x hidden x layers}, or {@code hidden x layers} packed float slots with a
+ * 16-bit {@link org.l2o4j.core.lstm.StateType}) in the core kernel's structure-of-arrays layout:
+ * row {@code k} of parameter {@code i} at {@code k * n + i} (see {@link LstmOptimizer}). The core
+ * works on Java arrays and ND4J's CPU buffers are native memory, so each step streams the block
+ * through a bounded heap window of {@link #CHUNK} parameters: bulk-copy the gradient and that
+ * chunk's state in, run the core kernel, bulk-copy the state and the negated update out. Heap
+ * scratch is thus at most {@code CHUNK x (S + 1)} floats plus the gradient, whatever the model's
+ * size.
  *
  * <p>Lifecycle: created by {@link LearnedUpdater#instantiate}; {@link #setStateViewArray} binds it
  * to its slice of the network's updater state (fresh zeros when DL4J asks to initialize, the saved
@@ -84,7 +86,9 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedUpda
                             + LSTM_STATE
                             + " must hold "
                             + perCoordinate
-                            + " values per parameter (2 x hidden x layers of "
+                            + " values per parameter ("
+                            + rule.stateType().id()
+                            + " state of "
                             + rule.config()
                             + ") but its length "
                             + len
@@ -118,11 +122,14 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedUpda
                             + expected
                             + " ("
                             + perCoordinate
-                            + " per parameter for "
+                            + " per parameter for the "
+                            + rule.stateType().id()
+                            + " state of "
                             + rule.config()
                             + ") but has length "
                             + viewArray.length()
-                            + ": was it saved with different optimizer weights?");
+                            + ": was it saved with different optimizer weights or another state"
+                            + " type?");
         }
         if (numParams > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(

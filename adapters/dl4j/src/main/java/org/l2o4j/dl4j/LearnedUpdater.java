@@ -11,6 +11,7 @@ import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.StateType;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.NonFinitePolicy;
 import org.l2o4j.pretrained.PretrainedOptimizers;
@@ -44,10 +45,10 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * <p><b>Serialization.</b> The JSON form references the weights by pretrained id <em>or</em> by
  * absolute file path, always with the SHA-256 of the weights, never inlined: {@code
  * {"@class":"org.l2o4j.dl4j.LearnedUpdater","weightsId":"general-v1","weightsSha256":"...",
- * "nonFinitePolicy":"ERROR","zeroGradientPolicy":"FREEZE"}}. The weights are loaded (and the
- * checksum verified) when DL4J first needs them: at network initialization or restore. If they
- * cannot be found, or their checksum differs, the error names the expected id/path and checksum.
- * The class name is part of saved models: do not rename it.
+ * "nonFinitePolicy":"ERROR","zeroGradientPolicy":"FREEZE","stateType":"FLOAT32"}}. The weights are
+ * loaded (and the checksum verified) when DL4J first needs them: at network initialization or
+ * restore. If they cannot be found, or their checksum differs, the error names the expected id/path
+ * and checksum. The class name is part of saved models: do not rename it.
  *
  * <p><b>Learning rate.</b> The learned optimizer has no learning rate (its step size is learned),
  * so this updater behaves like DL4J's {@code AdaDelta} and {@code NoOp}: {@link #hasLearningRate()}
@@ -70,6 +71,11 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * saved before this option existed has no {@code zeroGradientPolicy} in its JSON and restores with
  * {@code FREEZE}.
  *
+ * <p><b>16-bit state</b> ({@link #withStateType}, default {@code FLOAT32}): {@code BFLOAT16} or
+ * {@code FLOAT16} keep the LSTM state in 16 bits, packed two values per float of DL4J's state view,
+ * halving {@link #stateSize} (160 instead of 320 bytes per parameter for 2 x 20); the step computes
+ * in float32. The JSON carries {@code "stateType"}; JSON without it restores as {@code FLOAT32}.
+ *
  * <p>Instances are immutable (the resolved weights are a transient cache).
  */
 public final class LearnedUpdater implements IUpdater {
@@ -90,6 +96,9 @@ public final class LearnedUpdater implements IUpdater {
     /** What to do with exactly-zero gradients (FREEZE when absent from older JSON). */
     private ZeroGradientPolicy zeroGradientPolicy = ZeroGradientPolicy.FREEZE;
 
+    /** How the LSTM state is stored (FLOAT32 when absent from older JSON). */
+    private StateType stateType = StateType.FLOAT32;
+
     /** The resolved optimizer (not serialized; loaded lazily from the reference). */
     @JsonIgnore private transient volatile LstmOptimizer optimizer;
 
@@ -107,16 +116,21 @@ public final class LearnedUpdater implements IUpdater {
             String weightsSha256,
             NonFinitePolicy policy,
             ZeroGradientPolicy zeroPolicy,
+            StateType stateType,
             LstmOptimizer optimizer) {
         this.weightsId = weightsId;
         this.weightsPath = weightsPath;
         this.weightsSha256 = weightsSha256;
         this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
         this.zeroGradientPolicy = Objects.requireNonNull(zeroPolicy, "zero-gradient policy");
+        this.stateType = Objects.requireNonNull(stateType, "state type");
         this.optimizer =
                 optimizer == null
                         ? null
-                        : optimizer.withNonFinitePolicy(policy).withZeroGradientPolicy(zeroPolicy);
+                        : optimizer
+                                .withNonFinitePolicy(policy)
+                                .withZeroGradientPolicy(zeroPolicy)
+                                .withStateType(stateType);
     }
 
     /**
@@ -144,6 +158,7 @@ public final class LearnedUpdater implements IUpdater {
                 sha,
                 NonFinitePolicy.ERROR,
                 ZeroGradientPolicy.FREEZE,
+                StateType.FLOAT32,
                 LstmOptimizer.of(w));
     }
 
@@ -170,6 +185,7 @@ public final class LearnedUpdater implements IUpdater {
                     sha,
                     NonFinitePolicy.ERROR,
                     ZeroGradientPolicy.FREEZE,
+                    StateType.FLOAT32,
                     LstmOptimizer.of(w));
         } catch (IOException e) {
             throw new IllegalArgumentException(
@@ -180,7 +196,13 @@ public final class LearnedUpdater implements IUpdater {
     /** A copy with another policy for NaN/Inf gradients. */
     public LearnedUpdater withNonFinitePolicy(NonFinitePolicy policy) {
         return new LearnedUpdater(
-                weightsId, weightsPath, weightsSha256, policy, zeroGradientPolicy, optimizer);
+                weightsId,
+                weightsPath,
+                weightsSha256,
+                policy,
+                zeroPolicy(),
+                stateTypeOrDefault(),
+                optimizer);
     }
 
     /**
@@ -190,7 +212,42 @@ public final class LearnedUpdater implements IUpdater {
      */
     public LearnedUpdater withZeroGradientPolicy(ZeroGradientPolicy policy) {
         return new LearnedUpdater(
-                weightsId, weightsPath, weightsSha256, nonFinitePolicy, policy, optimizer);
+                weightsId,
+                weightsPath,
+                weightsSha256,
+                nonFinitePolicy,
+                policy,
+                stateTypeOrDefault(),
+                optimizer);
+    }
+
+    /**
+     * A copy that keeps the LSTM state in another {@link StateType}: {@link StateType#FLOAT32} (the
+     * default; {@code 2 x hidden x layers} floats per parameter) or {@link StateType#BFLOAT16} /
+     * {@link StateType#FLOAT16}, which halve it ({@link #stateSize} is {@code numParams x hidden x
+     * layers}: DL4J's state view holds the packed 16-bit pairs, see {@link StateType}). The step
+     * still computes in float32. A network saved with one state type restores with it (the type is
+     * in the JSON); its saved state cannot be read with another.
+     */
+    public LearnedUpdater withStateType(StateType type) {
+        return new LearnedUpdater(
+                weightsId,
+                weightsPath,
+                weightsSha256,
+                nonFinitePolicy,
+                zeroPolicy(),
+                Objects.requireNonNull(type, "state type"),
+                optimizer);
+    }
+
+    /** How the LSTM state is stored. */
+    public StateType stateType() {
+        return stateTypeOrDefault();
+    }
+
+    /** The state type; FLOAT32 if JSON set it to null or lacked it. */
+    private StateType stateTypeOrDefault() {
+        return stateType == null ? StateType.FLOAT32 : stateType;
     }
 
     /** The pretrained id, or null if the weights are referenced by path. */
@@ -230,7 +287,8 @@ public final class LearnedUpdater implements IUpdater {
             o =
                     LstmOptimizer.of(resolveWeights())
                             .withNonFinitePolicy(nonFinitePolicy)
-                            .withZeroGradientPolicy(zeroPolicy());
+                            .withZeroGradientPolicy(zeroPolicy())
+                            .withStateType(stateTypeOrDefault());
             optimizer = o;
         }
         return o;
@@ -321,7 +379,9 @@ public final class LearnedUpdater implements IUpdater {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code numParams * 2 * hidden * layers}: the (h, c) of every LSTM layer per coordinate.
+     * <p>{@code numParams * 2 * hidden * layers}: the (h, c) of every LSTM layer per coordinate;
+     * half that ({@code numParams * hidden * layers} float slots of two 16-bit values) with a
+     * 16-bit {@link #withStateType state type}.
      */
     @Override
     public long stateSize(long numParams) {
@@ -365,7 +425,13 @@ public final class LearnedUpdater implements IUpdater {
     @Override
     public LearnedUpdater clone() {
         return new LearnedUpdater(
-                weightsId, weightsPath, weightsSha256, nonFinitePolicy, zeroPolicy(), optimizer);
+                weightsId,
+                weightsPath,
+                weightsSha256,
+                nonFinitePolicy,
+                zeroPolicy(),
+                stateTypeOrDefault(),
+                optimizer);
     }
 
     /** The zero-gradient policy; FREEZE if JSON set it to null. */
@@ -423,7 +489,8 @@ public final class LearnedUpdater implements IUpdater {
                         weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
                         u.weightsSha256 == null ? null : u.weightsSha256.toLowerCase(Locale.ROOT))
                 && nonFinitePolicy == u.nonFinitePolicy
-                && zeroPolicy() == u.zeroPolicy();
+                && zeroPolicy() == u.zeroPolicy()
+                && stateTypeOrDefault() == u.stateTypeOrDefault();
     }
 
     @Override
@@ -433,7 +500,8 @@ public final class LearnedUpdater implements IUpdater {
                 weightsPath,
                 weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
                 nonFinitePolicy,
-                zeroPolicy());
+                zeroPolicy(),
+                stateTypeOrDefault());
     }
 
     @Override
@@ -446,6 +514,8 @@ public final class LearnedUpdater implements IUpdater {
                 + nonFinitePolicy
                 + ", zeroGradientPolicy="
                 + zeroPolicy()
+                + ", stateType="
+                + stateTypeOrDefault()
                 + "}";
     }
 }

@@ -144,6 +144,127 @@ abstract class LstmKernel {
             boolean freezeZeros,
             float[] scratch);
 
+    /** Floats of the per-thread tile state a 16-bit step needs ({@link #run16}). */
+    final int tileStateSize() {
+        return tileWidth() * config.stateSizePerCoordinate();
+    }
+
+    /**
+     * Processes coordinates {@code [from, to)} of a packed 16-bit state ({@link
+     * StateType#packed()}, {@code H * L} slots per coordinate): per tile, decodes the state exactly
+     * into the float32 tile state {@code ts} (rows of {@link #tileWidth()} floats, the float32
+     * layout), runs the float32 code on it ({@link #run}, on the same tiles as a float32 step) and
+     * rounds it back. So a 16-bit step gives bit-for-bit the float32 step on the decoded state,
+     * followed by rounding the new state; coordinates the float32 step leaves alone (frozen,
+     * skipped) keep their bits.
+     */
+    final long run16(
+            StateType type,
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            boolean freezeZeros,
+            float[] scratch,
+            float[] ts) {
+        final int tw = tileWidth();
+        long skipped = 0;
+        for (int i0 = from; i0 < to; i0 += tw) {
+            int w = Math.min(tw, to - i0);
+            if (freezeZeros && countZeros(grad, gradOff + i0, w) == w) {
+                // every coordinate frozen: nothing to decode, compute or store
+                for (int c = 0; c < w; c++) {
+                    upd[updOff + i0 + c] = 0f;
+                }
+                continue;
+            }
+            decodeTile(type, s, n, i0, w, ts);
+            skipped +=
+                    run(
+                            ts,
+                            tw,
+                            grad,
+                            gradOff + i0,
+                            upd,
+                            updOff + i0,
+                            0,
+                            w,
+                            checkFinite,
+                            freezeZeros,
+                            scratch);
+            encodeTile(type, ts, s, n, i0, w);
+        }
+        return skipped;
+    }
+
+    /**
+     * Decodes the packed slots of coordinates {@code [i0, i0 + w)} into the float32 tile state
+     * {@code ts} (row {@code k} at {@code k * tileWidth()}). Overridden by the vector kernel.
+     */
+    void decodeTile(StateType type, float[] s, int n, int i0, int w, float[] ts) {
+        decodeTileScalar(type, s, n, i0, w, ts);
+    }
+
+    /**
+     * Rounds the float32 tile state back into the packed slots. Overridden by the vector kernel.
+     */
+    void encodeTile(StateType type, float[] ts, float[] s, int n, int i0, int w) {
+        encodeTileScalar(type, ts, s, n, i0, w);
+    }
+
+    final void decodeTileScalar(StateType type, float[] s, int n, int i0, int w, float[] ts) {
+        final int tw = tileWidth();
+        final int h = hidden;
+        final boolean bf = type == StateType.BFLOAT16;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int src = StateType.packedRow(l, j, h) * n + i0;
+                int hDst = (l * 2 * h + j) * tw;
+                int cDst = hDst + h * tw;
+                for (int c = 0; c < w; c++) {
+                    int bits = Float.floatToRawIntBits(s[src + c]);
+                    if (bf) {
+                        ts[hDst + c] = Float.intBitsToFloat(bits & 0xFFFF0000);
+                        ts[cDst + c] = Float.intBitsToFloat(bits << 16);
+                    } else {
+                        ts[hDst + c] = StateType.float16ToFloat(bits >>> 16);
+                        ts[cDst + c] = StateType.float16ToFloat(bits);
+                    }
+                }
+            }
+        }
+    }
+
+    final void encodeTileScalar(StateType type, float[] ts, float[] s, int n, int i0, int w) {
+        final int tw = tileWidth();
+        final int h = hidden;
+        final boolean bf = type == StateType.BFLOAT16;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int dst = StateType.packedRow(l, j, h) * n + i0;
+                int hSrc = (l * 2 * h + j) * tw;
+                int cSrc = hSrc + h * tw;
+                for (int c = 0; c < w; c++) {
+                    int hb;
+                    int cb;
+                    if (bf) {
+                        hb = StateType.floatToBfloat16(ts[hSrc + c]);
+                        cb = StateType.floatToBfloat16(ts[cSrc + c]);
+                    } else {
+                        hb = StateType.floatToFloat16(ts[hSrc + c]);
+                        cb = StateType.floatToFloat16(ts[cSrc + c]);
+                    }
+                    s[dst + c] = Float.intBitsToFloat((hb << 16) | cb);
+                }
+            }
+        }
+    }
+
     /** Whether {@code grad[off .. off+w)} has a NaN or infinity. */
     static boolean hasNonFinite(float[] grad, int off, int w) {
         for (int c = 0; c < w; c++) {

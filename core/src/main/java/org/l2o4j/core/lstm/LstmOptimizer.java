@@ -34,6 +34,11 @@ import org.l2o4j.core.optim.UpdateRule;
  * ZeroGradientPolicy#UPDATE}, the behaviour before the option existed. The check costs one
  * comparison per coordinate; a tile with a zero stores its state through a mask.
  *
+ * <p>16-bit state ({@link #withStateType}): the recurrent state can be stored in bfloat16 or
+ * float16, packed two values per float slot ({@code H * L} slots per coordinate, see {@link
+ * StateType}); the step computes in float32 exactly as above on the decoded state and rounds the
+ * new state to nearest even when storing it.
+ *
  * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}. Steps on
  * different states may run concurrently (one uses the pool, the others run on their own thread).
  */
@@ -46,6 +51,9 @@ public final class LstmOptimizer implements UpdateRule {
 
     /** Policy for exactly-zero gradients. */
     private final ZeroGradientPolicy zeroPolicy;
+
+    /** How the state is stored between steps. */
+    private final StateType stateType;
 
     /** Worker threads for large steps (>= 1). */
     private final int threads;
@@ -60,12 +68,14 @@ public final class LstmOptimizer implements UpdateRule {
             LstmWeights weights,
             NonFinitePolicy policy,
             ZeroGradientPolicy zeroPolicy,
+            StateType stateType,
             int threads,
             Kernel kernelKind,
             LstmKernel kernel) {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.zeroPolicy = Objects.requireNonNull(zeroPolicy, "zero-gradient policy");
+        this.stateType = Objects.requireNonNull(stateType, "state type");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1 but was " + threads);
         }
@@ -84,6 +94,7 @@ public final class LstmOptimizer implements UpdateRule {
                 weights,
                 NonFinitePolicy.ERROR,
                 ZeroGradientPolicy.FREEZE,
+                StateType.FLOAT32,
                 Runtime.getRuntime().availableProcessors(),
                 Kernel.selected(),
                 null);
@@ -91,7 +102,7 @@ public final class LstmOptimizer implements UpdateRule {
 
     /** A copy with another non-finite policy. */
     public LstmOptimizer withNonFinitePolicy(NonFinitePolicy p) {
-        return new LstmOptimizer(weights, p, zeroPolicy, threads, kernelKind, kernel);
+        return new LstmOptimizer(weights, p, zeroPolicy, stateType, threads, kernelKind, kernel);
     }
 
     /**
@@ -104,12 +115,32 @@ public final class LstmOptimizer implements UpdateRule {
         if (p == zeroPolicy) {
             return this;
         }
-        return new LstmOptimizer(weights, policy, p, threads, kernelKind, kernel);
+        return new LstmOptimizer(weights, policy, p, stateType, threads, kernelKind, kernel);
+    }
+
+    /**
+     * A copy that stores the state in another {@link StateType}: {@link StateType#FLOAT32} (the
+     * default, {@code 2 * H * L} floats per coordinate) or, halving the state memory, {@link
+     * StateType#BFLOAT16} / {@link StateType#FLOAT16} ({@code H * L} float slots per coordinate,
+     * two 16-bit values in each; the step still computes in float32 and rounds the new state to
+     * nearest even when storing it). A state is tied to its type: {@link StateType#convert}
+     * converts one.
+     */
+    public LstmOptimizer withStateType(StateType t) {
+        if (t == stateType) {
+            return this;
+        }
+        return new LstmOptimizer(weights, policy, zeroPolicy, t, threads, kernelKind, kernel);
+    }
+
+    /** How the state is stored between steps. */
+    public StateType stateType() {
+        return stateType;
     }
 
     /** A copy using {@code t} threads for large steps. */
     public LstmOptimizer withThreads(int t) {
-        return new LstmOptimizer(weights, policy, zeroPolicy, t, kernelKind, kernel);
+        return new LstmOptimizer(weights, policy, zeroPolicy, stateType, t, kernelKind, kernel);
     }
 
     /**
@@ -122,7 +153,7 @@ public final class LstmOptimizer implements UpdateRule {
         if (k == kernelKind) {
             return this;
         }
-        return new LstmOptimizer(weights, policy, zeroPolicy, threads, k, null);
+        return new LstmOptimizer(weights, policy, zeroPolicy, stateType, threads, k, null);
     }
 
     /** The kernel in use. */
@@ -157,7 +188,7 @@ public final class LstmOptimizer implements UpdateRule {
 
     @Override
     public int stateSizePerCoordinate() {
-        return weights.config().stateSizePerCoordinate();
+        return stateType.slotsPerCoordinate(weights.config());
     }
 
     @Override
@@ -175,13 +206,27 @@ public final class LstmOptimizer implements UpdateRule {
         PerThread local = PER_THREAD.get();
         int parts = parts(n, k.tileWidth());
         boolean freeze = zeroPolicy == ZeroGradientPolicy.FREEZE;
+        StateType type = stateType;
         long skipped;
         if (parts <= 1) {
-            float[] sc = local.scratch(k.scratchSize());
-            skipped = k.run(s, n, grad, gradOffset, update, updateOffset, 0, n, anyBad, freeze, sc);
+            skipped =
+                    runRange(
+                            k,
+                            type,
+                            local,
+                            s,
+                            n,
+                            grad,
+                            gradOffset,
+                            update,
+                            updateOffset,
+                            0,
+                            n,
+                            anyBad,
+                            freeze);
         } else {
             StepJob job = local.job;
-            job.set(k, s, n, grad, gradOffset, update, updateOffset, anyBad, freeze, parts);
+            job.set(k, type, s, n, grad, gradOffset, update, updateOffset, anyBad, freeze, parts);
             try {
                 if (!KernelPool.shared().tryRun(job, parts)) {
                     // the pool is busy with another step: do all parts here (same results)
@@ -196,6 +241,30 @@ public final class LstmOptimizer implements UpdateRule {
         }
         state.addSkipped(skipped);
         state.incrementStepCount();
+    }
+
+    /** Runs {@code [from, to)} with the float32 or the 16-bit path, on this thread's scratch. */
+    private static long runRange(
+            LstmKernel k,
+            StateType type,
+            PerThread local,
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            boolean freeze) {
+        float[] sc = local.scratch(k.scratchSize());
+        if (type == StateType.FLOAT32) {
+            return k.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freeze, sc);
+        }
+        float[] ts = local.tileState(k.tileStateSize());
+        return k.run16(
+                type, s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freeze, sc, ts);
     }
 
     /** Coordinates per thread below which a step is not split. */
@@ -215,6 +284,7 @@ public final class LstmOptimizer implements UpdateRule {
     /** Scratch and job object of one thread, reused across steps. */
     private static final class PerThread {
         private float[] scratch = new float[0];
+        private float[] tileState = new float[0];
         private final StepJob job = new StepJob();
 
         float[] scratch(int size) {
@@ -222,6 +292,13 @@ public final class LstmOptimizer implements UpdateRule {
                 scratch = new float[size];
             }
             return scratch;
+        }
+
+        float[] tileState(int size) {
+            if (tileState.length < size) {
+                tileState = new float[size];
+            }
+            return tileState;
         }
     }
 
@@ -231,6 +308,7 @@ public final class LstmOptimizer implements UpdateRule {
     /** One multithreaded step, split into chunks of {@link #CHUNK} coordinates. */
     private static final class StepJob implements KernelPool.Job {
         private LstmKernel kernel;
+        private StateType type;
         private float[] s;
         private int n;
         private float[] grad;
@@ -245,6 +323,7 @@ public final class LstmOptimizer implements UpdateRule {
 
         void set(
                 LstmKernel k,
+                StateType type,
                 float[] s,
                 int n,
                 float[] grad,
@@ -255,6 +334,7 @@ public final class LstmOptimizer implements UpdateRule {
                 boolean freezeZeros,
                 int parts) {
             this.kernel = k;
+            this.type = type;
             this.s = s;
             this.n = n;
             this.grad = grad;
@@ -277,7 +357,7 @@ public final class LstmOptimizer implements UpdateRule {
 
         @Override
         public void runPart(int p) {
-            float[] sc = PER_THREAD.get().scratch(kernel.scratchSize());
+            PerThread local = PER_THREAD.get();
             int chunks = chunks();
             long skip = 0;
             // dynamic scheduling: whoever is free takes the next chunk; chunk boundaries are
@@ -286,7 +366,10 @@ public final class LstmOptimizer implements UpdateRule {
                 int from = c * CHUNK;
                 int to = Math.min(n, from + CHUNK);
                 skip +=
-                        kernel.run(
+                        runRange(
+                                kernel,
+                                type,
+                                local,
                                 s,
                                 n,
                                 grad,
@@ -296,8 +379,7 @@ public final class LstmOptimizer implements UpdateRule {
                                 from,
                                 to,
                                 checkFinite,
-                                freezeZeros,
-                                sc);
+                                freezeZeros);
             }
             skipped[p] = skip;
         }
@@ -328,6 +410,7 @@ public final class LstmOptimizer implements UpdateRule {
                 + kernelKind.id()
                 + ", zero gradients="
                 + zeroPolicy.id()
+                + (stateType == StateType.FLOAT32 ? "" : ", state=" + stateType.id())
                 + "}";
     }
 }

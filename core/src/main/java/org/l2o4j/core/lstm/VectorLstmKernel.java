@@ -1,6 +1,8 @@
 package org.l2o4j.core.lstm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -315,6 +317,126 @@ final class VectorLstmKernel extends LstmKernel {
             }
             u.intoArray(upd, updOff + i0 + v);
         }
+    }
+
+    // ---- 16-bit state: lane-wise versions of StateType's conversions, for full tiles ----
+
+    @Override
+    void decodeTile(StateType type, float[] s, int n, int i0, int w, float[] ts) {
+        if (w != TW) {
+            decodeTileScalar(type, s, n, i0, w, ts);
+            return;
+        }
+        final int h = hidden;
+        final boolean bf = type == StateType.BFLOAT16;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int src = StateType.packedRow(l, j, h) * n + i0;
+                int hDst = (l * 2 * h + j) * TW;
+                int cDst = hDst + h * TW;
+                for (int v = 0; v < TW; v += L) {
+                    IntVector b = FloatVector.fromArray(SPECIES, s, src + v).reinterpretAsInts();
+                    if (bf) {
+                        b.and(0xFFFF0000).reinterpretAsFloats().intoArray(ts, hDst + v);
+                        b.lanewise(VectorOperators.LSHL, 16)
+                                .reinterpretAsFloats()
+                                .intoArray(ts, cDst + v);
+                    } else {
+                        fp16ToFloat(b.lanewise(VectorOperators.LSHR, 16)).intoArray(ts, hDst + v);
+                        fp16ToFloat(b.and(0xFFFF)).intoArray(ts, cDst + v);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void encodeTile(StateType type, float[] ts, float[] s, int n, int i0, int w) {
+        if (w != TW) {
+            encodeTileScalar(type, ts, s, n, i0, w);
+            return;
+        }
+        final int h = hidden;
+        final boolean bf = type == StateType.BFLOAT16;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int dst = StateType.packedRow(l, j, h) * n + i0;
+                int hSrc = (l * 2 * h + j) * TW;
+                int cSrc = hSrc + h * TW;
+                for (int v = 0; v < TW; v += L) {
+                    IntVector hb = FloatVector.fromArray(SPECIES, ts, hSrc + v).reinterpretAsInts();
+                    IntVector cb = FloatVector.fromArray(SPECIES, ts, cSrc + v).reinterpretAsInts();
+                    IntVector ha = hb.and(0x7FFFFFFF);
+                    IntVector ca = cb.and(0x7FFFFFFF);
+                    int limit = bf ? 0x7F7F8000 : 0x477FF000;
+                    if (ha.max(ca).compare(VectorOperators.GE, limit).anyTrue()) {
+                        // saturation, infinity or NaN in a lane (never in practice): the scalar
+                        // conversion for this vector, same results
+                        for (int c = 0; c < L; c++) {
+                            float hv = ts[hSrc + v + c];
+                            float cv = ts[cSrc + v + c];
+                            int hw =
+                                    bf
+                                            ? StateType.floatToBfloat16(hv)
+                                            : StateType.floatToFloat16(hv);
+                            int cw =
+                                    bf
+                                            ? StateType.floatToBfloat16(cv)
+                                            : StateType.floatToFloat16(cv);
+                            s[dst + v + c] = Float.intBitsToFloat((hw << 16) | cw);
+                        }
+                        continue;
+                    }
+                    IntVector packedBits;
+                    if (bf) {
+                        // round to nearest even: add 0x7FFF plus the lowest kept bit, truncate
+                        IntVector hr =
+                                hb.add(0x7FFF)
+                                        .add(hb.lanewise(VectorOperators.LSHR, 16).and(1))
+                                        .and(0xFFFF0000);
+                        IntVector cr =
+                                cb.add(0x7FFF)
+                                        .add(cb.lanewise(VectorOperators.LSHR, 16).and(1))
+                                        .lanewise(VectorOperators.LSHR, 16);
+                        packedBits = hr.or(cr);
+                    } else {
+                        IntVector hr = fp16Bits(hb, ha);
+                        IntVector cr = fp16Bits(cb, ca);
+                        packedBits = hr.lanewise(VectorOperators.LSHL, 16).or(cr);
+                    }
+                    packedBits.reinterpretAsFloats().intoArray(s, dst + v);
+                }
+            }
+        }
+    }
+
+    /** Lane-wise {@link StateType#float16ToFloat} of the low 16 bits of each lane. */
+    private static FloatVector fp16ToFloat(IntVector bits) {
+        IntVector o = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector exp = o.and(0x0F800000);
+        o = o.add((127 - 15) << 23);
+        IntVector sub =
+                o.add(1 << 23)
+                        .reinterpretAsFloats()
+                        .sub(Float.intBitsToFloat(113 << 23))
+                        .reinterpretAsInts();
+        IntVector r = o.blend(sub, exp.compare(VectorOperators.EQ, 0));
+        r = r.blend(o.add((128 - 16) << 23), exp.compare(VectorOperators.EQ, 0x0F800000));
+        return r.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /**
+     * Lane-wise {@link StateType#floatToFloat16} for lanes below the saturation limit ({@code a} =
+     * the bits without sign).
+     */
+    private static IntVector fp16Bits(IntVector b, IntVector a) {
+        IntVector normal =
+                a.add(((15 - 127) << 23) + 0xFFF)
+                        .add(a.lanewise(VectorOperators.LSHR, 13).and(1))
+                        .lanewise(VectorOperators.LSHR, 13);
+        IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3F000000);
+        VectorMask<Integer> tiny = a.compare(VectorOperators.LT, 0x38800000);
+        return normal.blend(sub, tiny).or(b.lanewise(VectorOperators.LSHR, 16).and(0x8000));
     }
 
     /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */

@@ -124,8 +124,9 @@ public final class StateMemory {
                         Locale.ROOT,
                         "The learned optimizer's state for this model needs about %s (%,d"
                                 + " parameters x %d bytes: %s), but %s can hold only %s more."
-                                + " Options: %s; %s; 16-bit optimizer state (bfloat16 or float16,"
-                                + " half the bytes) once it is available (issue 16); or a"
+                                + " Options: %s; %s; 16-bit optimizer state (StateType.BFLOAT16 or"
+                                + " FLOAT16: DL4J withStateType, DJL optStateType; half the bytes,"
+                                + " unless the state is already 16-bit); or a"
                                 + " hand-written optimizer such as Adam (8 bytes per parameter).",
                         bytes(required),
                         parameters,

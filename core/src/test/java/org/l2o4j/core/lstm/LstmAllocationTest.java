@@ -96,4 +96,45 @@ class LstmAllocationTest {
         }
         assertTrue(zeroInARow >= 3, "vector step still allocates " + last + " bytes");
     }
+
+    @Test
+    void sixteenBitStepsAllocateNothing() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported());
+        for (StateType t : new StateType[] {StateType.BFLOAT16, StateType.FLOAT16}) {
+            LstmOptimizer one =
+                    LstmOptimizer.of(LstmOptimizerContractTest.WEIGHTS)
+                            .withKernel(Kernel.SCALAR)
+                            .withThreads(1)
+                            .withStateType(t);
+            assertEquals(0, allocatedBySteps(one, 1000, 3, 5), t + " one thread");
+            int n = 2 * LstmOptimizer.MIN_COORDS_PER_THREAD + 3;
+            assertEquals(0, allocatedBySteps(one.withThreads(2), n, 3, 3), t + " two threads");
+        }
+    }
+
+    @Test
+    void sixteenBitVectorStepStopsAllocatingOnceCompiled() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported() && Kernel.vectorAvailable());
+        for (StateType t : new StateType[] {StateType.BFLOAT16, StateType.FLOAT16}) {
+            LstmOptimizer opt =
+                    LstmOptimizer.of(LstmOptimizerContractTest.WEIGHTS)
+                            .withKernel(Kernel.VECTOR)
+                            .withThreads(1)
+                            .withStateType(t);
+            int n = 4096;
+            OptimizerState s = opt.newState(n);
+            float[] g = LstmKernelOracleTest.randomGradients(n, 1, true);
+            float[] u = new float[n];
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long last = -1;
+            int zeroInARow = 0;
+            while (zeroInARow < 3 && System.nanoTime() < deadline) {
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                opt.step(s, g, u);
+                last = THREADS.getCurrentThreadAllocatedBytes() - before;
+                zeroInARow = last == 0 ? zeroInARow + 1 : 0;
+            }
+            assertTrue(zeroInARow >= 3, t + " vector step still allocates " + last + " bytes");
+        }
+    }
 }
