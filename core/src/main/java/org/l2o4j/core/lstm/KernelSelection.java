@@ -61,7 +61,10 @@ public final class KernelSelection {
                             + "the Vector API ("
                             + vectorDescription()
                             + (forced != null && !forced.isBlank() && UNFIT != null
-                                    ? "; forced by -D" + Kernel.PROPERTY + "=vector although " + UNFIT
+                                    ? "; forced by -D"
+                                            + Kernel.PROPERTY
+                                            + "=vector although "
+                                            + UNFIT
                                     : "")
                             + ")");
         } else if (forced != null && !forced.isBlank()) {

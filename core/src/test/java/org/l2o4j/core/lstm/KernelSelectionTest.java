@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -80,8 +81,18 @@ class KernelSelectionTest {
         assertTrue(r.out.contains("conv=scalar\n"), r.out);
     }
 
+    /** The child JVMs run this JVM's java: HotSpot if this one has HotSpot's MXBean. */
     private static void assumeHotSpot() {
-        assumeTrue(System.getProperty("java.vm.name", "").contains("HotSpot"));
+        boolean hotSpot;
+        try {
+            hotSpot =
+                    ManagementFactory.getPlatformMXBean(
+                                    com.sun.management.HotSpotDiagnosticMXBean.class)
+                            != null;
+        } catch (RuntimeException | LinkageError e) {
+            hotSpot = false;
+        }
+        assumeTrue(hotSpot, "not a HotSpot JVM");
     }
 
     @Test
