@@ -3,14 +3,15 @@ package org.l2o4j.core.lstm;
 import java.util.Locale;
 
 /**
- * The implementation of the LSTM forward step used by {@link LstmOptimizer}.
+ * The arithmetic of the LSTM forward step used by {@link LstmOptimizer}, and of the other kernels
+ * that have a Vector API version (the float meta-training pass, the CNN task's convolution).
  *
  * <p>{@link #VECTOR} uses the incubating Vector API ({@code jdk.incubator.vector}) and is several
  * times faster; it needs the JVM flag {@code --add-modules jdk.incubator.vector}. {@link #SCALAR}
- * is plain Java and works everywhere. The default ({@link #selected()}) is chosen once, at class
- * initialisation: the value of the system property {@code l2o4j.kernel} ({@code scalar} or {@code
- * vector}) if set, else {@code VECTOR} when the module is present and {@code SCALAR} otherwise. One
- * line is logged saying which kernel is used.
+ * is plain Java and works everywhere. The default ({@link #selected()}) is chosen once per JVM by
+ * {@link KernelSelection}: the value of the system property {@code l2o4j.kernel} ({@code scalar} or
+ * {@code vector}) if set, else {@code VECTOR} when the module is present and the JVM can compile it
+ * well (HotSpot with C2), {@code SCALAR} otherwise. One line is logged saying which is used.
  */
 public enum Kernel {
     /** Plain Java loops over tiles of coordinates. */
@@ -21,7 +22,10 @@ public enum Kernel {
     /** The system property that forces a kernel: {@code scalar} or {@code vector}. */
     public static final String PROPERTY = "l2o4j.kernel";
 
-    /** Whether the Vector API module is in the boot layer of this JVM. */
+    /**
+     * Whether the Vector API module is in the boot layer of this JVM, so that {@link #VECTOR} can
+     * be used (it may still not be {@linkplain #selected() selected}, see {@link KernelSelection}).
+     */
     public static boolean vectorAvailable() {
         return KernelSelection.VECTOR_AVAILABLE;
     }

@@ -1,8 +1,9 @@
 package org.l2o4j.core.lstm;
 
 /**
- * The LSTM forward step over a range of coordinates: the shared part of the scalar and vector
- * kernels.
+ * The LSTM forward step over a range of coordinates: what the scalar ({@link ScalarLstmKernel}) and
+ * the vector kernel ({@code VectorLstmKernel}, in {@code src/main/java-vector}) share, the weights
+ * packed for them and the per-step constants; the arithmetic is in the subclasses.
  *
  * <p>Coordinates are processed in tiles of {@link #tileWidth()} coordinates. For each tile and
  * layer the layer input (features or the previous layer's new h) and the old h are gathered into a
@@ -13,30 +14,13 @@ package org.l2o4j.core.lstm;
  * <p>Instances are immutable and thread-safe; per-thread scratch is passed in ({@link Scratch}).
  * Results do not depend on how a range is split, as long as split points are multiples of {@link
  * #tileWidth()}: the final partial tile and tiles with non-finite gradients always go through
- * {@link #scalarTile}.
+ * {@link ScalarLstmKernel#scalarTile}.
  *
  * <p>Exactly-zero gradients under {@link ZeroGradientPolicy#FREEZE} ({@code freezeZeros}): the
  * coordinate gets update {@code +0.0} and its state is not written. Every coordinate's arithmetic
  * is independent of the others in its tile, so freezing one changes nothing for its neighbours.
  */
 abstract class LstmKernel {
-    /** Clamp of the rational tanh: beyond it tanh(x) rounds to +-1 in float. */
-    static final float TANH_CLAMP = 7.90531110763549805f;
-
-    // Rational approximation of tanh on [-c, c] (the one used by Eigen's fast float tanh):
-    // tanh(x) ~ x * P(x^2) / Q(x^2), max error a few ulp.
-    static final float A1 = 4.89352455891786e-03f;
-    static final float A3 = 6.37261928875436e-04f;
-    static final float A5 = 1.48572235717979e-05f;
-    static final float A7 = 5.12229709037114e-08f;
-    static final float A9 = -8.60467152213735e-11f;
-    static final float A11 = 2.00018790482477e-13f;
-    static final float A13 = -2.76076847742355e-16f;
-    static final float B0 = 4.89352518554385e-03f;
-    static final float B2 = 2.26843463243900e-03f;
-    static final float B4 = 1.18534705686654e-04f;
-    static final float B6 = 1.19825839466702e-06f;
-
     final LstmConfig config;
     final int layers;
     final int hidden;
@@ -111,17 +95,7 @@ abstract class LstmKernel {
     abstract int tileWidth();
 
     /** Floats of scratch one thread needs. */
-    int scratchSize() {
-        return scalarScratchSize();
-    }
-
-    final int scalarScratchSize() {
-        // x/h input (in + H) rows, new h (H rows), 4 gate accumulators, each SCALAR_TILE wide
-        return (features + 2 * hidden + hidden + 4) * SCALAR_TILE + 2 * hidden;
-    }
-
-    /** Tile width of the scalar code (also the largest partial tile it is given). */
-    static final int SCALAR_TILE = 16;
+    abstract int scratchSize();
 
     /**
      * Processes coordinates {@code [from, to)} of a state of {@code n} coordinates.
@@ -176,7 +150,7 @@ abstract class LstmKernel {
         long skipped = 0;
         for (int i0 = from; i0 < to; i0 += tw) {
             int w = Math.min(tw, to - i0);
-            if (freezeZeros && countZeros(grad, gradOff + i0, w) == w) {
+            if (freezeZeros && ScalarLstmKernel.countZeros(grad, gradOff + i0, w) == w) {
                 // every coordinate frozen: nothing to decode, compute or store
                 for (int c = 0; c < w; c++) {
                     upd[updOff + i0 + c] = 0f;
@@ -263,238 +237,5 @@ abstract class LstmKernel {
                 }
             }
         }
-    }
-
-    /** Whether {@code grad[off .. off+w)} has a NaN or infinity. */
-    static boolean hasNonFinite(float[] grad, int off, int w) {
-        for (int c = 0; c < w; c++) {
-            float g = grad[off + c];
-            if (g - g != 0f) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Whether {@code grad[off .. off+w)} has a coordinate that {@link #scalarWithSkips} must leave
-     * alone: a NaN or infinity (if {@code checkFinite}) or an exact zero (if {@code freezeZeros}).
-     */
-    static boolean needsSkips(
-            float[] grad, int off, int w, boolean checkFinite, boolean freezeZeros) {
-        if (freezeZeros) {
-            for (int c = 0; c < w; c++) {
-                float g = grad[off + c];
-                // g == 0 for +-0; g - g != 0 for NaN and +-Inf
-                if (g == 0f || (checkFinite && g - g != 0f)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        return checkFinite && hasNonFinite(grad, off, w);
-    }
-
-    /** Number of exact zeros ({@code +-0.0}) in {@code grad[off .. off+w)}. */
-    static int countZeros(float[] grad, int off, int w) {
-        int zeros = 0;
-        for (int c = 0; c < w; c++) {
-            if (grad[off + c] == 0f) {
-                zeros++;
-            }
-        }
-        return zeros;
-    }
-
-    /**
-     * Processes {@code w <= tileWidth} coordinates from {@code i0} one by one, skipping non-finite
-     * gradients (update 0, state untouched) and, if {@code freezeZeros}, exactly-zero ones (the
-     * same, but not counted). Returns the number of non-finite gradients skipped.
-     */
-    final long scalarWithSkips(
-            float[] s,
-            int n,
-            float[] grad,
-            int gradOff,
-            float[] upd,
-            int updOff,
-            int i0,
-            int w,
-            boolean freezeZeros,
-            float[] scratch) {
-        long skipped = 0;
-        for (int c = 0; c < w; c++) {
-            int i = i0 + c;
-            float g = grad[gradOff + i];
-            if (g - g != 0f) {
-                upd[updOff + i] = 0f;
-                skipped++;
-            } else if (freezeZeros && g == 0f) {
-                upd[updOff + i] = 0f;
-            } else {
-                scalarTile(s, n, grad, gradOff, upd, updOff, i, 1, scratch);
-            }
-        }
-        return skipped;
-    }
-
-    /**
-     * Runs a range with the scalar tile code (the whole scalar kernel; tails of the vector one).
-     */
-    final long scalarRange(
-            float[] s,
-            int n,
-            float[] grad,
-            int gradOff,
-            float[] upd,
-            int updOff,
-            int from,
-            int to,
-            boolean checkFinite,
-            boolean freezeZeros,
-            float[] scratch) {
-        long skipped = 0;
-        for (int i0 = from; i0 < to; i0 += SCALAR_TILE) {
-            int w = Math.min(SCALAR_TILE, to - i0);
-            if (needsSkips(grad, gradOff + i0, w, checkFinite, freezeZeros)) {
-                skipped +=
-                        scalarWithSkips(
-                                s, n, grad, gradOff, upd, updOff, i0, w, freezeZeros, scratch);
-            } else {
-                scalarTile(s, n, grad, gradOff, upd, updOff, i0, w, scratch);
-            }
-        }
-        return skipped;
-    }
-
-    /** One tile of {@code w <= SCALAR_TILE} coordinates from {@code i0}, plain Java. */
-    final void scalarTile(
-            float[] s,
-            int n,
-            float[] grad,
-            int gradOff,
-            float[] upd,
-            int updOff,
-            int i0,
-            int w,
-            float[] sc) {
-        final int tw = SCALAR_TILE;
-        final int h = hidden;
-        final float[] p = packed;
-        // scratch layout: xin [(in + H) rows], hout [H rows], acc [4 rows], each tw wide
-        final int xin = 0;
-        final int maxK = Math.max(features, h) + h;
-        final int hout = maxK * tw;
-        final int acc = hout + h * tw;
-        final int ai = acc;
-        final int af = acc + tw;
-        final int ag = acc + 2 * tw;
-        final int ao = acc + 3 * tw;
-        for (int c = 0; c < w; c++) {
-            float g = grad[gradOff + i0 + c];
-            if (logSign) {
-                sc[xin + c] = logSignMagnitude(g);
-                sc[xin + tw + c] = logSignSecond(g);
-            } else {
-                sc[xin + c] = g;
-            }
-        }
-        int in = features;
-        for (int l = 0; l < layers; l++) {
-            int hRow = l * 2 * h;
-            int cRow = hRow + h;
-            for (int k = 0; k < h; k++) {
-                int src = (hRow + k) * n + i0;
-                int dst = xin + (in + k) * tw;
-                for (int c = 0; c < w; c++) {
-                    sc[dst + c] = s[src + c];
-                }
-            }
-            int kk = in + h;
-            int blk = 4 * (kk + 1);
-            int lo = layerOffset[l];
-            // per coordinate, the four gate sums of a unit in registers; weights stay in L1
-            for (int c = 0; c < w; c++) {
-                for (int j = 0; j < h; j++) {
-                    int base = lo + j * blk;
-                    int bb = base + 4 * kk;
-                    float zi = p[bb];
-                    float zf = p[bb + 1];
-                    float zg = p[bb + 2];
-                    float zo = p[bb + 3];
-                    int xo = xin + c;
-                    for (int wb = base; wb < bb; wb += 4, xo += tw) {
-                        float x = sc[xo];
-                        zi += p[wb] * x;
-                        zf += p[wb + 1] * x;
-                        zg += p[wb + 2] * x;
-                        zo += p[wb + 3] * x;
-                    }
-                    int cIdx = (cRow + j) * n + i0 + c;
-                    float cNew = sigmoid(zf) * s[cIdx] + sigmoid(zi) * tanh(zg);
-                    s[cIdx] = cNew;
-                    sc[hout + j * tw + c] = sigmoid(zo) * tanh(cNew);
-                }
-            }
-            for (int j = 0; j < h; j++) {
-                int dst = (hRow + j) * n + i0;
-                int src = hout + j * tw;
-                for (int c = 0; c < w; c++) {
-                    float v = sc[src + c];
-                    s[dst + c] = v;
-                    sc[xin + j * tw + c] = v;
-                }
-            }
-            in = h;
-        }
-        float ob = p[outputOffset + h];
-        for (int c = 0; c < w; c++) {
-            sc[ai + c] = ob;
-        }
-        for (int j = 0; j < h; j++) {
-            float wj = p[outputOffset + j];
-            int xo = xin + j * tw;
-            for (int c = 0; c < w; c++) {
-                sc[ai + c] += wj * sc[xo + c];
-            }
-        }
-        for (int c = 0; c < w; c++) {
-            upd[updOff + i0 + c] = outputScale * sc[ai + c];
-        }
-    }
-
-    /** First log-sign feature: {@code log|g| / p} if {@code |g| >= e^-p}, else -1. */
-    final float logSignMagnitude(float g) {
-        float a = Math.abs(g);
-        return a >= logSignThreshold ? (float) Math.log(a) * invLogSignP : -1f;
-    }
-
-    /** Second log-sign feature: {@code sign g} if {@code |g| >= e^-p}, else {@code e^p g}. */
-    final float logSignSecond(float g) {
-        return Math.abs(g) >= logSignThreshold ? Math.signum(g) : expP * g;
-    }
-
-    /** Overflow-safe tanh: clamped rational approximation (relative error ~1e-7). */
-    static float tanh(float x) {
-        float v = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, x));
-        float x2 = v * v;
-        float num = A13;
-        num = num * x2 + A11;
-        num = num * x2 + A9;
-        num = num * x2 + A7;
-        num = num * x2 + A5;
-        num = num * x2 + A3;
-        num = num * x2 + A1;
-        num = num * v;
-        float den = B6;
-        den = den * x2 + B4;
-        den = den * x2 + B2;
-        den = den * x2 + B0;
-        return num / den;
-    }
-
-    /** Overflow-safe sigmoid: {@code 0.5 + 0.5 * tanh(x / 2)}. */
-    static float sigmoid(float x) {
-        return 0.5f + 0.5f * tanh(0.5f * x);
     }
 }

@@ -1,8 +1,9 @@
 package org.l2o4j.core.meta;
 
-import java.lang.reflect.Constructor;
+import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import org.l2o4j.core.lstm.Kernel;
+import org.l2o4j.core.lstm.KernelSelection;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
@@ -18,8 +19,9 @@ import org.l2o4j.core.lstm.Preprocessing;
  * and the deterministic reduction of the meta-gradient into double. The loops (gate matmuls, cell
  * nonlinearities, their backward, the weight-gradient contraction) are the abstract primitives,
  * implemented in plain Java by {@link ScalarFloatTrainKernel} and with the Vector API by {@code
- * VectorFloatTrainKernel} (only loaded, reflectively, when the {@code jdk.incubator.vector} module
- * is present; the choice follows {@link Kernel#selected()}, which logs its one line).
+ * VectorFloatTrainKernel} (in {@code src/main/java-vector}; only loaded, by name through {@link
+ * KernelSelection}, when the {@code jdk.incubator.vector} module is present; the choice follows
+ * {@link Kernel#selected()}, which logs its one line).
  *
  * <h2>Layout</h2>
  *
@@ -173,15 +175,15 @@ abstract class FloatTrainKernel {
     /** The kernel of the given kind (tests and benchmarks compare both in one JVM). */
     static FloatTrainKernel create(LstmConfig c, Kernel kind) {
         if (kind == Kernel.VECTOR && Kernel.vectorAvailable()) {
-            try {
-                Class<?> k = Class.forName("org.l2o4j.core.meta.VectorFloatTrainKernel");
-                if ((boolean) k.getDeclaredMethod("usable").invoke(null)) {
-                    Constructor<?> ctor = k.getDeclaredConstructor(LstmConfig.class);
-                    return (FloatTrainKernel) ctor.newInstance(c);
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                throw new IllegalStateException(
-                        "Cannot create the vector training kernel: " + e, e);
+            FloatTrainKernel k =
+                    KernelSelection.newVectorInstance(
+                            MethodHandles.lookup(),
+                            "VectorFloatTrainKernel",
+                            FloatTrainKernel.class,
+                            new Class<?>[] {LstmConfig.class},
+                            c);
+            if (k != null) {
+                return k;
             }
         }
         return new ScalarFloatTrainKernel(c);
@@ -511,39 +513,4 @@ abstract class FloatTrainKernel {
      * (in groups of four rows from {@code dstOff} of {@code dst}); {@code dz} at {@code zOff}.
      */
     abstract void matTvec(int l, float[] dz, int zOff, float[] dst, int dstOff);
-
-    /**
-     * Overflow-safe tanh: the inference kernel's clamped rational approximation, but exactly +-1
-     * from the clamp on, so that saturated gates have an exactly zero derivative (as in double): a
-     * derivative floor of one ulp times a huge input (an optimizee gradient of 1e30 with
-     * preprocessing {@code none}) would overflow float.
-     */
-    static float tanh(float x) {
-        if (x >= TANH_CLAMP) {
-            return 1f;
-        }
-        if (x <= -TANH_CLAMP) {
-            return -1f;
-        }
-        float v = x;
-        float x2 = v * v;
-        float num = A13;
-        num = num * x2 + A11;
-        num = num * x2 + A9;
-        num = num * x2 + A7;
-        num = num * x2 + A5;
-        num = num * x2 + A3;
-        num = num * x2 + A1;
-        num = num * v;
-        float den = B6;
-        den = den * x2 + B4;
-        den = den * x2 + B2;
-        den = den * x2 + B0;
-        return num / den;
-    }
-
-    /** Overflow-safe sigmoid: {@code 0.5 + 0.5 tanh(x / 2)}. */
-    static float sigmoid(float x) {
-        return 0.5f + 0.5f * tanh(0.5f * x);
-    }
 }

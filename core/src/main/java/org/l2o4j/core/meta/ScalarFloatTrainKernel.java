@@ -214,4 +214,39 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
         }
         return sum;
     }
+
+    /**
+     * Overflow-safe tanh: the inference kernel's clamped rational approximation, but exactly +-1
+     * from the clamp on, so that saturated gates have an exactly zero derivative (as in double): a
+     * derivative floor of one ulp times a huge input (an optimizee gradient of 1e30 with
+     * preprocessing {@code none}) would overflow float.
+     */
+    static float tanh(float x) {
+        if (x >= TANH_CLAMP) {
+            return 1f;
+        }
+        if (x <= -TANH_CLAMP) {
+            return -1f;
+        }
+        float v = x;
+        float x2 = v * v;
+        float num = A13;
+        num = num * x2 + A11;
+        num = num * x2 + A9;
+        num = num * x2 + A7;
+        num = num * x2 + A5;
+        num = num * x2 + A3;
+        num = num * x2 + A1;
+        num = num * v;
+        float den = B6;
+        den = den * x2 + B4;
+        den = den * x2 + B2;
+        den = den * x2 + B0;
+        return num / den;
+    }
+
+    /** Overflow-safe sigmoid: {@code 0.5 + 0.5 tanh(x / 2)}. */
+    static float sigmoid(float x) {
+        return 0.5f + 0.5f * tanh(0.5f * x);
+    }
 }

@@ -5,12 +5,12 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link ConvKernel} with the Vector API ({@code DoubleVector.SPECIES_PREFERRED}); loaded
- * reflectively only when the {@code jdk.incubator.vector} module is present. Same operations in the
- * same order as the scalar kernel (multiplies and adds, no fused multiply-add): bitwise the same
- * results.
+ * {@link ConvKernel} with the Vector API ({@code DoubleVector.SPECIES_PREFERRED}); loaded by name,
+ * through {@code KernelSelection}, only when the {@code jdk.incubator.vector} module is present.
+ * The tails run {@link ScalarConvKernel}'s loops. Same operations in the same order as the scalar
+ * kernel (multiplies and adds, no fused multiply-add): bitwise the same results.
  */
-final class VectorConvKernel extends ConvKernel {
+final class VectorConvKernel extends ScalarConvKernel {
 
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
 

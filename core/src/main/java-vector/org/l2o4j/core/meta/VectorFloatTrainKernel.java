@@ -21,8 +21,8 @@ import org.l2o4j.core.lstm.LstmConfig;
  * </ul>
  *
  * <p>Helpers take arrays, never vectors, so that no {@code FloatVector} crosses a call C2 might not
- * inline. Only loaded (reflectively, by {@link FloatTrainKernel#create}) when the {@code
- * jdk.incubator.vector} module is present.
+ * inline. Only loaded (by name, through {@code KernelSelection}, from {@link
+ * FloatTrainKernel#create}) when the {@code jdk.incubator.vector} module is present.
  */
 final class VectorFloatTrainKernel extends FloatTrainKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -31,14 +31,11 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
 
     VectorFloatTrainKernel(LstmConfig c) {
         super(c);
-        if (!usable()) {
-            throw new IllegalStateException("vector width " + L + " does not divide " + W);
+        if (W % TW != 0) {
+            // the caller (KernelSelection) falls back to the scalar kernel
+            throw new UnsupportedOperationException(
+                    "a tile of 4 x " + L + " floats does not divide a block of " + W);
         }
-    }
-
-    /** Whether the preferred species tiles a block (called reflectively). */
-    static boolean usable() {
-        return W % TW == 0;
     }
 
     @Override
@@ -445,8 +442,8 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector den = x2.fma(B6, B4);
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-            // exactly +-1 at the clamp (see FloatTrainKernel#tanh); inline: no vector crosses a
-            // call
+            // exactly +-1 at the clamp (see ScalarFloatTrainKernel#tanh); inline: no vector
+            // crosses a call
             num.mul(x)
                     .div(den)
                     .blend(1f, x.compare(VectorOperators.GE, TANH_CLAMP))
@@ -455,7 +452,7 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
         }
     }
 
-    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as the scalar sigmoid. */
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link ScalarFloatTrainKernel#sigmoid}. */
     private static void sigmoidInPlace(float[] a, int off, int len) {
         for (int v = off; v < off + len; v += L) {
             FloatVector x =

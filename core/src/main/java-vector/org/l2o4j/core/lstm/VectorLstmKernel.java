@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * runs the same arithmetic and stores the new c, h and update through a mask, keeping the old state
  * and writing +0 in the zero lanes.
  */
-final class VectorLstmKernel extends LstmKernel {
+final class VectorLstmKernel extends ScalarLstmKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
     private static final int TW = 4 * L;
@@ -457,7 +457,7 @@ final class VectorLstmKernel extends LstmKernel {
         }
     }
 
-    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link LstmKernel#sigmoid}. */
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link ScalarLstmKernel#sigmoid}. */
     private static void sigmoidInPlace(float[] a, int off, int len) {
         for (int v = off; v < off + len; v += L) {
             FloatVector x =
