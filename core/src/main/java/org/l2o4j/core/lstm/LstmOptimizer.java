@@ -286,6 +286,7 @@ public final class LstmOptimizer implements UpdateRule {
         private float[] scratch = new float[0];
         private float[] tileState = new float[0];
         private final StepJob job = new StepJob();
+        private final RangeJob rangeJob = new RangeJob();
 
         float[] scratch(int size) {
             if (scratch.length < size) {
@@ -380,6 +381,177 @@ public final class LstmOptimizer implements UpdateRule {
                                 to,
                                 checkFinite,
                                 freezeZeros);
+            }
+            skipped[p] = skip;
+        }
+
+        long skipped() {
+            long total = 0;
+            for (int p = 0; p < parts; p++) {
+                total += skipped[p];
+            }
+            return total;
+        }
+
+        void clear() {
+            kernel = null;
+            s = null;
+            grad = null;
+            upd = null;
+        }
+    }
+
+    /**
+     * The alignment {@link #stepRanges} needs of its range bounds: the kernel's tile width (32 with
+     * AVX2, 64 with AVX-512, 16 for the scalar kernel).
+     */
+    public int rangeAlignment() {
+        return kernel.tileWidth();
+    }
+
+    /**
+     * Like {@link #step(OptimizerState, float[], int, float[], int)} with offsets 0, but only for
+     * the coordinates in the ranges {@code [bounds[2k], bounds[2k+1])}, {@code k < ranges}: the
+     * other coordinates' state and update are left as they are. Every bound must be a multiple of
+     * {@link #rangeAlignment()} or equal to the state's size, and the ranges ascending and
+     * disjoint; then each stepped coordinate's state and update are bitwise those of a full {@code
+     * step} (the kernel's per-coordinate results do not depend on where a range is split at tile
+     * boundaries, see design.md section 8), for any number of threads. The non-finite check and the
+     * step count are those of a full step. Used by the meta-trainer for the coordinates the
+     * training kernel does not step.
+     *
+     * @throws IllegalArgumentException if a bound is misaligned or out of order
+     */
+    public void stepRanges(
+            OptimizerState state, float[] grad, float[] update, int[] bounds, int ranges) {
+        boolean anyBad = Gradients.checkStep(this, state, grad, 0, update, 0);
+        int n = state.size();
+        LstmKernel k = kernel;
+        int align = k.tileWidth();
+        int prev = 0;
+        long total = 0;
+        for (int r = 0; r < 2 * ranges; r++) {
+            int b = bounds[r];
+            if (b < prev || b > n || (b % align != 0 && b != n)) {
+                throw new IllegalArgumentException(
+                        "Range bound " + b + " is out of order, past " + n + " or not aligned");
+            }
+            if ((r & 1) == 1) {
+                total += b - bounds[r - 1];
+            }
+            prev = b;
+        }
+        float[] s = state.data();
+        boolean freeze = zeroPolicy == ZeroGradientPolicy.FREEZE;
+        PerThread local = PER_THREAD.get();
+        int parts = parts((int) total, align);
+        long skipped = 0;
+        if (parts <= 1) {
+            float[] sc = local.scratch(k.scratchSize());
+            for (int r = 0; r < ranges; r++) {
+                int from = bounds[2 * r];
+                int to = bounds[2 * r + 1];
+                if (from < to) {
+                    skipped += k.run(s, n, grad, 0, update, 0, from, to, anyBad, freeze, sc);
+                }
+            }
+        } else {
+            RangeJob job = local.rangeJob;
+            job.set(k, s, n, grad, update, anyBad, freeze, bounds, ranges, parts);
+            try {
+                if (!KernelPool.shared().tryRun(job, parts)) {
+                    for (int p = 0; p < parts; p++) {
+                        job.runPart(p);
+                    }
+                }
+                skipped = job.skipped();
+            } finally {
+                job.clear();
+            }
+        }
+        state.addSkipped(skipped);
+        state.incrementStepCount();
+    }
+
+    /**
+     * A multithreaded {@link #stepRanges}: the ranges cut into units of at most {@link #CHUNK}
+     * coordinates at multiples of {@code CHUNK} (tile boundaries), taken by whoever is free.
+     */
+    private static final class RangeJob implements KernelPool.Job {
+        private LstmKernel kernel;
+        private float[] s;
+        private int n;
+        private float[] grad;
+        private float[] upd;
+        private boolean checkFinite;
+        private boolean freezeZeros;
+        private int parts;
+        private int units;
+        private int[] unitFrom = new int[0];
+        private int[] unitTo = new int[0];
+        private long[] skipped = new long[0];
+        private final AtomicInteger next = new AtomicInteger();
+
+        void set(
+                LstmKernel k,
+                float[] s,
+                int n,
+                float[] grad,
+                float[] upd,
+                boolean checkFinite,
+                boolean freezeZeros,
+                int[] bounds,
+                int ranges,
+                int parts) {
+            this.kernel = k;
+            this.s = s;
+            this.n = n;
+            this.grad = grad;
+            this.upd = upd;
+            this.checkFinite = checkFinite;
+            this.freezeZeros = freezeZeros;
+            this.parts = parts;
+            int u = 0;
+            for (int r = 0; r < ranges; r++) {
+                int from = bounds[2 * r];
+                int to = bounds[2 * r + 1];
+                while (from < to) {
+                    int end = Math.min(to, (from / CHUNK + 1) * CHUNK);
+                    if (u == unitFrom.length) {
+                        unitFrom = java.util.Arrays.copyOf(unitFrom, Math.max(16, 2 * u));
+                        unitTo = java.util.Arrays.copyOf(unitTo, unitFrom.length);
+                    }
+                    unitFrom[u] = from;
+                    unitTo[u] = end;
+                    u++;
+                    from = end;
+                }
+            }
+            this.units = u;
+            this.next.set(0);
+            if (skipped.length < parts) {
+                skipped = new long[parts];
+            }
+        }
+
+        @Override
+        public void runPart(int p) {
+            float[] sc = PER_THREAD.get().scratch(kernel.scratchSize());
+            long skip = 0;
+            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
+                skip +=
+                        kernel.run(
+                                s,
+                                n,
+                                grad,
+                                0,
+                                upd,
+                                0,
+                                unitFrom[u],
+                                unitTo[u],
+                                checkFinite,
+                                freezeZeros,
+                                sc);
             }
             skipped[p] = skip;
         }

@@ -171,15 +171,17 @@ public final class HeapEstimate {
                         + " coordinates",
                 (double) act * unroll * k.rowsPerStep * TrainKernel.BLOCK * tracked
                         + 8.0 * (unroll + 2) * n);
+        // validation runs the float inference kernel: float state, no double blocks
+        long perCoordValidation = 48L + 4L * k.stateRows();
         e.add(
                 "--validation-tasks",
                 c.validationTasks(),
                 "validation rollout "
-                        + (perCoordDouble + 16 + 4L * k.stateRows())
+                        + perCoordValidation
                         + " B/coordinate x "
                         + dimension
                         + " coordinates/task",
-                (double) (perCoordDouble + 16 + 4L * k.stateRows()) * nv);
+                (double) perCoordValidation * nv);
         return e;
     }
 }

@@ -180,6 +180,27 @@ final class Rollout {
     }
 
     /**
+     * {@link #floatStep} for the positions in {@code [bounds[2k], bounds[2k+1])}, {@code k <
+     * ranges}, only (see {@link LstmOptimizer#stepRanges}: bitwise the same per-position results as
+     * {@link #floatStep}); the other positions' float state and {@code update} are left alone.
+     */
+    void floatStepRanges(
+            LstmOptimizer opt, double[] grad, double[] update, int[] bounds, int ranges) {
+        floatStateData(opt);
+        for (int r = 0; r < ranges; r++) {
+            for (int p = bounds[2 * r]; p < bounds[2 * r + 1]; p++) {
+                gradF[p] = (float) grad[p];
+            }
+        }
+        opt.stepRanges(floatState, gradF, updF, bounds, ranges);
+        for (int r = 0; r < ranges; r++) {
+            for (int p = bounds[2 * r]; p < bounds[2 * r + 1]; p++) {
+                update[p] = updF[p];
+            }
+        }
+    }
+
+    /**
      * The float LSTM state of every position (rows of {@link #size}, the layout of {@link
      * LstmOptimizer}), made (zero) on first use.
      */

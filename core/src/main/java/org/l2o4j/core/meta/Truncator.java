@@ -199,7 +199,11 @@ final class Truncator {
      * {@link #run} with the float training kernel: the float state of the rollout holds the LSTM
      * state of every position; tracked blocks copy theirs into their storage before the first step
      * and back after the last, untracked positions get their updates from the float inference
-     * kernel (which also advances, uselessly, the tracked positions' float state).
+     * kernel. The inference kernel steps only the untracked positions when the block bounds are
+     * multiples of its tile width (always with AVX2 and AVX-512 and the scalar kernel; otherwise it
+     * steps all positions): the tracked positions' float state is overwritten at the end of the
+     * truncation and their updates come from the training kernel either way, so both give the same
+     * results bit for bit.
      */
     private boolean runFloat(
             double[] phi, int s0, int len, int[] tracked, double[] taskMeta, double[] gradOut) {
@@ -217,12 +221,36 @@ final class Truncator {
             int b = tracked[j];
             fk.loadState(floatPool.get(j), state, n, blockStart(b), blockWidth(b));
         }
+        // The untracked positions: the complement of the tracked blocks, stepped alone when block
+        // bounds are tile bounds of the inference kernel (then bitwise as in a full step).
+        int[] bounds = null;
+        int ranges = 0;
+        if (!allTracked && TrainKernel.BLOCK % fast.rangeAlignment() == 0) {
+            bounds = new int[2 * (tracked.length + 1)];
+            int from = 0;
+            for (int b : tracked) {
+                if (blockStart(b) > from) {
+                    bounds[2 * ranges] = from;
+                    bounds[2 * ranges + 1] = blockStart(b);
+                    ranges++;
+                }
+                from = blockStart(b) + blockWidth(b);
+            }
+            if (from < n) {
+                bounds[2 * ranges] = from;
+                bounds[2 * ranges + 1] = n;
+                ranges++;
+            }
+        }
         final MetaProfile prof = profile;
         long t0 = prof != null ? System.nanoTime() : 0;
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
-            if (!allTracked) {
+            if (bounds != null) {
+                r.floatStepRanges(fast, in, update, bounds, ranges);
+                t0 = prof != null ? prof.add(MetaProfile.UNTRACKED, t0) : 0;
+            } else if (!allTracked) {
                 r.floatStep(fast, in, update);
                 t0 = prof != null ? prof.add(MetaProfile.UNTRACKED, t0) : 0;
             }

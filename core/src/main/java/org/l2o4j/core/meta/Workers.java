@@ -55,8 +55,20 @@ final class Workers implements AutoCloseable {
                 };
         int helpers = Math.min(threads, n) - 1;
         List<Future<?>> futures = new ArrayList<>(helpers);
+        // a helper runs only if it claims its flag before the caller revokes it (below)
+        java.util.concurrent.atomic.AtomicBoolean[] claimed =
+                new java.util.concurrent.atomic.AtomicBoolean[helpers];
         for (int t = 0; t < helpers; t++) {
-            futures.add(pool.submit(work));
+            java.util.concurrent.atomic.AtomicBoolean c =
+                    new java.util.concurrent.atomic.AtomicBoolean();
+            claimed[t] = c;
+            futures.add(
+                    pool.submit(
+                            () -> {
+                                if (c.compareAndSet(false, true)) {
+                                    work.run();
+                                }
+                            }));
         }
         RuntimeException failure = null;
         try {
@@ -65,7 +77,14 @@ final class Workers implements AutoCloseable {
             failure = e;
             next.set(n);
         }
-        for (Future<?> f : futures) {
+        for (int t = 0; t < helpers; t++) {
+            // every index is taken (by the caller or a running helper): a helper that has not
+            // started yet (on a busy machine the scheduler may not have run it) has nothing left
+            // to do, so it is revoked instead of waited for
+            if (claimed[t].compareAndSet(false, true)) {
+                continue;
+            }
+            Future<?> f = futures.get(t);
             try {
                 f.get();
             } catch (ExecutionException e) {
