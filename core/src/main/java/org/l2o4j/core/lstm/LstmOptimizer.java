@@ -421,9 +421,16 @@ public final class LstmOptimizer implements UpdateRule {
      * training kernel does not step.
      *
      * @throws IllegalArgumentException if a bound is misaligned or out of order
+     * @throws UnsupportedOperationException if the state is 16-bit ({@link StateType#packed()})
      */
     public void stepRanges(
             OptimizerState state, float[] grad, float[] update, int[] bounds, int ranges) {
+        if (stateType.packed()) {
+            throw new UnsupportedOperationException(
+                    "stepRanges supports float32 state only, but this optimizer keeps "
+                            + stateType.id()
+                            + " state; use step(..) or withStateType(StateType.FLOAT32)");
+        }
         boolean anyBad = Gradients.checkStep(this, state, grad, 0, update, 0);
         int n = state.size();
         LstmKernel k = kernel;

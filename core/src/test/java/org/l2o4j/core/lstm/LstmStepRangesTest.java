@@ -2,6 +2,7 @@ package org.l2o4j.core.lstm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.l2o4j.core.optim.NonFinitePolicy;
@@ -89,5 +90,21 @@ class LstmStepRangesTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> opt.stepRanges(s, g, u, new int[] {0, 1024}, 1));
+    }
+
+    @Test
+    void sixteenBitStateIsRefusedNotMisread() {
+        LstmConfig c = LstmConfig.paperDefaults();
+        LstmOptimizer opt =
+                LstmOptimizer.of(new LstmWeights(c, new float[c.numParameters()]))
+                        .withStateType(StateType.BFLOAT16);
+        OptimizerState st = opt.newState(64);
+        UnsupportedOperationException e =
+                assertThrows(
+                        UnsupportedOperationException.class,
+                        () ->
+                                opt.stepRanges(
+                                        st, new float[64], new float[64], new int[] {0, 64}, 1));
+        assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
     }
 }
