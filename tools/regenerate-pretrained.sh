@@ -10,8 +10,10 @@
 # float kernel's summation order changed after `general-v1` and stage 1 of `mnist-mlp-v1` were
 # trained (commit 71b7b16), which changes their trajectories; those stages therefore run with
 # bin/l2o built from the commit they were trained with (OLD_CODE below, in a git worktree under
-# WORKDIR), the later stages with this tree. A stage that already has its output in WORKDIR is
-# skipped; an interrupted stage resumes from its checkpoint.
+# WORKDIR), the later stages with this tree and `--train-kernel double`: every shipped stage was
+# meta-trained with the double-precision training kernel, the default before the float32 one. A
+# stage that already has its output in WORKDIR is skipped; an interrupted stage resumes from its
+# checkpoint.
 # Environment: L2O_THREADS (worker threads, default: the number of processors).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,12 +59,12 @@ case "$id" in
   mnist-mlp-v1)
     stage "$OLD_CODE" stage1.safetensors --task mnist-mlp --seed 1 --iterations 480 --validate-every 20 \
       --validation-tasks 10 --checkpoint-every 20
-    stage current stage2.safetensors --task mnist-mlp --init stage1.safetensors --weighting final \
+    stage current stage2.safetensors --train-kernel double --task mnist-mlp --init stage1.safetensors --weighting final \
       --seed 11 --iterations 120 --validate-every 10 --validation-tasks 20 --checkpoint-every 20
-    stage current stage3.safetensors --task mnist-mlp --data-dir bundled --init stage2.safetensors \
+    stage current stage3.safetensors --train-kernel double --task mnist-mlp --data-dir bundled --init stage2.safetensors \
       --weighting final --tasks-per-iteration 4 --seed 22 --iterations 100 --lr 3e-4 \
       --validate-every 10 --validation-tasks 40 --checkpoint-every 10
-    stage current mnist-mlp-v1.safetensors --task mnist-mlp --data-dir bundled --init stage3.safetensors \
+    stage current mnist-mlp-v1.safetensors --train-kernel double --task mnist-mlp --data-dir bundled --init stage3.safetensors \
       --weighting final --unroll 100 --tasks-per-iteration 2 --seed 24 --iterations 80 \
       --lr 3e-4 --validate-every 10 --validation-tasks 40 --checkpoint-every 10
     ;;

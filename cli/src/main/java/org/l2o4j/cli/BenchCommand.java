@@ -14,7 +14,8 @@ import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
-import org.l2o4j.core.meta.MetaTrainer;
+import org.l2o4j.core.meta.MetaTrainingKernel;
+import org.l2o4j.core.meta.TrainThroughput;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
@@ -192,21 +193,32 @@ public final class BenchCommand implements Callable<Integer> {
                     median(cpuRates));
             out.flush();
         }
-        // Meta-training (forward + first-order BPTT over an unroll of 20, double precision). Its
-        // activations take ~2 KB per coordinate-step, so it runs on at most TRAIN_MAX_COORDS
-        // coordinates (the size of a backward subsample), whatever --coords says.
+        // Meta-training (forward + first-order BPTT over an unroll of 20) with the float32
+        // training kernel meta-train uses by default, of the same kind (vector or scalar) as the
+        // forward above. Its activations take ~1.1 KB per coordinate-step, so it runs on at most
+        // TRAIN_MAX_COORDS coordinates (the size of a backward subsample), whatever --coords says.
         int trainCoords = Math.min(coords, TRAIN_MAX_COORDS);
-        double train =
-                MetaTrainer.measureThroughput(config, trainCoords, TRAIN_UNROLL, threads, seconds);
-        result.put("train_coords_per_second", Math.round(train));
+        TrainThroughput.Result train =
+                TrainThroughput.measure(
+                        config,
+                        trainCoords,
+                        TRAIN_UNROLL,
+                        threads,
+                        seconds,
+                        MetaTrainingKernel.FLOAT,
+                        k);
+        String trainKind = train.trainKernel.equals("float-vector") ? "vector" : "scalar";
+        result.put("train_coords_per_second", Math.round(train.coordStepsPerSecond));
         result.put("train_coords", trainCoords);
+        result.put("train_kernel", trainKind);
         out.printf(
                 Locale.ROOT,
-                "%-30s %,15.0f coord-steps/s (forward + backward, %d coords, unroll %d)%n",
+                "%-30s %,15.0f coord-steps/s (forward + backward, %d coords, unroll %d, %s)%n",
                 "meta-training",
-                train,
+                train.coordStepsPerSecond,
                 trainCoords,
-                TRAIN_UNROLL);
+                TRAIN_UNROLL,
+                train.trainKernel);
         int stateBytes = 4 * learned.stateSizePerCoordinate();
         result.put("state_bytes_per_parameter", stateBytes);
         out.printf(

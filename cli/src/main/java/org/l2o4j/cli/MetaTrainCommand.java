@@ -24,6 +24,7 @@ import org.l2o4j.core.meta.HeapEstimate;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
+import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.meta.RunLockedException;
@@ -132,6 +133,13 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Option(names = "--threads", description = "Worker threads [available processors].")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(
+            names = "--train-kernel",
+            description =
+                    "Training arithmetic: float (Vector API float32) or double (the original"
+                            + " kernel; reproduces runs made before float existed) [float].")
+    String trainKernel;
 
     @Option(names = "--validation-tasks", description = "Held-out validation tasks [20].")
     int validationTasks = 20;
@@ -365,6 +373,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .checkpointEvery(checkpointEvery)
                 .checkpointPath(checkpoint != null ? checkpoint : Path.of(out + ".ckpt"))
                 .resume(resume)
+                .trainKernel(
+                        trainKernel != null
+                                ? MetaTrainingKernel.parse(trainKernel)
+                                : MetaTrainingKernel.FLOAT)
+                .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
         b.listener(listener);
         return b.build();

@@ -47,6 +47,7 @@ class BenchCommandTest {
         assertTrue(o.get("adam_coords_per_second").getAsDouble() > 0);
         assertTrue(o.get("train_coords_per_second").getAsDouble() > 0);
         assertEquals(1000, o.get("train_coords").getAsInt());
+        assertEquals("scalar", o.get("train_kernel").getAsString());
         assertEquals(320, o.get("state_bytes_per_parameter").getAsInt());
     }
 

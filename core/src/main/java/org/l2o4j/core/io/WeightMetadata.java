@@ -93,6 +93,18 @@ public final class WeightMetadata {
     /** Provenance: the weights this file was fine-tuned from (id or sha256), if any. */
     public static final String INITIALIZED_FROM = "initialized_from";
 
+    /**
+     * Provenance: the meta-training kernel ({@code float-vector}, {@code float-scalar} or {@code
+     * double}); absent in files trained before the float kernel existed (all {@code double}).
+     */
+    public static final String TRAIN_KERNEL = "train_kernel";
+
+    /**
+     * Provenance: the git commit of the code that meta-trained the file ({@code git rev-parse
+     * HEAD}, with {@code -dirty} if the tree had uncommitted changes), or {@code unknown}.
+     */
+    public static final String GIT_COMMIT = "git_commit";
+
     /** Keys written from the format and the architecture; not part of provenance metadata. */
     public static final Set<String> RESERVED =
             Set.of(

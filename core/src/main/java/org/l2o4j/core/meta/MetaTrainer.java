@@ -52,15 +52,19 @@ import org.l2o4j.core.task.Task;
  * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
  * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
  * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased). Backpropagated blocks run the double-precision forward with stored activations; the
- * other coordinates only need their updates and get them from the float inference kernel ({@link
- * LstmOptimizer}, the code users run), whose per-coordinate results do not depend on threads
- * either. That kernel runs with {@link org.l2o4j.core.lstm.ZeroGradientPolicy#UPDATE} (every
- * coordinate steps, zero gradient or not), as the double kernel does: meta-training optimizes the
- * LSTM as it was before the zero-gradient option existed, and the shipped optimizers regenerate
- * bit-identically. Users' default {@code FREEZE} only differs on exactly-zero gradients. A
- * checkpoint resumed on a JVM without {@code jdk.incubator.vector} (scalar float kernel) may
- * therefore continue on a slightly different trajectory.
+ * (unbiased). Backpropagated blocks run the training kernel's forward with stored activations and
+ * its backward: by default the float32 {@link FloatTrainKernel} (Vector API, or its scalar
+ * fallback), or the double-precision {@link TrainKernel} with {@link
+ * MetaTrainingConfig#trainKernel()} {@link MetaTrainingKernel#DOUBLE} (what every optimizer trained
+ * before the float kernel used; it reproduces them bit for bit). The other coordinates only need
+ * their updates and get them from the float inference kernel ({@link LstmOptimizer}, the code users
+ * run), whose per-coordinate results do not depend on threads either. That kernel runs with {@link
+ * org.l2o4j.core.lstm.ZeroGradientPolicy#UPDATE} (every coordinate steps, zero gradient or not), as
+ * the training kernels do: meta-training optimizes the LSTM as it was before the zero-gradient
+ * option existed, and the shipped optimizers regenerate bit-identically. Users' default {@code
+ * FREEZE} only differs on exactly-zero gradients. A checkpoint resumed on a JVM without {@code
+ * jdk.incubator.vector} (scalar float kernels) may therefore continue on a slightly different
+ * trajectory. The weight file records the training kernel ({@code train_kernel}).
  *
  * <h2>Seeds</h2>
  *
@@ -131,6 +135,10 @@ public final class MetaTrainer {
 
     private final MetaTrainingConfig config;
     private final TrainKernel kernel;
+
+    /** The float training kernel, or null when the config asks for the double one. */
+    private final FloatTrainKernel floatKernel;
+
     private final double[] weights;
 
     private Checkpoint state;
@@ -141,12 +149,23 @@ public final class MetaTrainer {
     private Task[] validationTasks;
     private Rollout reusable;
     private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
+    private final List<FloatTrainKernel.Storage> floatPool = new ArrayList<>();
+    private final MetaProfile profile = MetaProfile.ENABLED ? new MetaProfile() : null;
 
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
     public MetaTrainer(MetaTrainingConfig config) {
         this.config = config;
         this.kernel = new TrainKernel(config.lstmConfig());
+        this.floatKernel =
+                config.trainKernel() == MetaTrainingKernel.FLOAT
+                        ? FloatTrainKernel.create(config.lstmConfig())
+                        : null;
         this.weights = config.weighting().weights(config.horizon());
+    }
+
+    /** The training kernel in use: {@code float-vector}, {@code float-scalar} or {@code double}. */
+    public String trainKernelId() {
+        return floatKernel != null ? floatKernel.id() : "double";
     }
 
     /** The validation history so far: {iteration, meta-loss, final loss} rows. */
@@ -198,13 +217,21 @@ public final class MetaTrainer {
                 long sessionStart = System.nanoTime();
                 for (int it = startIt; it < total; it++) {
                     double[] stats = runIteration(workers, it);
+                    if (profile != null) {
+                        System.err.println(profile.report("iteration " + (it + 1)));
+                    }
                     int done = it + 1;
                     state.completedIterations = done;
                     state.optimizationRuns += config.tasksPerIteration();
                     double sessionSec = (System.nanoTime() - sessionStart) / 1e9;
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
                     if (done % config.validateEvery() == 0 || done == total) {
+                        long tv = System.nanoTime();
                         ValidationOutcome v = validate(workers, state.phi);
+                        if (profile != null) {
+                            profile.add(MetaProfile.VALIDATION, tv);
+                            System.err.println(profile.report("validation " + done));
+                        }
                         boolean best = v.metaLoss < state.bestLoss;
                         if (best) {
                             state.bestLoss = v.metaLoss;
@@ -352,6 +379,7 @@ public final class MetaTrainer {
             // The command line replaces this with the file name and its sha256.
             md.put(WeightMetadata.INITIALIZED_FROM, "weights given to the trainer");
         }
+        md.put(WeightMetadata.TRAIN_KERNEL, trainKernelId());
         md.put(META_VALIDATION_FAMILY, config.validationFamily().name());
         md.put(META_VALIDATION_TASKS, Integer.toString(config.validationTasks()));
         md.put(META_TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
@@ -387,9 +415,9 @@ public final class MetaTrainer {
                 config.coordinateSubsample() > 0
                         ? new SplittableRandom(mix(mix(config.seed() ^ STREAM_SHUFFLE) + it))
                         : null;
-        Rollout r = new Rollout(kernel, tasks, shuffle, reusable);
+        Rollout r = new Rollout(kernel, tasks, shuffle, reusable, floatKernel == null);
         reusable = r;
-        int nb = r.blocks.length;
+        int nb = r.numBlocks;
         int unroll = config.unroll();
         int horizon = config.horizon();
         double[] taskMeta = new double[mTasks];
@@ -398,7 +426,17 @@ public final class MetaTrainer {
         int normCount = 0;
         boolean diverged = false;
         try {
-            Truncator tr = new Truncator(kernel, workers, r, weights, unroll, storagePool);
+            Truncator tr =
+                    new Truncator(
+                            kernel,
+                            floatKernel,
+                            workers,
+                            r,
+                            weights,
+                            unroll,
+                            storagePool,
+                            floatPool);
+            tr.profile = profile;
             for (int k = 0; k * unroll < horizon; k++) {
                 int s0 = k * unroll;
                 int len = Math.min(unroll, horizon - s0);
@@ -590,66 +628,16 @@ public final class MetaTrainer {
     }
 
     /**
-     * Measures meta-training throughput: forward and backward of {@code unroll} steps on {@code
-     * coordinates} coordinates with synthetic gradients, repeated for about {@code seconds} after a
-     * warm-up.
+     * Measures the double-precision kernel's meta-training throughput (see {@link TrainThroughput},
+     * which also measures the float kernel).
      *
      * @return coordinate-steps per second (forward + backward)
      */
     public static double measureThroughput(
             LstmConfig config, int coordinates, int unroll, int threads, double seconds) {
-        TrainKernel kernel = new TrainKernel(config);
-        double[] phi = initialParameters(config, 1);
-        int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
-        TrainKernel.Block[] blocks = new TrainKernel.Block[nb];
-        for (int b = 0; b < nb; b++) {
-            int start = b * TrainKernel.BLOCK;
-            blocks[b] = kernel.newBlock(start, Math.min(TrainKernel.BLOCK, coordinates - start));
-            blocks[b].ensureTracking(unroll);
-        }
-        SplittableRandom rng = new SplittableRandom(3);
-        double[][] grads = new double[unroll + 1][coordinates];
-        for (double[] g : grads) {
-            for (int i = 0; i < coordinates; i++) {
-                g[i] = rng.nextGaussian() * 0.1;
-            }
-        }
-        double[][] gradNext = Arrays.copyOfRange(grads, 1, unroll + 1);
-        double[] wNext = new double[unroll];
-        Arrays.fill(wNext, 1.0 / unroll);
-        double[] update = new double[coordinates];
-        try (Workers workers = new Workers(threads)) {
-            Runnable once =
-                    () -> {
-                        for (int u = 0; u < unroll; u++) {
-                            final int uu = u;
-                            workers.forEach(
-                                    nb,
-                                    b ->
-                                            kernel.forward(
-                                                    phi, blocks[b], grads[uu], update, uu, true));
-                        }
-                        workers.forEach(
-                                nb,
-                                b -> {
-                                    Arrays.fill(blocks[b].acc, 0.0);
-                                    kernel.backward(phi, blocks[b], gradNext, wNext, unroll);
-                                });
-                    };
-            long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
-            while (System.nanoTime() < warmEnd) {
-                once.run();
-            }
-            long t0 = System.nanoTime();
-            long reps = 0;
-            long end = t0 + (long) (seconds * 1e9);
-            do {
-                once.run();
-                reps++;
-            } while (System.nanoTime() < end);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            return reps * (double) coordinates * unroll / sec;
-        }
+        return TrainThroughput.measure(
+                        config, coordinates, unroll, threads, seconds, MetaTrainingKernel.DOUBLE)
+                .coordStepsPerSecond;
     }
 
     static long mix(long z) {

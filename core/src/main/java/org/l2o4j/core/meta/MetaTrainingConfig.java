@@ -59,6 +59,9 @@ public final class MetaTrainingConfig {
     /** Worker threads. */
     private final int threads;
 
+    /** The arithmetic of the training pass. */
+    private final MetaTrainingKernel trainKernel;
+
     /** Seed of the initialisation, task sampling and subsampling. */
     private final long seed;
 
@@ -95,6 +98,7 @@ public final class MetaTrainingConfig {
         this.iterations = b.iterations;
         this.coordinateSubsample = b.coordinateSubsample;
         this.threads = b.threads;
+        this.trainKernel = b.trainKernel;
         this.seed = b.seed;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
@@ -126,6 +130,7 @@ public final class MetaTrainingConfig {
         b.iterations = iterations;
         b.coordinateSubsample = coordinateSubsample;
         b.threads = threads;
+        b.trainKernel = trainKernel;
         b.seed = seed;
         b.checkpointPath = checkpointPath;
         b.checkpointEvery = checkpointEvery;
@@ -198,6 +203,11 @@ public final class MetaTrainingConfig {
         return threads;
     }
 
+    /** The training kernel ({@link MetaTrainingKernel#FLOAT} unless set). */
+    public MetaTrainingKernel trainKernel() {
+        return trainKernel;
+    }
+
     public long seed() {
         return seed;
     }
@@ -229,7 +239,11 @@ public final class MetaTrainingConfig {
 
     /**
      * The settings a checkpoint must agree with to be resumed (everything that changes the
-     * trajectory; threads do not: results are identical for any thread count).
+     * trajectory; threads do not: results are identical for any thread count). The double training
+     * kernel adds nothing, so checkpoints written before the float kernel existed (all double)
+     * still resume with {@code --train-kernel double}; the float one adds {@code
+     * ;train_kernel=float} (its vector and scalar variants may resume each other's checkpoints, on
+     * a slightly different trajectory).
      */
     String fingerprint() {
         return "family="
@@ -259,7 +273,10 @@ public final class MetaTrainingConfig {
                 + ";seed="
                 + seed
                 + ";validate-every="
-                + validateEvery;
+                + validateEvery
+                + (trainKernel == MetaTrainingKernel.DOUBLE
+                        ? ""
+                        : ";train_kernel=" + trainKernel.id());
     }
 
     /** Builder; {@link #build()} validates. */
@@ -278,6 +295,7 @@ public final class MetaTrainingConfig {
         private int iterations = -1;
         private int coordinateSubsample = 0;
         private int threads = Runtime.getRuntime().availableProcessors();
+        private MetaTrainingKernel trainKernel = MetaTrainingKernel.FLOAT;
         private long seed = 0;
         private Path checkpointPath;
         private int checkpointEvery = 50;
@@ -363,6 +381,15 @@ public final class MetaTrainingConfig {
         /** Coordinates in the backward pass, >= 0, 0 = all [0]. */
         public Builder coordinateSubsample(int s) {
             this.coordinateSubsample = s;
+            return this;
+        }
+
+        /**
+         * The training kernel [{@link MetaTrainingKernel#FLOAT}]; {@link MetaTrainingKernel#DOUBLE}
+         * reproduces runs made before the float kernel existed.
+         */
+        public Builder trainKernel(MetaTrainingKernel k) {
+            this.trainKernel = java.util.Objects.requireNonNull(k, "trainKernel");
             return this;
         }
 

@@ -21,7 +21,12 @@ final class Rollout {
     final int size;
     final int[] posTask;
     final int[] posIndex;
+
+    /** The double kernel's blocks, or null when the rollout runs the float training kernel. */
     final TrainKernel.Block[] blocks;
+
+    /** Blocks of {@value TrainKernel#BLOCK} positions (the last may be narrower). */
+    final int numBlocks;
 
     /** Float LSTM state of every position (for the float forward of untracked coordinates). */
     private OptimizerState floatState;
@@ -35,6 +40,19 @@ final class Rollout {
      * @param previous a finished rollout whose blocks (and their storage) may be reused, or null
      */
     Rollout(TrainKernel kernel, Task[] tasks, SplittableRandom shuffle, Rollout previous) {
+        this(kernel, tasks, shuffle, previous, true);
+    }
+
+    /**
+     * @param doubleBlocks whether to make the double kernel's blocks (not needed by the float
+     *     training kernel, which keeps the state of every position in the float state)
+     */
+    Rollout(
+            TrainKernel kernel,
+            Task[] tasks,
+            SplittableRandom shuffle,
+            Rollout previous,
+            boolean doubleBlocks) {
         this.tasks = tasks.clone();
         int n = 0;
         this.theta = new double[tasks.length][];
@@ -81,7 +99,12 @@ final class Rollout {
             }
         }
         int nb = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
-        if (previous != null && previous.size == n) {
+        this.numBlocks = nb;
+        if (!doubleBlocks) {
+            this.blocks = null;
+            return;
+        }
+        if (previous != null && previous.size == n && previous.blocks != null) {
             this.blocks = previous.blocks;
             resetStates();
             return;
@@ -130,8 +153,10 @@ final class Rollout {
     }
 
     void resetStates() {
-        for (TrainKernel.Block b : blocks) {
-            b.resetState();
+        if (blocks != null) {
+            for (TrainKernel.Block b : blocks) {
+                b.resetState();
+            }
         }
         if (floatState != null) {
             floatState.reset();
@@ -144,11 +169,7 @@ final class Rollout {
      * #storeBlockState} for tracked ones.
      */
     void floatStep(LstmOptimizer opt, double[] grad, double[] update) {
-        if (floatState == null) {
-            floatState = opt.newState(size);
-            gradF = new float[size];
-            updF = new float[size];
-        }
+        floatStateData(opt);
         for (int p = 0; p < size; p++) {
             gradF[p] = (float) grad[p];
         }
@@ -156,6 +177,19 @@ final class Rollout {
         for (int p = 0; p < size; p++) {
             update[p] = updF[p];
         }
+    }
+
+    /**
+     * The float LSTM state of every position (rows of {@link #size}, the layout of {@link
+     * LstmOptimizer}), made (zero) on first use.
+     */
+    float[] floatStateData(LstmOptimizer opt) {
+        if (floatState == null) {
+            floatState = opt.newState(size);
+            gradF = new float[size];
+            updF = new float[size];
+        }
+        return floatState.data();
     }
 
     /** Copies the float state of a block's positions into its double state. */

@@ -22,6 +22,14 @@ final class Truncator {
     private final double[] wNext;
     private final java.util.List<TrainKernel.Storage> pool;
 
+    /** The float training kernel, or null for the double one. */
+    private final FloatTrainKernel floatKernel;
+
+    private final java.util.List<FloatTrainKernel.Storage> floatPool;
+
+    /** Phase timer, or null. */
+    MetaProfile profile;
+
     /** Evaluates the tasks at their initial points (minibatch 0). */
     Truncator(TrainKernel kernel, Workers workers, Rollout r, double[] weights, int unroll) {
         this(kernel, workers, r, weights, unroll, new java.util.ArrayList<>());
@@ -38,6 +46,25 @@ final class Truncator {
             double[] weights,
             int unroll,
             java.util.List<TrainKernel.Storage> pool) {
+        this(kernel, null, workers, r, weights, unroll, pool, null);
+    }
+
+    /**
+     * A truncator running the float training kernel {@code floatKernel} (if not null; the rollout
+     * then needs no double blocks) with storage from {@code floatPool}, or else the double one with
+     * storage from {@code pool}.
+     */
+    Truncator(
+            TrainKernel kernel,
+            FloatTrainKernel floatKernel,
+            Workers workers,
+            Rollout r,
+            double[] weights,
+            int unroll,
+            java.util.List<TrainKernel.Storage> pool,
+            java.util.List<FloatTrainKernel.Storage> floatPool) {
+        this.floatKernel = floatKernel;
+        this.floatPool = floatPool;
         this.pool = pool;
         this.kernel = kernel;
         this.workers = workers;
@@ -66,6 +93,14 @@ final class Truncator {
                 .withThreads(threads);
     }
 
+    private static int blockStart(int b) {
+        return b * TrainKernel.BLOCK;
+    }
+
+    private int blockWidth(int b) {
+        return Math.min(TrainKernel.BLOCK, r.size - b * TrainKernel.BLOCK);
+    }
+
     /**
      * Runs steps {@code s0 .. s0+len-1} with the optimizer {@code phi}, adds {@code w_t f_t} of
      * each task to {@code taskMeta} and writes to {@code gradOut} the sum over the tracked blocks
@@ -77,6 +112,9 @@ final class Truncator {
     boolean run(double[] phi, int s0, int len, int[] tracked, double[] taskMeta, double[] gradOut) {
         if (len > unroll) {
             throw new IllegalArgumentException("len " + len + " > unroll " + unroll);
+        }
+        if (floatKernel != null) {
+            return runFloat(phi, s0, len, tracked, taskMeta, gradOut);
         }
         int nb = r.blocks.length;
         while (pool.size() < tracked.length) {
@@ -95,6 +133,8 @@ final class Truncator {
                 r.loadBlockState(r.blocks[b]);
             }
         }
+        final MetaProfile prof = profile;
+        long t0 = prof != null ? System.nanoTime() : 0;
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
@@ -102,12 +142,16 @@ final class Truncator {
                 workers.forEach(nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, true));
             } else {
                 r.floatStep(fast, in, update);
+                t0 = prof != null ? prof.add(MetaProfile.UNTRACKED, t0) : 0;
                 workers.forEach(
                         tracked.length,
                         j -> kernel.forward(phi, r.blocks[tracked[j]], in, update, uu, true));
             }
+            t0 = prof != null ? prof.add(MetaProfile.FORWARD, t0) : 0;
             r.apply(update);
+            t0 = prof != null ? prof.add(MetaProfile.OTHER, t0) : 0;
             r.evaluate(workers, s0 + u + 1, gradNext[u]);
+            t0 = prof != null ? prof.add(MetaProfile.TASK, t0) : 0;
             wNext[u] = weights[s0 + u + 1];
             for (int m = 0; m < taskMeta.length; m++) {
                 taskMeta[m] += wNext[u] * r.losses[m];
@@ -116,6 +160,10 @@ final class Truncator {
         }
         // The next truncation writes into gradNext; keep the current gradient apart.
         gradCur = gradCur.clone();
+        if (prof != null) {
+            prof.sampleHeap();
+            t0 = System.nanoTime();
+        }
         boolean anyWeight = false;
         for (int u = 0; u < len; u++) {
             anyWeight |= wNext[u] != 0;
@@ -135,6 +183,7 @@ final class Truncator {
                     gradOut[p] += acc[p];
                 }
             }
+            t0 = prof != null ? prof.add(MetaProfile.BACKWARD, t0) : 0;
         }
         for (int b : tracked) {
             r.blocks[b].commitTrackedState(len - 1);
@@ -142,6 +191,93 @@ final class Truncator {
             if (!allTracked) {
                 r.storeBlockState(r.blocks[b]);
             }
+        }
+        return anyWeight;
+    }
+
+    /**
+     * {@link #run} with the float training kernel: the float state of the rollout holds the LSTM
+     * state of every position; tracked blocks copy theirs into their storage before the first step
+     * and back after the last, untracked positions get their updates from the float inference
+     * kernel (which also advances, uselessly, the tracked positions' float state).
+     */
+    private boolean runFloat(
+            double[] phi, int s0, int len, int[] tracked, double[] taskMeta, double[] gradOut) {
+        final FloatTrainKernel fk = floatKernel;
+        final int nb = r.numBlocks;
+        final int n = r.size;
+        while (floatPool.size() < tracked.length) {
+            floatPool.add(fk.newStorage(unroll));
+        }
+        fk.prepare(phi);
+        boolean allTracked = tracked.length == nb;
+        LstmOptimizer fast = floatOptimizer(kernel, phi, workers.threads());
+        float[] state = r.floatStateData(fast);
+        for (int j = 0; j < tracked.length; j++) {
+            int b = tracked[j];
+            fk.loadState(floatPool.get(j), state, n, blockStart(b), blockWidth(b));
+        }
+        final MetaProfile prof = profile;
+        long t0 = prof != null ? System.nanoTime() : 0;
+        for (int u = 0; u < len; u++) {
+            final int uu = u;
+            final double[] in = gradCur;
+            if (!allTracked) {
+                r.floatStep(fast, in, update);
+                t0 = prof != null ? prof.add(MetaProfile.UNTRACKED, t0) : 0;
+            }
+            workers.forEach(
+                    tracked.length,
+                    j -> {
+                        int b = tracked[j];
+                        fk.forward(floatPool.get(j), blockStart(b), blockWidth(b), in, update, uu);
+                    });
+            t0 = prof != null ? prof.add(MetaProfile.FORWARD, t0) : 0;
+            r.apply(update);
+            t0 = prof != null ? prof.add(MetaProfile.OTHER, t0) : 0;
+            r.evaluate(workers, s0 + u + 1, gradNext[u]);
+            t0 = prof != null ? prof.add(MetaProfile.TASK, t0) : 0;
+            wNext[u] = weights[s0 + u + 1];
+            for (int m = 0; m < taskMeta.length; m++) {
+                taskMeta[m] += wNext[u] * r.losses[m];
+            }
+            gradCur = gradNext[u];
+        }
+        gradCur = gradCur.clone();
+        if (prof != null) {
+            prof.sampleHeap();
+            t0 = System.nanoTime();
+        }
+        boolean anyWeight = false;
+        for (int u = 0; u < len; u++) {
+            anyWeight |= wNext[u] != 0;
+        }
+        Arrays.fill(gradOut, 0.0);
+        if (anyWeight) {
+            workers.forEach(
+                    tracked.length,
+                    j -> {
+                        int b = tracked[j];
+                        fk.backward(
+                                floatPool.get(j),
+                                blockStart(b),
+                                blockWidth(b),
+                                gradNext,
+                                wNext,
+                                len);
+                    });
+            // block order, whatever thread ran which block
+            for (int j = 0; j < tracked.length; j++) {
+                double[] acc = floatPool.get(j).acc;
+                for (int p = 0; p < gradOut.length; p++) {
+                    gradOut[p] += acc[p];
+                }
+            }
+            t0 = prof != null ? prof.add(MetaProfile.BACKWARD, t0) : 0;
+        }
+        for (int j = 0; j < tracked.length; j++) {
+            int b = tracked[j];
+            fk.storeState(floatPool.get(j), len - 1, state, n, blockStart(b), blockWidth(b));
         }
         return anyWeight;
     }

@@ -81,13 +81,51 @@ class MetaTrainerTest {
         return t;
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(MetaTrainingKernel.class)
+    void resultsAreIdenticalForAnyThreadCount(MetaTrainingKernel kernel) throws IOException {
+        // a subsample (float inference kernel for the other coordinates) and all coordinates
+        for (int subsample : new int[] {64, 0}) {
+            MetaTrainingConfig.Builder b =
+                    small().iterations(4)
+                            .tasksPerIteration(13)
+                            .coordinateSubsample(subsample)
+                            .trainKernel(kernel);
+            LstmWeights one = new MetaTrainer(b.threads(1).build()).train();
+            float[] two = new MetaTrainer(b.threads(2).build()).train().parameters();
+            float[] three = new MetaTrainer(b.threads(3).build()).train().parameters();
+            assertArrayEquals(one.parameters(), two, "subsample " + subsample);
+            assertArrayEquals(one.parameters(), three, "subsample " + subsample);
+            String expected =
+                    kernel == MetaTrainingKernel.DOUBLE
+                            ? "double"
+                            : org.l2o4j.core.lstm.Kernel.selected()
+                                            == org.l2o4j.core.lstm.Kernel.VECTOR
+                                    ? "float-vector"
+                                    : "float-scalar";
+            assertEquals(expected, one.metadata().get("train_kernel"));
+        }
+    }
+
+    /** The two kernels train to nearly the same weights on a short run (different arithmetic). */
     @Test
-    void resultsAreIdenticalForAnyThreadCount() throws IOException {
-        MetaTrainingConfig.Builder b =
-                small().iterations(4).tasksPerIteration(13).coordinateSubsample(64);
-        float[] one = new MetaTrainer(b.threads(1).build()).train().parameters();
-        float[] two = new MetaTrainer(b.threads(2).build()).train().parameters();
-        assertArrayEquals(one, two);
+    void floatAndDoubleKernelsTrainAlike() throws IOException {
+        MetaTrainingConfig.Builder b = small().iterations(2).tasksPerIteration(4);
+        float[] f =
+                new MetaTrainer(b.trainKernel(MetaTrainingKernel.FLOAT).build())
+                        .train()
+                        .parameters();
+        float[] d =
+                new MetaTrainer(b.trainKernel(MetaTrainingKernel.DOUBLE).build())
+                        .train()
+                        .parameters();
+        double num = 0;
+        double den = 0;
+        for (int p = 0; p < f.length; p++) {
+            num += (f[p] - d[p]) * (double) (f[p] - d[p]);
+            den += d[p] * (double) d[p];
+        }
+        assertTrue(Math.sqrt(num / den) < 1e-3, "relative difference " + Math.sqrt(num / den));
     }
 
     @Test
