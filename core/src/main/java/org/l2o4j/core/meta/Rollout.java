@@ -249,10 +249,11 @@ final class Rollout {
 
     /** Copies the float state of a block's positions into its double state. */
     void loadBlockState(TrainKernel.Block b) {
-        if (floatState == null) {
+        // a restored state not yet installed (the float state is made by the first float step)
+        float[] f = floatState != null ? floatState.data() : pendingFloat;
+        if (f == null) {
             return;
         }
-        float[] f = floatState.data();
         int w = b.width;
         for (int k = 0; k < stateRows; k++) {
             int src = k * size + b.start;

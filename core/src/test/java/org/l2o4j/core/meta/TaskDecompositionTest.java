@@ -136,6 +136,12 @@ class TaskDecompositionTest {
         check(mlp().trainKernel(MetaTrainingKernel.DOUBLE).build());
     }
 
+    /** Three truncations: a restored state is used before its first float step. */
+    @Test
+    void mnistMlpWithSubsampleDoubleKernelThreeTruncations() throws IOException {
+        check(mlp().horizon(12).iterations(1).trainKernel(MetaTrainingKernel.DOUBLE).build());
+    }
+
     @Test
     void theSubsampleIsSplitEvenlyOverTheTasks() {
         TruncationContext ctx = TruncationContext.of(mlp().build());
