@@ -119,7 +119,8 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         MetaGradientContribution[] out = new MetaGradientContribution[p];
         TaskState[] next = new TaskState[p];
         long maxCompute = 0;
-        Map<String, Long> perExecutor = new java.util.TreeMap<>();
+        // per Spark task (partition): they run at once when there are no more than the cores
+        Map<Integer, Long> perPartition = new java.util.TreeMap<>();
         for (Result r : results) {
             int m = r.contribution.task;
             if (out[m] != null) {
@@ -127,10 +128,10 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             }
             out[m] = r.contribution.withoutState();
             next[m] = r.contribution.carried;
-            perExecutor.merge(r.executor, r.computeNanos, Long::sum);
+            perPartition.merge(r.partition, r.computeNanos, Long::sum);
             executorsSeen.add(r.executor);
         }
-        for (long v : perExecutor.values()) {
+        for (long v : perPartition.values()) {
             maxCompute = Math.max(maxCompute, v);
         }
         for (int m = 0; m < p; m++) {
@@ -151,8 +152,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
 
     /**
      * Executors in use and the mean time per truncation so far: broadcast (making the weights'
-     * broadcast on the driver), compute (the busiest executor's time inside the tasks) and collect
-     * (the rest of the job's wall time: scheduling, shipping states, results and the collect).
+     * broadcast on the driver), compute (the longest Spark task's time inside its tasks: the
+     * critical path when the Spark tasks run at once) and collect (the rest of the job's wall time:
+     * scheduling, shipping states and results, the collect).
      */
     @Override
     public String describe() {
@@ -214,11 +216,17 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         private static final long serialVersionUID = 1L;
         final MetaGradientContribution contribution;
         final String executor;
+        final int partition;
         final long computeNanos;
 
-        Result(MetaGradientContribution contribution, String executor, long computeNanos) {
+        Result(
+                MetaGradientContribution contribution,
+                String executor,
+                int partition,
+                long computeNanos) {
             this.contribution = contribution;
             this.executor = executor;
+            this.partition = partition;
             this.computeNanos = computeNanos;
         }
     }
@@ -269,7 +277,8 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
                             c.task, c.gradient, c.diverged, c.meta, c.loss, carried);
             SparkEnv env = SparkEnv.get();
             String executor = env != null ? env.executorId() : "driver";
-            return new Result(out, executor, System.nanoTime() - t0);
+            int partition = tc != null ? tc.partitionId() : 0;
+            return new Result(out, executor, partition, System.nanoTime() - t0);
         }
     }
 }
