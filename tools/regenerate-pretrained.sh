@@ -10,8 +10,11 @@
 # float kernel's summation order changed after `general-v1` and stage 1 of `mnist-mlp-v1` were
 # trained (commit 71b7b16), which changes their trajectories; those stages therefore run with
 # bin/l2o built from the commit they were trained with (OLD_CODE below, in a git worktree under
-# WORKDIR), the later stages with this tree and `--train-kernel double`: every shipped stage was
-# meta-trained with the double-precision training kernel, the default before the float32 one. A
+# WORKDIR). The later stages run with bin/l2o built from TRAINER_CODE: the meta-gradient's
+# decomposition by task (for distributed meta-training) changed the coordinate shuffle and block
+# choice of runs with several tasks per iteration (stages 3 and 4), so they use the last commit of
+# main before it, whose only training kernel is the double-precision one every shipped stage was
+# trained with (its bin/l2o has no --train-kernel option: the double kernel is its default). A
 # stage that already has its output in WORKDIR is skipped; an interrupted stage resumes from its
 # checkpoint.
 # Environment: L2O_THREADS (worker threads, default: the number of processors).
@@ -26,6 +29,9 @@ cd "$work"
 
 # the code general-v1 and stage 1 of mnist-mlp-v1 were trained with
 OLD_CODE=6eb5c6422242a6947fdffce7e17fd9f3847f28a6
+# the code of the later stages: main before the decomposition by task and the float training
+# kernel (OLD_CODE is one of its ancestors)
+TRAINER_CODE=6c929fec0e8efbf72a28beb2234d34adb7fd1396
 
 l2o_at() { # l2o_at COMMIT|current: the bin/l2o to use (builds a worktree for a commit)
   if [[ "$1" == current ]]; then
@@ -59,12 +65,12 @@ case "$id" in
   mnist-mlp-v1)
     stage "$OLD_CODE" stage1.safetensors --task mnist-mlp --seed 1 --iterations 480 --validate-every 20 \
       --validation-tasks 10 --checkpoint-every 20
-    stage current stage2.safetensors --train-kernel double --task mnist-mlp --init stage1.safetensors --weighting final \
+    stage "$TRAINER_CODE" stage2.safetensors --task mnist-mlp --init stage1.safetensors --weighting final \
       --seed 11 --iterations 120 --validate-every 10 --validation-tasks 20 --checkpoint-every 20
-    stage current stage3.safetensors --train-kernel double --task mnist-mlp --data-dir bundled --init stage2.safetensors \
+    stage "$TRAINER_CODE" stage3.safetensors --task mnist-mlp --data-dir bundled --init stage2.safetensors \
       --weighting final --tasks-per-iteration 4 --seed 22 --iterations 100 --lr 3e-4 \
       --validate-every 10 --validation-tasks 40 --checkpoint-every 10
-    stage current mnist-mlp-v1.safetensors --train-kernel double --task mnist-mlp --data-dir bundled --init stage3.safetensors \
+    stage "$TRAINER_CODE" mnist-mlp-v1.safetensors --task mnist-mlp --data-dir bundled --init stage3.safetensors \
       --weighting final --unroll 100 --tasks-per-iteration 2 --seed 24 --iterations 80 \
       --lr 3e-4 --validate-every 10 --validation-tasks 40 --checkpoint-every 10
     ;;

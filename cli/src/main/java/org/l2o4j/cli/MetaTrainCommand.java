@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.l2o4j.cli.report.Durations;
@@ -27,6 +28,9 @@ import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.meta.RunLockedException;
+import org.l2o4j.core.meta.TruncationContext;
+import org.l2o4j.core.meta.TruncationExecutor;
+import org.l2o4j.core.meta.TruncationExecutorProvider;
 import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.TaskFamilies;
 import org.l2o4j.core.task.TaskFamily;
@@ -137,6 +141,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(
+            names = "--spark",
+            paramLabel = "MASTER",
+            description =
+                    "Run each truncation's tasks on Apache Spark: local[N], local-cluster[...],"
+                            + " spark://HOST:PORT, or 'submit' (the master spark-submit gives)."
+                            + " Needs the l2o4j-spark adapter on the class path (bin/l2o adds it"
+                            + " when --spark is given). Same weights as without it, bit for bit.")
+    String spark;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -231,7 +245,18 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-            LstmWeights w = trainer.train();
+            LstmWeights w;
+            if (spark != null) {
+                try (TruncationExecutor ex = sparkExecutor(config)) {
+                    progress.executor = ex;
+                    w = trainer.executor(ex).train();
+                    if (!quiet) {
+                        err.println("meta-train: " + ex.describe());
+                    }
+                }
+            } else {
+                w = trainer.train();
+            }
             try {
                 WeightFiles.write(out, w);
             } catch (IOException e) {
@@ -250,6 +275,42 @@ public final class MetaTrainCommand implements Callable<Integer> {
             outw.flush();
             return 0;
         }
+    }
+
+    /**
+     * The Spark executor, found with {@link ServiceLoader} so that this module needs no Spark at
+     * compile time (and the demo never loads it).
+     */
+    private TruncationExecutor sparkExecutor(MetaTrainingConfig config) {
+        for (TruncationExecutorProvider p : ServiceLoader.load(TruncationExecutorProvider.class)) {
+            if (p.name().equals("spark")) {
+                return p.create(spark, TruncationContext.of(config), taskSpec());
+            }
+        }
+        throw new IllegalArgumentException(
+                "--spark needs the l2o4j-spark adapter (adapters/spark) on the class path;"
+                        + " bin/l2o adds it when --spark is given");
+    }
+
+    /** The task family as {@link TaskFamilies#parse} reads it (what Spark executors rebuild). */
+    String taskSpec() {
+        if (task.contains("[")) {
+            return task;
+        }
+        Map<String, String> opts = new LinkedHashMap<>();
+        put(opts, TaskFamilies.HIDDEN, hidden);
+        put(opts, TaskFamilies.LAYERS, layers);
+        put(opts, TaskFamilies.ACTIVATION, activation);
+        put(opts, TaskFamilies.DATASET, dataset);
+        put(opts, TaskFamilies.BATCH, batch);
+        put(opts, TaskFamilies.DATA_DIR, dataDir);
+        if (opts.isEmpty()) {
+            return task;
+        }
+        return task
+                + opts.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining(",", "[", "]"));
     }
 
     /** The lock file of an output: {@code OUT.lock} next to it. */
@@ -369,6 +430,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
         private double bestVal = Double.NaN;
         private long lastLine;
 
+        /** A distributed executor whose description follows each iteration line, or null. */
+        volatile TruncationExecutor executor;
+
         /** Released by the shutdown hook once the checkpoint is on disk. */
         volatile RunFiles.Lock lock;
 
@@ -483,6 +547,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         p.gradNorm(),
                         Durations.format(p.elapsedSeconds()),
                         Durations.format(p.etaSeconds()));
+                TruncationExecutor ex = executor;
+                if (ex != null && ex.describe() != null) {
+                    err.println("  " + ex.describe());
+                }
             }
             err.flush();
         }

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,25 +46,33 @@ import org.l2o4j.core.task.Task;
  *
  * <h2>Estimator, determinism, threads</h2>
  *
- * The meta-gradient is the mean over the iteration's tasks. Coordinates are processed in blocks of
- * {@value TrainKernel#BLOCK}; each block accumulates its own meta-gradient, and the blocks are
- * summed in a fixed order, so results are bit-identical for a given seed whatever the thread count.
- * With a coordinate subsample {@code S > 0}, the coordinates are shuffled per run and {@code
- * ceil(S/64)} random blocks per truncation are backpropagated, scaled by {@code blocks/chosen}
- * (unbiased). Backpropagated blocks run the training kernel's forward with stored activations and
- * its backward: by default the float32 {@link FloatTrainKernel} (Vector API, or its scalar
- * fallback), or the double-precision {@link TrainKernel} with {@link
+ * The meta-gradient is the mean over the iteration's tasks, and it decomposes by task: each task is
+ * a {@link TaskTruncation} whose contribution to truncation {@code k} ({@link
+ * MetaGradientContribution}) depends only on (phi, the task's seed, the iteration, {@code k}, the
+ * task's carried {@link TaskState}); the contributions are added in task order in double and
+ * divided by the number of tasks {@code P}. A {@link TruncationExecutor} runs the tasks'
+ * truncations: in this JVM by default ({@link LocalTruncationExecutor}), or on a cluster (the
+ * {@code l2o4j-spark} adapter) with bit-identical results. Within a task, coordinates are processed
+ * in blocks of {@value TrainKernel#BLOCK}; each block accumulates its own meta-gradient, and the
+ * blocks are summed in block order, so results are bit-identical for a given seed whatever the
+ * thread count. With a coordinate subsample {@code S > 0}, each task's coordinates are shuffled
+ * with the task's own stream, and each task backpropagates {@code min(blocks, ceil(ceil(S/64)/P))}
+ * of its blocks per truncation, chosen with its own stream and scaled by {@code
+ * blocks/backpropagated} (unbiased). Task 0 uses the streams all tasks shared before this
+ * decomposition, so one-task runs are unchanged by it; runs with several tasks per iteration differ
+ * from those of earlier versions. Backpropagated blocks run the training kernel's forward with
+ * stored activations and its backward: by default the float32 {@link FloatTrainKernel} (Vector API,
+ * or its scalar fallback), or the double-precision {@link TrainKernel} with {@link
  * MetaTrainingConfig#trainKernel()} {@link MetaTrainingKernel#DOUBLE} (what every optimizer trained
  * before the float kernel used; it reproduces them bit for bit). The other coordinates only need
  * their updates and get them from the float inference kernel ({@link LstmOptimizer}, the code users
  * run), whose per-coordinate results do not depend on threads either. That kernel runs with {@link
  * org.l2o4j.core.lstm.ZeroGradientPolicy#UPDATE} (every coordinate steps, zero gradient or not), as
- * both training kernels do: meta-training optimizes the LSTM as it was before the zero-gradient
- * option existed, and the shipped optimizers regenerate bit-identically (with the double kernel).
- * Users' default {@code FREEZE} only differs on exactly-zero gradients. A checkpoint resumed on a
- * JVM without {@code jdk.incubator.vector} (scalar float kernels) may therefore continue on a
- * slightly different trajectory. The weight file records the training kernel ({@code
- * train_kernel}).
+ * the training kernels do: meta-training optimizes the LSTM as it was before the zero-gradient
+ * option existed, and the shipped optimizers regenerate bit-identically. Users' default {@code
+ * FREEZE} only differs on exactly-zero gradients. A checkpoint resumed on a JVM without {@code
+ * jdk.incubator.vector} (scalar float kernels) may therefore continue on a slightly different
+ * trajectory. The weight file records the training kernel ({@code train_kernel}).
  *
  * <h2>Seeds</h2>
  *
@@ -90,9 +97,6 @@ import org.l2o4j.core.task.Task;
  * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
  */
 public final class MetaTrainer {
-    private static final long STREAM_TASKS = 0x7A5C_0001L;
-    private static final long STREAM_SHUFFLE = 0x7A5C_0002L;
-    private static final long STREAM_BLOCKS = 0x7A5C_0003L;
     private static final long STREAM_INIT = 0x7A5C_0004L;
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
@@ -148,9 +152,7 @@ public final class MetaTrainer {
     private int lastWritten = -1;
     private boolean shuttingDown; // guarded by writeLock
     private Task[] validationTasks;
-    private Rollout reusable;
-    private final List<TrainKernel.Storage> storagePool = new ArrayList<>();
-    private final List<FloatTrainKernel.Storage> floatPool = new ArrayList<>();
+    private TruncationExecutor executor;
     private final MetaProfile profile = MetaProfile.ENABLED ? new MetaProfile() : null;
 
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
@@ -162,6 +164,18 @@ public final class MetaTrainer {
                         ? FloatTrainKernel.create(config.lstmConfig())
                         : null;
         this.weights = config.weighting().weights(config.horizon());
+    }
+
+    /**
+     * Runs the truncations with {@code ex} (e.g. on a cluster) instead of in this JVM; the trainer
+     * still owns the weights, the outer optimizer, validation and checkpoints. It does not close
+     * {@code ex}. Results are bit-identical whatever the executor.
+     *
+     * @return this trainer
+     */
+    public MetaTrainer executor(TruncationExecutor ex) {
+        this.executor = ex;
+        return this;
     }
 
     /** The training kernel in use: {@code float-vector}, {@code float-scalar} or {@code double}. */
@@ -216,8 +230,14 @@ public final class MetaTrainer {
                 int startIt = state.completedIterations;
                 config.listener().onStart(startIt, total);
                 long sessionStart = System.nanoTime();
+                TruncationExecutor ex = executor;
+                if (ex == null) {
+                    TruncationLane lane = new TruncationLane(TruncationContext.of(config), workers);
+                    lane.profile = profile;
+                    ex = new LocalTruncationExecutor(lane, config.taskFamily());
+                }
                 for (int it = startIt; it < total; it++) {
-                    double[] stats = runIteration(workers, it);
+                    double[] stats = runIteration(ex, it);
                     if (profile != null) {
                         System.err.println(profile.report("iteration " + (it + 1)));
                     }
@@ -406,73 +426,52 @@ public final class MetaTrainer {
      * One meta-iteration: sample tasks, run the horizon in truncations, one outer step per
      * truncation. Returns {meta-loss, final loss, mean pre-clip gradient norm}.
      */
-    private double[] runIteration(Workers workers, int it) {
+    private double[] runIteration(TruncationExecutor ex, int it) {
         int mTasks = config.tasksPerIteration();
-        Task[] tasks = new Task[mTasks];
-        for (int m = 0; m < mTasks; m++) {
-            tasks[m] = config.taskFamily().sample(trainTaskSeed(it, m));
-        }
-        SplittableRandom shuffle =
-                config.coordinateSubsample() > 0
-                        ? new SplittableRandom(mix(mix(config.seed() ^ STREAM_SHUFFLE) + it))
-                        : null;
-        Rollout r = new Rollout(kernel, tasks, shuffle, reusable, floatKernel == null);
-        reusable = r;
-        int nb = r.numBlocks;
-        int unroll = config.unroll();
         int horizon = config.horizon();
-        double[] taskMeta = new double[mTasks];
-        double[] grad = new double[kernel.numParams];
+        int unroll = config.unroll();
         double normSum = 0;
         int normCount = 0;
         boolean diverged = false;
-        try {
-            Truncator tr =
-                    new Truncator(
-                            kernel,
-                            floatKernel,
-                            workers,
-                            r,
-                            weights,
-                            unroll,
-                            storagePool,
-                            floatPool);
-            tr.profile = profile;
-            for (int k = 0; k * unroll < horizon; k++) {
-                int s0 = k * unroll;
-                int len = Math.min(unroll, horizon - s0);
-                int[] tracked = chooseBlocks(nb, it, k);
-                boolean anyWeight = tr.run(state.phi, s0, len, tracked, taskMeta, grad);
-                state.truncations++;
-                if (!anyWeight) {
-                    continue;
-                }
-                double factor = (double) nb / tracked.length / mTasks;
-                double norm2 = 0;
-                for (int p = 0; p < grad.length; p++) {
-                    grad[p] *= factor;
-                    norm2 += grad[p] * grad[p];
-                }
-                double norm = Math.sqrt(norm2);
-                if (!Double.isFinite(norm)) {
-                    state.skippedOuterSteps++;
-                    continue;
-                }
-                normSum += norm;
-                normCount++;
-                adamStep(grad, norm);
+        MetaGradientContribution[] last = null;
+        ex.beginIteration(it);
+        for (int k = 0; k * unroll < horizon; k++) {
+            MetaGradientContribution[] cs = ex.runTruncation(k, state.phi);
+            last = cs;
+            state.truncations++;
+            for (MetaGradientContribution c : cs) {
+                diverged |= c.diverged;
             }
-        } catch (Rollout.NonFiniteLossException e) {
-            diverged = true;
-            state.divergedRuns++;
+            if (diverged) {
+                state.divergedRuns++;
+                break;
+            }
+            double[] grad = MetaGradientContribution.sum(cs, kernel.numParams);
+            if (grad == null) {
+                continue;
+            }
+            double norm2 = 0;
+            for (int p = 0; p < grad.length; p++) {
+                norm2 += grad[p] * grad[p];
+            }
+            double norm = Math.sqrt(norm2);
+            if (!Double.isFinite(norm)) {
+                state.skippedOuterSteps++;
+                continue;
+            }
+            normSum += norm;
+            normCount++;
+            adamStep(grad, norm);
         }
         double meta = 0;
-        for (double v : taskMeta) {
-            meta += v;
+        double loss = 0;
+        for (MetaGradientContribution c : last) {
+            meta += c.meta;
+            loss += c.loss;
         }
         return new double[] {
             diverged ? Double.NaN : meta / mTasks,
-            diverged ? Double.NaN : r.meanLoss(),
+            diverged ? Double.NaN : loss / mTasks,
             normCount > 0 ? normSum / normCount : Double.NaN
         };
     }
@@ -493,36 +492,6 @@ public final class MetaTrainer {
             v[p] = BETA2 * v[p] + (1 - BETA2) * g * g;
             phi[p] -= lr * (m[p] / bc1) / (Math.sqrt(v[p] / bc2) + EPS);
         }
-    }
-
-    /** The blocks to backpropagate in truncation {@code k} of iteration {@code it}, ascending. */
-    private int[] chooseBlocks(int nb, int it, int k) {
-        int s = config.coordinateSubsample();
-        int want = s == 0 ? nb : Math.min(nb, (s + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK);
-        int[] all = new int[nb];
-        for (int b = 0; b < nb; b++) {
-            all[b] = b;
-        }
-        if (want == nb) {
-            return all;
-        }
-        SplittableRandom rng =
-                new SplittableRandom(mix(mix(mix(config.seed() ^ STREAM_BLOCKS) + it) + k));
-        for (int i = 0; i < want; i++) {
-            int j = i + rng.nextInt(nb - i);
-            int t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        int[] chosen = Arrays.copyOf(all, want);
-        Arrays.sort(chosen);
-        return chosen;
-    }
-
-    private long trainTaskSeed(int it, int m) {
-        long z =
-                mix(mix(config.seed() ^ STREAM_TASKS) + (long) it * config.tasksPerIteration() + m);
-        return (1L << 62) | (z & ((1L << 62) - 1));
     }
 
     /** The seed of validation task {@code v}. */

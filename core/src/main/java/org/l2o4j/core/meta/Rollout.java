@@ -209,16 +209,72 @@ final class Rollout {
             floatState = opt.newState(size);
             gradF = new float[size];
             updF = new float[size];
+            if (pendingFloat != null) {
+                System.arraycopy(pendingFloat, 0, floatState.data(), 0, pendingFloat.length);
+                pendingFloat = null;
+            }
         }
         return floatState.data();
     }
 
+    /** A restored float state, installed when the float state is first made. */
+    private float[] pendingFloat;
+
+    /** A copy of the float LSTM state of every position, or null if there is none yet. */
+    float[] floatStateCopy() {
+        if (floatState != null) {
+            return floatState.data().clone();
+        }
+        return pendingFloat != null ? pendingFloat.clone() : null;
+    }
+
+    /** A copy of the double blocks' LSTM states (block order), or null without double blocks. */
+    double[] blockStateCopy() {
+        if (blocks == null) {
+            return null;
+        }
+        double[] out = new double[stateRows * size];
+        int o = 0;
+        for (TrainKernel.Block b : blocks) {
+            System.arraycopy(b.state, 0, out, o, b.state.length);
+            o += b.state.length;
+        }
+        return out;
+    }
+
+    /**
+     * Restores a single-task rollout's carried state ({@link #floatStateCopy}, {@link
+     * #blockStateCopy}; either may be null).
+     */
+    void restore(double[] theta0, float[] floatData, double[] blockData, double loss) {
+        if (tasks.length != 1 || theta0.length != theta[0].length) {
+            throw new IllegalArgumentException("state of another task");
+        }
+        System.arraycopy(theta0, 0, theta[0], 0, theta0.length);
+        if (floatData != null) {
+            if (floatState != null) {
+                System.arraycopy(floatData, 0, floatState.data(), 0, floatData.length);
+            } else {
+                pendingFloat = floatData.clone();
+            }
+        }
+        if (blockData != null && blocks != null) {
+            int o = 0;
+            for (TrainKernel.Block b : blocks) {
+                System.arraycopy(blockData, o, b.state, 0, b.state.length);
+                o += b.state.length;
+            }
+        }
+        losses[0] = loss;
+    }
+
     /** Copies the float state of a block's positions into its double state. */
     void loadBlockState(TrainKernel.Block b) {
-        if (floatState == null) {
+        // a restored state not yet installed (the float state is made by the first float step)
+        float[] f = floatState != null ? floatState.data() : pendingFloat;
+        if (f == null) {
             return;
         }
-        float[] f = floatState.data();
         int w = b.width;
         for (int k = 0; k < stateRows; k++) {
             int src = k * size + b.start;

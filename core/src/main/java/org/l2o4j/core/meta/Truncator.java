@@ -63,6 +63,24 @@ final class Truncator {
             int unroll,
             java.util.List<TrainKernel.Storage> pool,
             java.util.List<FloatTrainKernel.Storage> floatPool) {
+        this(kernel, floatKernel, workers, r, weights, unroll, pool, floatPool, null);
+    }
+
+    /**
+     * As above, but starting from the gradient {@code grad} at the rollout's current point
+     * (position order; a carried state) instead of evaluating the tasks at minibatch 0, if not
+     * null.
+     */
+    Truncator(
+            TrainKernel kernel,
+            FloatTrainKernel floatKernel,
+            Workers workers,
+            Rollout r,
+            double[] weights,
+            int unroll,
+            java.util.List<TrainKernel.Storage> pool,
+            java.util.List<FloatTrainKernel.Storage> floatPool,
+            double[] grad) {
         this.floatKernel = floatKernel;
         this.floatPool = floatPool;
         this.pool = pool;
@@ -75,7 +93,16 @@ final class Truncator {
         this.gradNext = new double[unroll][r.size];
         this.update = new double[r.size];
         this.wNext = new double[unroll];
-        r.evaluate(workers, 0, gradCur);
+        if (grad != null) {
+            System.arraycopy(grad, 0, gradCur, 0, r.size);
+        } else {
+            r.evaluate(workers, 0, gradCur);
+        }
+    }
+
+    /** The gradient at the rollout's current point (position order; not a copy). */
+    double[] currentGradient() {
+        return gradCur;
     }
 
     /**

@@ -1,0 +1,284 @@
+package org.l2o4j.spark;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
+import org.l2o4j.core.meta.MetaGradientContribution;
+import org.l2o4j.core.meta.TaskState;
+import org.l2o4j.core.meta.TaskTruncation;
+import org.l2o4j.core.meta.TruncationContext;
+import org.l2o4j.core.meta.TruncationExecutor;
+import org.l2o4j.core.meta.TruncationLane;
+import org.l2o4j.core.task.TaskFamilies;
+import org.l2o4j.core.task.TaskFamily;
+
+/**
+ * Runs each truncation's tasks as one Spark job: the optimizer weights are broadcast, the tasks'
+ * carried {@link TaskState}s (kept on the driver) are partitioned over the executors, each Spark
+ * task advances its optimizees through the truncation ({@link TaskTruncation}) and returns its
+ * {@link MetaGradientContribution} with the new state, and the driver puts the results in task
+ * order. A Spark task's result depends only on (the weights, the task's seed, the iteration, the
+ * truncation index, the carried state), so a retried or speculative attempt, on any executor,
+ * returns the same bits; a lost executor loses only work Spark reruns.
+ */
+public final class SparkTruncationExecutor implements TruncationExecutor {
+    private final JavaSparkContext jsc;
+    private final boolean ownContext;
+    private final TruncationContext ctx;
+    private final String taskSpec;
+    private final int slices;
+    private TaskState[] states;
+    private int iteration = -1;
+
+    /** Test hook: (iteration, truncation, task) whose first attempt throws, or null. */
+    private volatile int[] failFirstAttempt;
+
+    /** First attempts failed on purpose in this JVM (local mode: the tests' count). */
+    static final AtomicInteger INJECTED_FAILURES = new AtomicInteger();
+
+    // timing of the last truncation and totals, in nanoseconds
+    private long lastBroadcast;
+    private long lastCompute;
+    private long lastOverhead;
+    private long truncations;
+    private long sumBroadcast;
+    private long sumCompute;
+    private long sumOverhead;
+    private final Set<String> executorsSeen = new HashSet<>();
+
+    /**
+     * @param jsc the Spark context (not stopped by {@link #close} unless {@code ownContext})
+     * @param taskSpec the task family as {@link TaskFamilies#parse} reads it
+     * @param slices Spark tasks per truncation (at most the tasks per iteration), or 0 for {@code
+     *     min(P, defaultParallelism)}
+     */
+    public SparkTruncationExecutor(
+            JavaSparkContext jsc,
+            boolean ownContext,
+            TruncationContext ctx,
+            String taskSpec,
+            int slices) {
+        this.jsc = jsc;
+        this.ownContext = ownContext;
+        this.ctx = ctx;
+        this.taskSpec = taskSpec;
+        int p = ctx.tasksPerIteration();
+        this.slices = slices > 0 ? Math.min(slices, p) : Math.min(p, jsc.defaultParallelism());
+        TaskFamilies.parse(taskSpec); // fail fast on the driver
+    }
+
+    /** Makes the first attempt of the given Spark task throw (tests). */
+    public void failFirstAttempt(int iteration, int truncation, int task) {
+        this.failFirstAttempt = new int[] {iteration, truncation, task};
+    }
+
+    /** The number of Spark tasks (partitions) per truncation. */
+    public int slices() {
+        return slices;
+    }
+
+    @Override
+    public void beginIteration(int it) {
+        iteration = it;
+        states = null;
+    }
+
+    @Override
+    public MetaGradientContribution[] runTruncation(int k, double[] phi) {
+        int p = ctx.tasksPerIteration();
+        long t0 = System.nanoTime();
+        Broadcast<double[]> weights = jsc.broadcast(phi.clone());
+        long t1 = System.nanoTime();
+        int[] fail = failFirstAttempt;
+        List<Work> work = new ArrayList<>(p);
+        for (int m = 0; m < p; m++) {
+            boolean f = fail != null && fail[0] == iteration && fail[1] == k && fail[2] == m;
+            work.add(new Work(iteration, m, k, states != null ? states[m] : null, f));
+        }
+        List<Result> results;
+        try {
+            results =
+                    jsc.parallelize(work, slices)
+                            .map(new RunTask(ctx, taskSpec, weights))
+                            .collect();
+        } finally {
+            weights.destroy();
+        }
+        long t2 = System.nanoTime();
+        MetaGradientContribution[] out = new MetaGradientContribution[p];
+        TaskState[] next = new TaskState[p];
+        long maxCompute = 0;
+        // per Spark task (partition): they run at once when there are no more than the cores
+        Map<Integer, Long> perPartition = new java.util.TreeMap<>();
+        for (Result r : results) {
+            int m = r.contribution.task;
+            if (out[m] != null) {
+                throw new IllegalStateException("two results for task " + m);
+            }
+            out[m] = r.contribution.withoutState();
+            next[m] = r.contribution.carried;
+            perPartition.merge(r.partition, r.computeNanos, Long::sum);
+            executorsSeen.add(r.executor);
+        }
+        for (long v : perPartition.values()) {
+            maxCompute = Math.max(maxCompute, v);
+        }
+        for (int m = 0; m < p; m++) {
+            if (out[m] == null) {
+                throw new IllegalStateException("no result for task " + m);
+            }
+        }
+        states = next;
+        lastBroadcast = t1 - t0;
+        lastCompute = maxCompute;
+        lastOverhead = Math.max(0, t2 - t1 - maxCompute);
+        truncations++;
+        sumBroadcast += lastBroadcast;
+        sumCompute += lastCompute;
+        sumOverhead += lastOverhead;
+        return out;
+    }
+
+    /**
+     * Executors in use and the mean time per truncation so far: broadcast (making the weights'
+     * broadcast on the driver), compute (the longest Spark task's time inside its tasks: the
+     * critical path when the Spark tasks run at once) and collect (the rest of the job's wall time:
+     * scheduling, shipping states and results, the collect).
+     */
+    @Override
+    public String describe() {
+        if (truncations == 0) {
+            return "spark " + jsc.master() + ", no truncation yet";
+        }
+        double n = truncations * 1e6;
+        return String.format(
+                Locale.ROOT,
+                "spark %s: %d executor(s) used, %d task(s) per truncation; per truncation"
+                        + " compute %.1f ms, broadcast %.1f ms, collect %.1f ms",
+                jsc.master(),
+                executorsSeen.size(),
+                slices,
+                sumCompute / n,
+                sumBroadcast / n,
+                sumOverhead / n);
+    }
+
+    /** Mean milliseconds per truncation so far: {compute, broadcast, collect}. */
+    public double[] meanTimesMillis() {
+        double n = Math.max(1, truncations) * 1e6;
+        return new double[] {sumCompute / n, sumBroadcast / n, sumOverhead / n};
+    }
+
+    /** The executors that have returned results. */
+    public Set<String> executorsSeen() {
+        return Set.copyOf(executorsSeen);
+    }
+
+    @Override
+    public void close() {
+        states = null;
+        if (ownContext) {
+            jsc.stop();
+        }
+    }
+
+    /** One task's input: its identity, the truncation and its carried state (null at k = 0). */
+    static final class Work implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int iteration;
+        final int task;
+        final int truncation;
+        final TaskState state;
+        final boolean failFirstAttempt;
+
+        Work(int iteration, int task, int truncation, TaskState state, boolean failFirstAttempt) {
+            this.iteration = iteration;
+            this.task = task;
+            this.truncation = truncation;
+            this.state = state;
+            this.failFirstAttempt = failFirstAttempt;
+        }
+    }
+
+    /** One task's output. */
+    static final class Result implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final MetaGradientContribution contribution;
+        final String executor;
+        final int partition;
+        final long computeNanos;
+
+        Result(
+                MetaGradientContribution contribution,
+                String executor,
+                int partition,
+                long computeNanos) {
+            this.contribution = contribution;
+            this.executor = executor;
+            this.partition = partition;
+            this.computeNanos = computeNanos;
+        }
+    }
+
+    /** Runs one task's truncation on an executor. */
+    static final class RunTask implements Function<Work, Result> {
+        private static final long serialVersionUID = 1L;
+
+        /** Task families per spec, per executor JVM (they may hold loaded datasets). */
+        private static final Map<String, TaskFamily> FAMILIES = new ConcurrentHashMap<>();
+
+        private final TruncationContext ctx;
+        private final String taskSpec;
+        private final Broadcast<double[]> weights;
+
+        RunTask(TruncationContext ctx, String taskSpec, Broadcast<double[]> weights) {
+            this.ctx = ctx;
+            this.taskSpec = taskSpec;
+            this.weights = weights;
+        }
+
+        @Override
+        public Result call(Work w) {
+            TaskContext tc = TaskContext.get();
+            if (w.failFirstAttempt && tc != null && tc.attemptNumber() == 0) {
+                INJECTED_FAILURES.incrementAndGet();
+                throw new IllegalStateException(
+                        "injected failure of the first attempt of task "
+                                + w.task
+                                + ", truncation "
+                                + w.truncation);
+            }
+            long t0 = System.nanoTime();
+            TaskFamily family = FAMILIES.computeIfAbsent(taskSpec, TaskFamilies::parse);
+            double[] phi = weights.value();
+            MetaGradientContribution c;
+            TaskState carried;
+            try (TruncationLane lane = ctx.newLane(1)) {
+                TaskTruncation t =
+                        w.state == null
+                                ? TaskTruncation.start(lane, family, w.iteration, w.task)
+                                : TaskTruncation.restore(lane, family, w.state);
+                c = t.run(phi, w.truncation);
+                carried = t.state();
+            }
+            MetaGradientContribution out =
+                    new MetaGradientContribution(
+                            c.task, c.gradient, c.diverged, c.meta, c.loss, carried);
+            SparkEnv env = SparkEnv.get();
+            String executor = env != null ? env.executorId() : "driver";
+            int partition = tc != null ? tc.partitionId() : 0;
+            return new Result(out, executor, partition, System.nanoTime() - t0);
+        }
+    }
+}
