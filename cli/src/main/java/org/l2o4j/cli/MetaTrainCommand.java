@@ -297,13 +297,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
         if (task.contains("[")) {
             return task;
         }
-        Map<String, String> opts = new LinkedHashMap<>();
-        put(opts, TaskFamilies.HIDDEN, hidden);
-        put(opts, TaskFamilies.LAYERS, layers);
-        put(opts, TaskFamilies.ACTIVATION, activation);
-        put(opts, TaskFamilies.DATASET, dataset);
-        put(opts, TaskFamilies.BATCH, batch);
-        put(opts, TaskFamilies.DATA_DIR, dataDir);
+        Map<String, String> opts = data.toOptions();
         if (opts.isEmpty()) {
             return task;
         }
