@@ -175,15 +175,7 @@ final class Truncator {
                         j -> kernel.forward(phi, r.blocks[tracked[j]], in, update, uu, true));
             }
             t0 = prof != null ? prof.add(MetaProfile.FORWARD, t0) : 0;
-            r.apply(update);
-            t0 = prof != null ? prof.add(MetaProfile.OTHER, t0) : 0;
-            r.evaluate(workers, s0 + u + 1, gradNext[u]);
-            t0 = prof != null ? prof.add(MetaProfile.TASK, t0) : 0;
-            wNext[u] = weights[s0 + u + 1];
-            for (int m = 0; m < taskMeta.length; m++) {
-                taskMeta[m] += wNext[u] * r.losses[m];
-            }
-            gradCur = gradNext[u];
+            t0 = applyAndEvaluate(s0, u, taskMeta, prof, t0);
         }
         // The next truncation writes into gradNext; keep the current gradient apart.
         gradCur = gradCur.clone();
@@ -191,10 +183,7 @@ final class Truncator {
             prof.sampleHeap();
             t0 = System.nanoTime();
         }
-        boolean anyWeight = false;
-        for (int u = 0; u < len; u++) {
-            anyWeight |= wNext[u] != 0;
-        }
+        boolean anyWeight = anyWeight(len);
         Arrays.fill(gradOut, 0.0);
         if (anyWeight) {
             workers.forEach(
@@ -288,25 +277,14 @@ final class Truncator {
                         fk.forward(floatPool.get(j), blockStart(b), blockWidth(b), in, update, uu);
                     });
             t0 = prof != null ? prof.add(MetaProfile.FORWARD, t0) : 0;
-            r.apply(update);
-            t0 = prof != null ? prof.add(MetaProfile.OTHER, t0) : 0;
-            r.evaluate(workers, s0 + u + 1, gradNext[u]);
-            t0 = prof != null ? prof.add(MetaProfile.TASK, t0) : 0;
-            wNext[u] = weights[s0 + u + 1];
-            for (int m = 0; m < taskMeta.length; m++) {
-                taskMeta[m] += wNext[u] * r.losses[m];
-            }
-            gradCur = gradNext[u];
+            t0 = applyAndEvaluate(s0, u, taskMeta, prof, t0);
         }
         gradCur = gradCur.clone();
         if (prof != null) {
             prof.sampleHeap();
             t0 = System.nanoTime();
         }
-        boolean anyWeight = false;
-        for (int u = 0; u < len; u++) {
-            anyWeight |= wNext[u] != 0;
-        }
+        boolean anyWeight = anyWeight(len);
         Arrays.fill(gradOut, 0.0);
         if (anyWeight) {
             workers.forEach(
@@ -335,5 +313,33 @@ final class Truncator {
             fk.storeState(floatPool.get(j), len - 1, state, n, blockStart(b), blockWidth(b));
         }
         return anyWeight;
+    }
+
+    /**
+     * After the forward of step {@code s0 + u}: applies the update, evaluates the tasks on
+     * minibatch {@code s0 + u + 1} into {@code gradNext[u]} and adds their weighted losses to
+     * {@code taskMeta}. Returns the profile clock.
+     */
+    private long applyAndEvaluate(int s0, int u, double[] taskMeta, MetaProfile prof, long t0) {
+        r.apply(update);
+        t0 = prof != null ? prof.add(MetaProfile.OTHER, t0) : 0;
+        r.evaluate(workers, s0 + u + 1, gradNext[u]);
+        t0 = prof != null ? prof.add(MetaProfile.TASK, t0) : 0;
+        wNext[u] = weights[s0 + u + 1];
+        for (int m = 0; m < taskMeta.length; m++) {
+            taskMeta[m] += wNext[u] * r.losses[m];
+        }
+        gradCur = gradNext[u];
+        return t0;
+    }
+
+    /** Whether any of the first {@code len} steps' losses has a non-zero weight. */
+    private boolean anyWeight(int len) {
+        for (int u = 0; u < len; u++) {
+            if (wNext[u] != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }
