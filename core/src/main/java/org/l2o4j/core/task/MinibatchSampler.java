@@ -3,12 +3,15 @@ package org.l2o4j.core.task;
 /**
  * The minibatch rows of step {@code t} of a task: {@code batch} distinct rows of {@code n}, drawn
  * uniformly by a partial Fisher-Yates shuffle from a SplitMix64 stream seeded by a hash of {@code
- * (seed, t)}, the same rows as {@link MlpTask} draws for the same seed, step and batch size. It
- * does not depend on earlier calls. Not thread-safe (work buffers).
+ * (seed, t)}, used by {@link MlpTask} and {@link ConvTask}, so tasks of one seed, step and batch
+ * size see the same rows. It does not depend on earlier calls. Not thread-safe (work buffers).
  */
 final class MinibatchSampler {
 
-    /** {@link MlpTask}'s salt, so that a conv and an MLP task of one seed see the same data. */
+    /**
+     * The stream's salt (shared by every task that samples with it, so tasks of one seed see the
+     * same data).
+     */
     private static final long BATCH_SALT = 0xB5AD4ECEDA1CE2A9L;
 
     private final long seed;

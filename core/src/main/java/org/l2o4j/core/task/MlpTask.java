@@ -31,7 +31,6 @@ import org.l2o4j.core.data.Dataset;
 public final class MlpTask implements Task {
 
     private static final long INIT_SALT = 0x5DEECE66DL;
-    private static final long BATCH_SALT = 0xB5AD4ECEDA1CE2A9L;
 
     /** The parameter groups of every MLP (see {@link Task#parameterGroups()}). */
     static final java.util.List<String> GROUPS = java.util.List.of("dense-weights", "dense-biases");
@@ -75,10 +74,8 @@ public final class MlpTask implements Task {
 
     private final int[] rows;
 
-    /** Identity permutation of the dataset rows, restored after each partial shuffle. */
-    private final int[] perm;
-
-    private final int[] swaps;
+    /** Draws each step's minibatch rows. */
+    private final MinibatchSampler sampler;
 
     private long cachedStep = Long.MIN_VALUE;
     private boolean columnsReady;
@@ -114,11 +111,7 @@ public final class MlpTask implements Task {
         this.colValue = new double[batch * sizes[0]];
         this.colStart = new int[sizes[0] + 2];
         this.rows = new int[batch];
-        this.perm = new int[data.rows()];
-        for (int i = 0; i < perm.length; i++) {
-            perm[i] = i;
-        }
-        this.swaps = new int[batch];
+        this.sampler = new MinibatchSampler(seed, data.rows(), batch);
     }
 
     /** {@inheritDoc} */
@@ -209,7 +202,7 @@ public final class MlpTask implements Task {
      * @return {@code batchSize} distinct row indices
      */
     public int[] minibatchRows(long t) {
-        selectBatch(t);
+        sampler.select(t, rows);
         return rows.clone();
     }
 
@@ -274,29 +267,9 @@ public final class MlpTask implements Task {
         if (t == cachedStep) {
             return;
         }
-        selectBatch(t);
+        sampler.select(t, rows);
         gather();
         cachedStep = t;
-    }
-
-    /** Partial Fisher-Yates over {@code perm}, then undone so {@code perm} stays the identity. */
-    private void selectBatch(long t) {
-        SplitMix64 rng = new SplitMix64(SplitMix64.mix(SplitMix64.mix(seed ^ BATCH_SALT) + t));
-        int n = perm.length;
-        for (int k = 0; k < batch; k++) {
-            int j = k + rng.nextInt(n - k);
-            swaps[k] = j;
-            int tmp = perm[k];
-            perm[k] = perm[j];
-            perm[j] = tmp;
-            rows[k] = perm[k];
-        }
-        for (int k = batch - 1; k >= 0; k--) {
-            int j = swaps[k];
-            int tmp = perm[k];
-            perm[k] = perm[j];
-            perm[j] = tmp;
-        }
     }
 
     private void gather() {
