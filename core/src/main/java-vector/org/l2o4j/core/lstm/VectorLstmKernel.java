@@ -1,5 +1,7 @@
 package org.l2o4j.core.lstm;
 
+import static org.l2o4j.core.lstm.RationalTanh.*;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;

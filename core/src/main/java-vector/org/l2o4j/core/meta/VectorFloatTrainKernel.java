@@ -1,5 +1,7 @@
 package org.l2o4j.core.meta;
 
+import static org.l2o4j.core.lstm.RationalTanh.*;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

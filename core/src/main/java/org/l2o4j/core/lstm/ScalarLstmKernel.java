@@ -1,5 +1,7 @@
 package org.l2o4j.core.lstm;
 
+import static org.l2o4j.core.lstm.RationalTanh.TANH_CLAMP;
+
 /**
  * The plain-Java kernel, complete on its own: {@link #scalarRange} over tiles of {@value
  * #SCALAR_TILE} coordinates. It is the kernel of a JVM without the Vector API, and the one copy of
@@ -8,22 +10,6 @@ package org.l2o4j.core.lstm;
  * shares its log-sign features and the constants of its rational tanh ({@link #tanh}).
  */
 class ScalarLstmKernel extends LstmKernel {
-    /** Clamp of the rational tanh: beyond it tanh(x) rounds to +-1 in float. */
-    static final float TANH_CLAMP = 7.90531110763549805f;
-
-    // Rational approximation of tanh on [-c, c] (the one used by Eigen's fast float tanh):
-    // tanh(x) ~ x * P(x^2) / Q(x^2), max error a few ulp.
-    static final float A1 = 4.89352455891786e-03f;
-    static final float A3 = 6.37261928875436e-04f;
-    static final float A5 = 1.48572235717979e-05f;
-    static final float A7 = 5.12229709037114e-08f;
-    static final float A9 = -8.60467152213735e-11f;
-    static final float A11 = 2.00018790482477e-13f;
-    static final float A13 = -2.76076847742355e-16f;
-    static final float B0 = 4.89352518554385e-03f;
-    static final float B2 = 2.26843463243900e-03f;
-    static final float B4 = 1.18534705686654e-04f;
-    static final float B6 = 1.19825839466702e-06f;
 
     ScalarLstmKernel(LstmWeights weights) {
         super(weights);
@@ -281,20 +267,7 @@ class ScalarLstmKernel extends LstmKernel {
     /** Overflow-safe tanh: clamped rational approximation (relative error ~1e-7). */
     static float tanh(float x) {
         float v = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, x));
-        float x2 = v * v;
-        float num = A13;
-        num = num * x2 + A11;
-        num = num * x2 + A9;
-        num = num * x2 + A7;
-        num = num * x2 + A5;
-        num = num * x2 + A3;
-        num = num * x2 + A1;
-        num = num * v;
-        float den = B6;
-        den = den * x2 + B4;
-        den = den * x2 + B2;
-        den = den * x2 + B0;
-        return num / den;
+        return RationalTanh.rational(v);
     }
 
     /** Overflow-safe sigmoid: {@code 0.5 + 0.5 * tanh(x / 2)}. */

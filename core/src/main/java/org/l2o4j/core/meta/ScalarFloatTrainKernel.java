@@ -1,6 +1,9 @@
 package org.l2o4j.core.meta;
 
+import static org.l2o4j.core.lstm.RationalTanh.TANH_CLAMP;
+
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.RationalTanh;
 
 /**
  * The float training kernel in plain Java: the complete fallback when the Vector API module is
@@ -228,21 +231,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
         if (x <= -TANH_CLAMP) {
             return -1f;
         }
-        float v = x;
-        float x2 = v * v;
-        float num = A13;
-        num = num * x2 + A11;
-        num = num * x2 + A9;
-        num = num * x2 + A7;
-        num = num * x2 + A5;
-        num = num * x2 + A3;
-        num = num * x2 + A1;
-        num = num * v;
-        float den = B6;
-        den = den * x2 + B4;
-        den = den * x2 + B2;
-        den = den * x2 + B0;
-        return num / den;
+        return RationalTanh.rational(x);
     }
 
     /** Overflow-safe sigmoid: {@code 0.5 + 0.5 tanh(x / 2)}. */
