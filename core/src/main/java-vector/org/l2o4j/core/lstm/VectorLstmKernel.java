@@ -4,7 +4,6 @@ import static org.l2o4j.core.lstm.RationalTanh.*;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -322,33 +321,22 @@ final class VectorLstmKernel extends ScalarLstmKernel {
     }
 
     // ---- 16-bit state: lane-wise versions of StateType's conversions, for full tiles ----
+    //
+    // One method per type and direction, every vector operation written out in the loop body: no
+    // vector is passed to or returned from a method of ours and no branch of one type shares
+    // vectors with the other's. C2 keeps vectors unboxed only when every method they cross is
+    // inlined; a helper taking vectors that C2 had already compiled on its own ("already compiled
+    // into a big method") was not inlined on the CI machine, and its argument was then boxed on
+    // every iteration, on the bfloat16 path as well (240 bytes per coordinate and step).
 
     @Override
     void decodeTile(StateType type, float[] s, int n, int i0, int w, float[] ts) {
         if (w != TW) {
             decodeTileScalar(type, s, n, i0, w, ts);
-            return;
-        }
-        final int h = hidden;
-        final boolean bf = type == StateType.BFLOAT16;
-        for (int l = 0; l < layers; l++) {
-            for (int j = 0; j < h; j++) {
-                int src = StateType.packedRow(l, j, h) * n + i0;
-                int hDst = (l * 2 * h + j) * TW;
-                int cDst = hDst + h * TW;
-                for (int v = 0; v < TW; v += L) {
-                    IntVector b = FloatVector.fromArray(SPECIES, s, src + v).reinterpretAsInts();
-                    if (bf) {
-                        b.and(0xFFFF0000).reinterpretAsFloats().intoArray(ts, hDst + v);
-                        b.lanewise(VectorOperators.LSHL, 16)
-                                .reinterpretAsFloats()
-                                .intoArray(ts, cDst + v);
-                    } else {
-                        fp16ToFloat(b.lanewise(VectorOperators.LSHR, 16)).intoArray(ts, hDst + v);
-                        fp16ToFloat(b.and(0xFFFF)).intoArray(ts, cDst + v);
-                    }
-                }
-            }
+        } else if (type == StateType.BFLOAT16) {
+            decodeBfloat16(s, n, i0, ts);
+        } else {
+            decodeFloat16(s, n, i0, ts);
         }
     }
 
@@ -356,10 +344,79 @@ final class VectorLstmKernel extends ScalarLstmKernel {
     void encodeTile(StateType type, float[] ts, float[] s, int n, int i0, int w) {
         if (w != TW) {
             encodeTileScalar(type, ts, s, n, i0, w);
-            return;
+        } else if (type == StateType.BFLOAT16) {
+            encodeBfloat16(ts, s, n, i0);
+        } else {
+            encodeFloat16(ts, s, n, i0);
         }
+    }
+
+    private void decodeBfloat16(float[] s, int n, int i0, float[] ts) {
         final int h = hidden;
-        final boolean bf = type == StateType.BFLOAT16;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int src = StateType.packedRow(l, j, h) * n + i0;
+                int hDst = (l * 2 * h + j) * TW;
+                int cDst = hDst + h * TW;
+                for (int v = 0; v < TW; v += L) {
+                    IntVector b = FloatVector.fromArray(SPECIES, s, src + v).reinterpretAsInts();
+                    b.and(0xFFFF0000).reinterpretAsFloats().intoArray(ts, hDst + v);
+                    b.lanewise(VectorOperators.LSHL, 16)
+                            .reinterpretAsFloats()
+                            .intoArray(ts, cDst + v);
+                }
+            }
+        }
+    }
+
+    /** Lane-wise {@link StateType#float16ToFloat} of each half of the packed word. */
+    private void decodeFloat16(float[] s, int n, int i0, float[] ts) {
+        final int h = hidden;
+        final float subScale = Float.intBitsToFloat(113 << 23);
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int src = StateType.packedRow(l, j, h) * n + i0;
+                int hDst = (l * 2 * h + j) * TW;
+                int cDst = hDst + h * TW;
+                for (int v = 0; v < TW; v += L) {
+                    IntVector packedBits =
+                            FloatVector.fromArray(SPECIES, s, src + v).reinterpretAsInts();
+                    // h: the high 16 bits (written out twice rather than looped or shared
+                    // through a helper, see above)
+                    IntVector hBits = packedBits.lanewise(VectorOperators.LSHR, 16);
+                    IntVector ho = hBits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+                    IntVector hExp = ho.and(0x0F800000);
+                    ho = ho.add((127 - 15) << 23);
+                    IntVector hSub =
+                            ho.add(1 << 23).reinterpretAsFloats().sub(subScale).reinterpretAsInts();
+                    ho.blend(hSub, hExp.compare(VectorOperators.EQ, 0))
+                            .blend(
+                                    ho.add((128 - 16) << 23),
+                                    hExp.compare(VectorOperators.EQ, 0x0F800000))
+                            .or(hBits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                            .reinterpretAsFloats()
+                            .intoArray(ts, hDst + v);
+                    // c: the low 16 bits
+                    IntVector cBits = packedBits.and(0xFFFF);
+                    IntVector co = cBits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+                    IntVector cExp = co.and(0x0F800000);
+                    co = co.add((127 - 15) << 23);
+                    IntVector cSub =
+                            co.add(1 << 23).reinterpretAsFloats().sub(subScale).reinterpretAsInts();
+                    co.blend(cSub, cExp.compare(VectorOperators.EQ, 0))
+                            .blend(
+                                    co.add((128 - 16) << 23),
+                                    cExp.compare(VectorOperators.EQ, 0x0F800000))
+                            .or(cBits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                            .reinterpretAsFloats()
+                            .intoArray(ts, cDst + v);
+                }
+            }
+        }
+    }
+
+    private void encodeBfloat16(float[] ts, float[] s, int n, int i0) {
+        final int h = hidden;
         for (int l = 0; l < layers; l++) {
             for (int j = 0; j < h; j++) {
                 int dst = StateType.packedRow(l, j, h) * n + i0;
@@ -368,77 +425,87 @@ final class VectorLstmKernel extends ScalarLstmKernel {
                 for (int v = 0; v < TW; v += L) {
                     IntVector hb = FloatVector.fromArray(SPECIES, ts, hSrc + v).reinterpretAsInts();
                     IntVector cb = FloatVector.fromArray(SPECIES, ts, cSrc + v).reinterpretAsInts();
-                    IntVector ha = hb.and(0x7FFFFFFF);
-                    IntVector ca = cb.and(0x7FFFFFFF);
-                    int limit = bf ? 0x7F7F8000 : 0x477FF000;
-                    if (ha.max(ca).compare(VectorOperators.GE, limit).anyTrue()) {
-                        // saturation, infinity or NaN in a lane (never in practice): the scalar
-                        // conversion for this vector, same results
-                        for (int c = 0; c < L; c++) {
-                            float hv = ts[hSrc + v + c];
-                            float cv = ts[cSrc + v + c];
-                            int hw =
-                                    bf
-                                            ? StateType.floatToBfloat16(hv)
-                                            : StateType.floatToFloat16(hv);
-                            int cw =
-                                    bf
-                                            ? StateType.floatToBfloat16(cv)
-                                            : StateType.floatToFloat16(cv);
-                            s[dst + v + c] = Float.intBitsToFloat((hw << 16) | cw);
-                        }
+                    if (hb.and(0x7FFFFFFF)
+                            .max(cb.and(0x7FFFFFFF))
+                            .compare(VectorOperators.GE, 0x7F7F8000)
+                            .anyTrue()) {
+                        // saturation, infinity or NaN in a lane (never in practice)
+                        encodeScalar(StateType.BFLOAT16, ts, hSrc + v, cSrc + v, s, dst + v);
                         continue;
                     }
-                    IntVector packedBits;
-                    if (bf) {
-                        // round to nearest even: add 0x7FFF plus the lowest kept bit, truncate
-                        IntVector hr =
-                                hb.add(0x7FFF)
-                                        .add(hb.lanewise(VectorOperators.LSHR, 16).and(1))
-                                        .and(0xFFFF0000);
-                        IntVector cr =
-                                cb.add(0x7FFF)
-                                        .add(cb.lanewise(VectorOperators.LSHR, 16).and(1))
-                                        .lanewise(VectorOperators.LSHR, 16);
-                        packedBits = hr.or(cr);
-                    } else {
-                        IntVector hr = fp16Bits(hb, ha);
-                        IntVector cr = fp16Bits(cb, ca);
-                        packedBits = hr.lanewise(VectorOperators.LSHL, 16).or(cr);
+                    // round to nearest even: add 0x7FFF plus the lowest kept bit, truncate
+                    IntVector hr =
+                            hb.add(0x7FFF)
+                                    .add(hb.lanewise(VectorOperators.LSHR, 16).and(1))
+                                    .and(0xFFFF0000);
+                    IntVector cr =
+                            cb.add(0x7FFF)
+                                    .add(cb.lanewise(VectorOperators.LSHR, 16).and(1))
+                                    .lanewise(VectorOperators.LSHR, 16);
+                    hr.or(cr).reinterpretAsFloats().intoArray(s, dst + v);
+                }
+            }
+        }
+    }
+
+    /** Lane-wise {@link StateType#floatToFloat16} of h and c, packed h-high, c-low. */
+    private void encodeFloat16(float[] ts, float[] s, int n, int i0) {
+        final int h = hidden;
+        for (int l = 0; l < layers; l++) {
+            for (int j = 0; j < h; j++) {
+                int dst = StateType.packedRow(l, j, h) * n + i0;
+                int hSrc = (l * 2 * h + j) * TW;
+                int cSrc = hSrc + h * TW;
+                for (int v = 0; v < TW; v += L) {
+                    IntVector hb = FloatVector.fromArray(SPECIES, ts, hSrc + v).reinterpretAsInts();
+                    IntVector cb = FloatVector.fromArray(SPECIES, ts, cSrc + v).reinterpretAsInts();
+                    if (hb.and(0x7FFFFFFF)
+                            .max(cb.and(0x7FFFFFFF))
+                            .compare(VectorOperators.GE, 0x477FF000)
+                            .anyTrue()) {
+                        // saturation, infinity or NaN in a lane (never in practice)
+                        encodeScalar(StateType.FLOAT16, ts, hSrc + v, cSrc + v, s, dst + v);
+                        continue;
                     }
+                    // h, then c (written out twice, see above)
+                    IntVector ha = hb.and(0x7FFFFFFF);
+                    IntVector hNormal =
+                            ha.add(((15 - 127) << 23) + 0xFFF)
+                                    .add(ha.lanewise(VectorOperators.LSHR, 13).and(1))
+                                    .lanewise(VectorOperators.LSHR, 13);
+                    IntVector hSub =
+                            ha.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3F000000);
+                    IntVector hr =
+                            hNormal.blend(hSub, ha.compare(VectorOperators.LT, 0x38800000))
+                                    .or(hb.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+                    IntVector ca = cb.and(0x7FFFFFFF);
+                    IntVector cNormal =
+                            ca.add(((15 - 127) << 23) + 0xFFF)
+                                    .add(ca.lanewise(VectorOperators.LSHR, 13).and(1))
+                                    .lanewise(VectorOperators.LSHR, 13);
+                    IntVector cSub =
+                            ca.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3F000000);
+                    IntVector cr =
+                            cNormal.blend(cSub, ca.compare(VectorOperators.LT, 0x38800000))
+                                    .or(cb.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+                    IntVector packedBits = hr.lanewise(VectorOperators.LSHL, 16).or(cr);
                     packedBits.reinterpretAsFloats().intoArray(s, dst + v);
                 }
             }
         }
     }
 
-    /** Lane-wise {@link StateType#float16ToFloat} of the low 16 bits of each lane. */
-    private static FloatVector fp16ToFloat(IntVector bits) {
-        IntVector o = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        IntVector exp = o.and(0x0F800000);
-        o = o.add((127 - 15) << 23);
-        IntVector sub =
-                o.add(1 << 23)
-                        .reinterpretAsFloats()
-                        .sub(Float.intBitsToFloat(113 << 23))
-                        .reinterpretAsInts();
-        IntVector r = o.blend(sub, exp.compare(VectorOperators.EQ, 0));
-        r = r.blend(o.add((128 - 16) << 23), exp.compare(VectorOperators.EQ, 0x0F800000));
-        return r.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
-
-    /**
-     * Lane-wise {@link StateType#floatToFloat16} for lanes below the saturation limit ({@code a} =
-     * the bits without sign).
-     */
-    private static IntVector fp16Bits(IntVector b, IntVector a) {
-        IntVector normal =
-                a.add(((15 - 127) << 23) + 0xFFF)
-                        .add(a.lanewise(VectorOperators.LSHR, 13).and(1))
-                        .lanewise(VectorOperators.LSHR, 13);
-        IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3F000000);
-        VectorMask<Integer> tiny = a.compare(VectorOperators.LT, 0x38800000);
-        return normal.blend(sub, tiny).or(b.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+    /** {@link StateType}'s scalar conversion for one vector of lanes (saturating lanes present). */
+    private static void encodeScalar(
+            StateType type, float[] ts, int hSrc, int cSrc, float[] s, int dst) {
+        boolean bf = type == StateType.BFLOAT16;
+        for (int c = 0; c < L; c++) {
+            float hv = ts[hSrc + c];
+            float cv = ts[cSrc + c];
+            int hw = bf ? StateType.floatToBfloat16(hv) : StateType.floatToFloat16(hv);
+            int cw = bf ? StateType.floatToBfloat16(cv) : StateType.floatToFloat16(cv);
+            s[dst + c] = Float.intBitsToFloat((hw << 16) | cw);
+        }
     }
 
     /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
