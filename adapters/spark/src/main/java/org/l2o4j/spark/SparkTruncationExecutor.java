@@ -44,6 +44,12 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     /** Test hook: (iteration, truncation, task) whose first attempt throws, or null. */
     private volatile int[] failFirstAttempt;
 
+    /** Test hook: (iteration, truncation, task) whose first attempt stalls, or null. */
+    private volatile int[] stallFirstAttempt;
+
+    /** Test hook: where a stalled first attempt writes its executor JVM's pid. */
+    private volatile String stallPidFile;
+
     /** First attempts failed on purpose in this JVM (local mode: the tests' count). */
     static final AtomicInteger INJECTED_FAILURES = new AtomicInteger();
 
@@ -83,6 +89,16 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         this.failFirstAttempt = new int[] {iteration, truncation, task};
     }
 
+    /**
+     * Makes the first attempt of the given Spark task write its executor JVM's process id to {@code
+     * pidFile} (a path on the executor's machine) and then wait, up to two minutes, for that JVM to
+     * be killed (tests: an executor lost mid-truncation). Later attempts run normally.
+     */
+    public void stallFirstAttempt(int iteration, int truncation, int task, String pidFile) {
+        this.stallPidFile = pidFile;
+        this.stallFirstAttempt = new int[] {iteration, truncation, task};
+    }
+
     /** The number of Spark tasks (partitions) per truncation. */
     public int slices() {
         return slices;
@@ -101,10 +117,19 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         Broadcast<double[]> weights = jsc.broadcast(phi.clone());
         long t1 = System.nanoTime();
         int[] fail = failFirstAttempt;
+        int[] stall = stallFirstAttempt;
         List<Work> work = new ArrayList<>(p);
         for (int m = 0; m < p; m++) {
             boolean f = fail != null && fail[0] == iteration && fail[1] == k && fail[2] == m;
-            work.add(new Work(iteration, m, k, states != null ? states[m] : null, f));
+            boolean s = stall != null && stall[0] == iteration && stall[1] == k && stall[2] == m;
+            work.add(
+                    new Work(
+                            iteration,
+                            m,
+                            k,
+                            states != null ? states[m] : null,
+                            f,
+                            s ? stallPidFile : null));
         }
         List<Result> results;
         try {
@@ -201,13 +226,21 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         final int truncation;
         final TaskState state;
         final boolean failFirstAttempt;
+        final String stallPidFile;
 
-        Work(int iteration, int task, int truncation, TaskState state, boolean failFirstAttempt) {
+        Work(
+                int iteration,
+                int task,
+                int truncation,
+                TaskState state,
+                boolean failFirstAttempt,
+                String stallPidFile) {
             this.iteration = iteration;
             this.task = task;
             this.truncation = truncation;
             this.state = state;
             this.failFirstAttempt = failFirstAttempt;
+            this.stallPidFile = stallPidFile;
         }
     }
 
@@ -259,6 +292,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
                                 + ", truncation "
                                 + w.truncation);
             }
+            if (w.stallPidFile != null && tc != null && tc.attemptNumber() == 0) {
+                stallUntilKilled(w.stallPidFile);
+            }
             long t0 = System.nanoTime();
             TaskFamily family = FAMILIES.computeIfAbsent(taskSpec, TaskFamilies::parse);
             double[] phi = weights.value();
@@ -279,6 +315,22 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             String executor = env != null ? env.executorId() : "driver";
             int partition = tc != null ? tc.partitionId() : 0;
             return new Result(out, executor, partition, System.nanoTime() - t0);
+        }
+
+        /** Writes this JVM's pid to {@code pidFile}, then waits up to two minutes to be killed. */
+        private static void stallUntilKilled(String pidFile) {
+            try {
+                java.nio.file.Path target = java.nio.file.Path.of(pidFile);
+                java.nio.file.Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+                java.nio.file.Files.writeString(tmp, Long.toString(ProcessHandle.current().pid()));
+                java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Thread.sleep(120_000);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("stalled attempt interrupted", e);
+            }
         }
     }
 }
