@@ -38,6 +38,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     private final TruncationContext ctx;
     private final String taskSpec;
     private final int slices;
+    private final String trainKernel;
     private TaskState[] states;
     private int iteration = -1;
 
@@ -82,6 +83,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         int p = ctx.tasksPerIteration();
         this.slices = slices > 0 ? Math.min(slices, p) : Math.min(p, jsc.defaultParallelism());
         TaskFamilies.parse(taskSpec); // fail fast on the driver
+        try (TruncationLane lane = ctx.newLane(1)) {
+            this.trainKernel = lane.trainKernelId();
+        }
     }
 
     /** Makes the first attempt of the given Spark task throw (tests). */
@@ -155,6 +159,18 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             next[m] = r.contribution.carried;
             perPartition.merge(r.partition, r.computeNanos, Long::sum);
             executorsSeen.add(r.executor);
+            if (!r.trainKernel.equals(trainKernel)) {
+                throw new IllegalStateException(
+                        "Spark executor "
+                                + r.executor
+                                + " runs the "
+                                + r.trainKernel
+                                + " training kernel, the driver "
+                                + trainKernel
+                                + ": the weights would differ from the driver's; start the"
+                                + " executors with the driver's JVM options (for the Vector API:"
+                                + " spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector)");
+            }
         }
         for (long v : perPartition.values()) {
             maxCompute = Math.max(maxCompute, v);
@@ -251,16 +267,19 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         final String executor;
         final int partition;
         final long computeNanos;
+        final String trainKernel;
 
         Result(
                 MetaGradientContribution contribution,
                 String executor,
                 int partition,
-                long computeNanos) {
+                long computeNanos,
+                String trainKernel) {
             this.contribution = contribution;
             this.executor = executor;
             this.partition = partition;
             this.computeNanos = computeNanos;
+            this.trainKernel = trainKernel;
         }
     }
 
@@ -300,7 +319,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             double[] phi = weights.value();
             MetaGradientContribution c;
             TaskState carried;
+            String kernel;
             try (TruncationLane lane = ctx.newLane(1)) {
+                kernel = lane.trainKernelId();
                 TaskTruncation t =
                         w.state == null
                                 ? TaskTruncation.start(lane, family, w.iteration, w.task)
@@ -314,7 +335,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             SparkEnv env = SparkEnv.get();
             String executor = env != null ? env.executorId() : "driver";
             int partition = tc != null ? tc.partitionId() : 0;
-            return new Result(out, executor, partition, System.nanoTime() - t0);
+            return new Result(out, executor, partition, System.nanoTime() - t0, kernel);
         }
 
         /** Writes this JVM's pid to {@code pidFile}, then waits up to two minutes to be killed. */
