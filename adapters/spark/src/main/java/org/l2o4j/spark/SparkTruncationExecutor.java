@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -39,6 +42,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     private final String taskSpec;
     private final int slices;
     private final String trainKernel;
+    private final Map<String, String> shippedFiles;
     private TaskState[] states;
     private int iteration = -1;
 
@@ -82,10 +86,75 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         this.taskSpec = taskSpec;
         int p = ctx.tasksPerIteration();
         this.slices = slices > 0 ? Math.min(slices, p) : Math.min(p, jsc.defaultParallelism());
+        registerFrameworkFamilies();
         TaskFamilies.parse(taskSpec); // fail fast on the driver
+        this.shippedFiles = shipFiles(jsc, taskSpec);
         try (TruncationLane lane = ctx.newLane(1)) {
             this.trainKernel = lane.trainKernelId();
         }
+    }
+
+    /** Task spec options whose value is a file on the driver that executors get a copy of. */
+    static final Pattern FILE_OPTION = Pattern.compile("(?<=[\\[;,])(model=)([^;,\\]]+)");
+
+    /**
+     * Ships the files the task spec names ({@code model=FILE}, e.g. a {@code dl4j-model}'s network)
+     * to the executors with {@link JavaSparkContext#addFile}, so that no shared filesystem is
+     * assumed: returns the spec's value for each such file and the name executors find it under
+     * with {@link SparkFiles#get}.
+     */
+    static Map<String, String> shipFiles(JavaSparkContext jsc, String spec) {
+        Map<String, String> shipped = new java.util.TreeMap<>();
+        Matcher m = FILE_OPTION.matcher(spec);
+        while (m.find()) {
+            String value = m.group(2).trim();
+            java.nio.file.Path file = java.nio.file.Path.of(value);
+            if (!shipped.containsKey(value) && java.nio.file.Files.isRegularFile(file)) {
+                jsc.addFile(file.toAbsolutePath().toString());
+                shipped.put(value, file.getFileName().toString());
+            }
+        }
+        return shipped;
+    }
+
+    /** {@code spec} with each shipped file's value replaced by the executor's local copy. */
+    static String localSpec(String spec, Map<String, String> shipped) {
+        if (shipped.isEmpty()) {
+            return spec;
+        }
+        Matcher m = FILE_OPTION.matcher(spec);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = shipped.get(m.group(2).trim());
+            String value = name != null ? SparkFiles.get(name) : m.group(2);
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** Frameworks' task families, when on the class path: what the command line registers. */
+    private static final String[] FRAMEWORK_FAMILIES = {"org.l2o4j.dl4j.Dl4jTaskFamilies"};
+
+    /**
+     * Registers the task families of the frameworks on this JVM's class path ({@code dl4j-model}
+     * when DL4J is there), on the driver and on each executor before it parses the task spec.
+     */
+    static synchronized void registerFrameworkFamilies() {
+        for (String cls : FRAMEWORK_FAMILIES) {
+            try {
+                Class.forName(cls).getMethod("register").invoke(null);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // not on the class path: its families stay unknown (a clear error if used)
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot register the task families of " + cls, e);
+            }
+        }
+    }
+
+    /** The spec's files that executors get a copy of: spec value to file name. */
+    public Map<String, String> shippedFiles() {
+        return Map.copyOf(shippedFiles);
     }
 
     /** Makes the first attempt of the given Spark task throw (tests). */
@@ -139,7 +208,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         try {
             results =
                     jsc.parallelize(work, slices)
-                            .map(new RunTask(ctx, taskSpec, weights))
+                            .map(new RunTask(ctx, taskSpec, shippedFiles, weights))
                             .collect();
         } finally {
             weights.destroy();
@@ -288,15 +357,24 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         private static final long serialVersionUID = 1L;
 
         /** Task families per spec, per executor JVM (they may hold loaded datasets). */
-        private static final Map<String, TaskFamily> FAMILIES = new ConcurrentHashMap<>();
+        static final Map<String, TaskFamily> FAMILIES = new ConcurrentHashMap<>();
+
+        /** Whether this JVM has registered the frameworks' task families. */
+        private static volatile boolean registered;
 
         private final TruncationContext ctx;
         private final String taskSpec;
+        private final Map<String, String> shippedFiles;
         private final Broadcast<double[]> weights;
 
-        RunTask(TruncationContext ctx, String taskSpec, Broadcast<double[]> weights) {
+        RunTask(
+                TruncationContext ctx,
+                String taskSpec,
+                Map<String, String> shippedFiles,
+                Broadcast<double[]> weights) {
             this.ctx = ctx;
             this.taskSpec = taskSpec;
+            this.shippedFiles = new java.util.TreeMap<>(shippedFiles);
             this.weights = weights;
         }
 
@@ -315,7 +393,13 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
                 stallUntilKilled(w.stallPidFile);
             }
             long t0 = System.nanoTime();
-            TaskFamily family = FAMILIES.computeIfAbsent(taskSpec, TaskFamilies::parse);
+            if (!registered) {
+                registerFrameworkFamilies();
+                registered = true;
+            }
+            TaskFamily family =
+                    FAMILIES.computeIfAbsent(
+                            localSpec(taskSpec, shippedFiles), TaskFamilies::parse);
             double[] phi = weights.value();
             MetaGradientContribution c;
             TaskState carried;
