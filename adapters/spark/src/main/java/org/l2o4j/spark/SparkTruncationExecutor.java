@@ -41,7 +41,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     private final TruncationContext ctx;
     private final String taskSpec;
     private final int slices;
-    private final String trainKernel;
+    private String trainKernel;
     private final Map<String, String> shippedFiles;
     private TaskState[] states;
     private int iteration = -1;
@@ -150,6 +150,11 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
                 throw new IllegalStateException("cannot register the task families of " + cls, e);
             }
         }
+    }
+
+    /** Test hook: the training kernel id results must report instead of the driver's. */
+    void expectTrainKernel(String id) {
+        this.trainKernel = id;
     }
 
     /** The spec's files that executors get a copy of: spec value to file name. */
