@@ -17,8 +17,9 @@ import picocli.CommandLine;
 
 /**
  * The command line's {@code meta-train --spark local[2]} (the cli finds this adapter with
- * ServiceLoader, as in the {@code -all} jar) writes the weights of the run without {@code --spark},
- * and prints the executors and the time per truncation.
+ * ServiceLoader, as in the {@code -all} jar), stopped after one iteration and resumed from its
+ * checkpoint with {@code --resume}, writes the weights of the run without {@code --spark}, and
+ * prints the executors and the time per truncation.
  */
 class SparkCommandLineTest {
     @TempDir Path dir;
@@ -34,6 +35,10 @@ class SparkCommandLineTest {
     }
 
     private String[] metaTrain(String out, String... more) {
+        return metaTrain(out, 2, more);
+    }
+
+    private String[] metaTrain(String out, int iterations, String... more) {
         List<String> a =
                 new ArrayList<>(
                         List.of(
@@ -45,7 +50,7 @@ class SparkCommandLineTest {
                                 "--seed",
                                 "7",
                                 "--iterations",
-                                "2",
+                                Integer.toString(iterations),
                                 "--tasks-per-iteration",
                                 "4",
                                 "--validate-every",
@@ -65,9 +70,19 @@ class SparkCommandLineTest {
     }
 
     @Test
-    void metaTrainWithSparkWritesTheWeightsOfTheRunWithout() throws Exception {
-        run(metaTrain("single.safetensors"));
-        String err = run(metaTrain("spark.safetensors", "--spark", "local[2]"));
+    void metaTrainOnSparkAndItsResumeWriteTheWeightsOfTheRunWithout() throws Exception {
+        String single = run(metaTrain("single.safetensors"));
+        // the weights written are iteration 2's, the resumed part's
+        assertTrue(
+                single.lines()
+                        .anyMatch(
+                                l ->
+                                        l.startsWith("validation at iteration 2:")
+                                                && l.endsWith("(best)")),
+                single);
+        // a run on Spark stopped after iteration 1 (its checkpoint), resumed on Spark
+        run(metaTrain("spark.safetensors", 1, "--spark", "local[2]"));
+        String err = run(metaTrain("spark.safetensors", 2, "--spark", "local[2]", "--resume"));
         assertTrue(err.contains("spark local[2]: 1 executor(s) used"), err);
         assertTrue(err.contains("per truncation compute"), err);
         assertArrayEquals(
