@@ -105,6 +105,14 @@ public final class WeightMetadata {
      */
     public static final String GIT_COMMIT = "git_commit";
 
+    /**
+     * Key of the group names of a per-group weight file, comma-separated in order (e.g. {@code
+     * conv-kernels,conv-biases,dense-weights,dense-biases}); each group's tensors are named {@code
+     * <group>.} + the shared names. A file without it is one shared weight set. Read and written by
+     * {@link GroupedWeightFiles}; {@link WeightFiles#read} refuses a file that has it.
+     */
+    public static final String GROUPS = "groups";
+
     /** Keys written from the format and the architecture; not part of provenance metadata. */
     public static final Set<String> RESERVED =
             Set.of(
