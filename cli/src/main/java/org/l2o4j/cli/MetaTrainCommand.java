@@ -267,8 +267,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "wrote %s: best validation meta-loss %s at iteration %s of %s (%s runs, %s s)%n",
                     out,
-                    md.get(MetaTrainer.META_BEST_VALIDATION_LOSS),
-                    md.get(MetaTrainer.META_BEST_ITERATION),
+                    md.get(WeightMetadata.BEST_VALIDATION_LOSS),
+                    md.get(WeightMetadata.BEST_ITERATION),
                     md.get(WeightMetadata.ITERATIONS),
                     md.get(WeightMetadata.OPTIMIZATION_RUNS),
                     md.get(WeightMetadata.WALL_TIME_SECONDS));

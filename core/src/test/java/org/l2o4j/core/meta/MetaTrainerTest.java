@@ -272,8 +272,14 @@ class MetaTrainerTest {
     @Test
     void throughputIsPositive() {
         double cps =
-                MetaTrainer.measureThroughput(
-                        LstmConfig.builder().hidden(4).build(), 100, 3, 1, 0.05);
+                TrainThroughput.measure(
+                                LstmConfig.builder().hidden(4).build(),
+                                100,
+                                3,
+                                1,
+                                0.05,
+                                MetaTrainingKernel.DOUBLE)
+                        .coordStepsPerSecond;
         assertTrue(cps > 0);
     }
 }
