@@ -112,6 +112,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " kernel; reproduces runs made before float existed) [float].")
     String trainKernel;
 
+    @Option(
+            names = "--random-scale",
+            paramLabel = "LOG10_RANGE",
+            description =
+                    "Random scaling of each training task (Metz et al. 2020): its loss times"
+                            + " 10^U(-R,R) and its parameters reparameterised by another such"
+                            + " factor, drawn from the task's seed; validation tasks unscaled;"
+                            + " 0 = off [0].")
+    double randomScale;
+
     @Option(names = "--validate-every", description = "Validate every K iterations [50].")
     int validateEvery = 50;
 
@@ -365,6 +375,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .tasksPerIteration(tasksPerIteration)
                 .threads(threads)
                 .seed(seed)
+                .randomScale(randomScale)
                 .validationTasks(validationTasks)
                 .validateEvery(validateEvery)
                 .checkpointEvery(checkpointEvery)

@@ -140,6 +140,13 @@ public final class WeightMetadata {
     /** Meta-training: how the optimizer was initialised (fresh, with its seed, or fine-tuned). */
     public static final String LSTM_INIT = "lstm_init";
 
+    /**
+     * Meta-training: the log10 range {@code r} of the random loss and parameter scales of the
+     * training tasks ({@code 10^U(-r, r)} each, per task; {@code meta-train --random-scale});
+     * absent when off.
+     */
+    public static final String RANDOM_SCALE = "random_scale";
+
     /** Meta-training: the best validation meta-loss (the returned weights'). */
     public static final String BEST_VALIDATION_LOSS = "best_validation_loss";
 

@@ -78,7 +78,9 @@ import org.l2o4j.core.task.Task;
  *
  * Training task seeds are in {@code [2^62, 2^63)}, validation task seeds are {@code 2^61 + 0..V-1},
  * so any seed below {@code 2^61} (for example 0..999 in an evaluation) is never seen in
- * meta-training.
+ * meta-training. With {@link MetaTrainingConfig#randomScale()} {@code r > 0}, each training task is
+ * a {@link org.l2o4j.core.task.ScaledTask} whose loss and parameter scales ({@code 10^U(-r, r)})
+ * are drawn from its seed; validation tasks are never scaled.
  *
  * <h2>Initialisation</h2>
  *
@@ -332,6 +334,9 @@ public final class MetaTrainer {
                         ? "fine-tune"
                         : "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed "
                                 + config.seed());
+        if (config.randomScale() != 0) {
+            md.put(WeightMetadata.RANDOM_SCALE, Double.toString(config.randomScale()));
+        }
         md.put(WeightMetadata.BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
         md.put(WeightMetadata.BEST_ITERATION, Integer.toString(state.bestIteration));
         md.putAll(config.extraMetadata());
