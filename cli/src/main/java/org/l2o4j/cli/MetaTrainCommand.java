@@ -115,6 +115,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " kernel; reproduces runs made before float existed) [float].")
     String trainKernel;
 
+    @Option(
+            names = "--random-scale",
+            paramLabel = "LOG10_RANGE",
+            description =
+                    "Random scaling of each training task (Metz et al. 2020): its loss times"
+                            + " 10^U(-R,R) and its parameters reparameterised by another such"
+                            + " factor, drawn from the task's seed; validation tasks unscaled;"
+                            + " 0 = off [0].")
+    double randomScale;
+
     @Option(names = "--validate-every", description = "Validate every K iterations [50].")
     int validateEvery = 50;
 
@@ -290,8 +300,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "wrote %s: best validation meta-loss %s at iteration %s of %s (%s runs, %s s)%n",
                     out,
-                    md.get(MetaTrainer.META_BEST_VALIDATION_LOSS),
-                    md.get(MetaTrainer.META_BEST_ITERATION),
+                    md.get(WeightMetadata.BEST_VALIDATION_LOSS),
+                    md.get(WeightMetadata.BEST_ITERATION),
                     md.get(WeightMetadata.ITERATIONS),
                     md.get(WeightMetadata.OPTIMIZATION_RUNS),
                     md.get(WeightMetadata.WALL_TIME_SECONDS));
@@ -388,6 +398,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .tasksPerIteration(tasksPerIteration)
                 .threads(threads)
                 .seed(seed)
+                .randomScale(randomScale)
                 .validationTasks(validationTasks)
                 .validateEvery(validateEvery)
                 .checkpointEvery(checkpointEvery)

@@ -203,9 +203,8 @@ public final class GroupedMetaTrainer {
                 }
             }
         }
-        double[] m = new double[phi.length];
-        double[] v = new double[phi.length];
-        long adamStep = 0;
+        OuterOptimizer outer = new OuterAdam(c.learningRate);
+        OuterOptimizer.State outerState = outer.newState(phi.length);
         double[] w = c.weighting.weights(c.horizon);
         int truncations = (c.horizon + c.unroll - 1) / c.unroll;
         double[] best = phi.clone();
@@ -249,17 +248,8 @@ public final class GroupedMetaTrainer {
                             break;
                         }
                         double scale = norm > c.clipNorm ? c.clipNorm / norm : 1.0;
-                        adamStep++;
                         outerSteps++;
-                        double bc1 = 1 - Math.pow(0.9, adamStep);
-                        double bc2 = 1 - Math.pow(0.999, adamStep);
-                        for (int i = 0; i < phi.length; i++) {
-                            double g = grad[i] * scale;
-                            m[i] = 0.9 * m[i] + 0.1 * g;
-                            v[i] = 0.999 * v[i] + 0.001 * g * g;
-                            phi[i] -=
-                                    c.learningRate * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + 1e-8);
-                        }
+                        outer.step(phi, grad, scale, outerState);
                     }
                 } catch (Rollout.NonFiniteLossException e) {
                     // the run diverged: its remaining truncations are skipped
