@@ -215,6 +215,18 @@ public final class BenchCommand implements Callable<Integer> {
                     median(cpuRates));
             out.flush();
         }
+        // Heap bytes a warmed-up learned step allocates, all threads together: 0 once C2 has
+        // compiled the kernel (the Vector API boxes vectors until then, and wherever C2 does not
+        // inline a method a vector crosses). A benchmark figure, not a test: it depends on the JIT.
+        long allocated = allocatedPerStep(stepper(learned, coords));
+        if (allocated >= 0) {
+            result.put("forward_allocated_bytes_per_step", allocated);
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %,15d bytes allocated per learned step (after warm-up)%n",
+                    "",
+                    allocated);
+        }
         // Meta-training (forward + first-order BPTT over an unroll of 20) with the float32
         // training kernel meta-train uses by default, of the same kind (vector or scalar) as the
         // forward above. Its activations take ~1.1 KB per coordinate-step, so it runs on at most
@@ -255,6 +267,36 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Mean heap bytes per run of {@code step} over 5 runs after the measurements, or -1. */
+    private static long allocatedPerStep(Runnable step) {
+        if (!(java.lang.management.ManagementFactory.getThreadMXBean()
+                instanceof com.sun.management.ThreadMXBean threads)) {
+            return -1;
+        }
+        if (!threads.isThreadAllocatedMemorySupported()
+                || !threads.isThreadAllocatedMemoryEnabled()) {
+            return -1;
+        }
+        step.run();
+        long before = allThreadsAllocated(threads);
+        for (int i = 0; i < 5; i++) {
+            step.run();
+        }
+        long stepped = allThreadsAllocated(threads) - before;
+        // the same reading around nothing: what reading the counters allocates itself
+        before = allThreadsAllocated(threads);
+        long reading = allThreadsAllocated(threads) - before;
+        return Math.max(0, (stepped - reading) / 5);
+    }
+
+    private static long allThreadsAllocated(com.sun.management.ThreadMXBean threads) {
+        long sum = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 
     private static Runnable stepper(UpdateRule rule, int n) {

@@ -1,7 +1,6 @@
 package org.l2o4j.core.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
@@ -55,16 +54,20 @@ class FloatTrainKernelAllocationTest {
             double[][] gn = Arrays.copyOfRange(g, 1, steps + 1);
             double[] w = {0.25, 0.25, 0.25, 0.25};
             double[] up = new double[50];
+            // three passes in a row without allocation: a single later pass may still allocate
+            // a few bytes while C2 replaces compiled code under load (seen once: 56 B)
             long bytes = -1;
             int passes = 0;
-            while (passes < 20_000 && bytes != 0) {
+            int zeroInARow = 0;
+            while (passes < 20_000 && zeroInARow < 3) {
                 bytes = onePass(k, s, g, gn, w, up);
+                zeroInARow = bytes == 0 ? zeroInARow + 1 : 0;
                 passes++;
             }
-            assertEquals(0, bytes, kind + " still allocates after " + passes + " passes");
-            assertTrue(passes < 20_000);
-            // and keeps not allocating
-            assertEquals(0, onePass(k, s, g, gn, w, up), kind.toString());
+            assertEquals(
+                    3,
+                    zeroInARow,
+                    kind + " still allocates " + bytes + " bytes after " + passes + " passes");
         }
     }
 }
