@@ -67,7 +67,6 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
             int oo = go + rows;
             int co = oo + rows;
             int ho = co + rows;
-            int to = ho + rows;
             int cpo = cpOff + j * W;
             for (int i = 0; i < W; i++) {
                 float gi = sigmoid(buf[io + i]);
@@ -82,7 +81,6 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 buf[oo + i] = gO;
                 buf[co + i] = c;
                 buf[ho + i] = gO * t;
-                buf[to + i] = t;
             }
         }
     }
@@ -129,7 +127,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
             int fo = io + rows;
             int go = fo + rows;
             int oo = go + rows;
-            int to = oo + 3 * rows;
+            int co = oo + rows;
             int cpo = cpOff + j * W;
             int ao = aboveOff + j * W;
             int ro = recOff + j * W;
@@ -140,7 +138,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 float gf = buf[fo + i];
                 float gg = buf[go + i];
                 float gO = buf[oo + i];
-                float t = buf[to + i];
+                float t = tanh(buf[co + i]);
                 float dc = dcRec[dco + i] + dh * gO * (1 - t * t);
                 buf[io + i] = dc * gg * gi * (1 - gi);
                 buf[fo + i] = dc * cp[cpo + i] * gf * (1 - gf);
