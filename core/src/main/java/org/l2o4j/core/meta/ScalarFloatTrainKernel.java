@@ -174,19 +174,33 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
     void weightGradient(Storage s, int l, int in, int zOff, int steps, int stride) {
         final int h = hidden;
         final int cols = in + h + 1;
+        // per-coordinate partial sums over the steps (independent lanes that C2 can vectorize; a
+        // single float sum would be one chain of dependent FMAs), then the coordinates in double
+        // in a fixed order
+        final float[] part = s.lanes;
         for (int r = 0; r < 4 * h; r++) {
+            int zo = zOff + r * W;
             for (int c = 0; c < cols; c++) {
-                double sum = 0;
+                for (int i = 0; i < W; i++) {
+                    part[i] = 0f;
+                }
                 for (int u = 0; u < steps; u++) {
                     float[] z = s.steps[u];
                     float[] x = s.colArr[u * stride + c];
-                    int zo = zOff + r * W;
                     int xo = s.colOff[u * stride + c];
-                    float t = 0f;
                     for (int i = 0; i < W; i++) {
-                        t = Math.fma(z[zo + i], x[xo + i], t);
+                        part[i] = Math.fma(z[zo + i], x[xo + i], part[i]);
                     }
-                    sum += t;
+                }
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int i = 0; i < W; i += 4) {
+                    s0 += part[i];
+                    s1 += part[i + 1];
+                    s2 += part[i + 2];
+                    s3 += part[i + 3];
                 }
                 int p;
                 if (c < in) {
@@ -196,7 +210,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 } else {
                     p = biasOff[l] + r;
                 }
-                s.acc[p] += sum;
+                s.acc[p] += (s0 + s1) + (s2 + s3);
             }
         }
     }
