@@ -40,10 +40,11 @@ import org.l2o4j.core.lstm.Preprocessing;
  *
  * Activations, their gradients and the per-coordinate products are float; tanh and the sigmoid are
  * the inference kernel's rational approximations. The weight gradient of a block is summed in float
- * partial sums (one per vector lane, over the block's coordinates and the truncation's steps),
- * reduced into double lane by lane in a fixed order; blocks are reduced in block order by the
- * caller. Nothing depends on the thread that runs a block, so results are bit-identical for any
- * thread count (not between the scalar and the vector kernels, nor between vector widths).
+ * partial sums (the vector kernel: one per vector lane, over the block's coordinates and the
+ * truncation's steps; the scalar one: one per coordinate, over the steps), reduced into double in a
+ * fixed order; blocks are reduced in block order by the caller. Nothing depends on the thread that
+ * runs a block, so results are bit-identical for any thread count (not between the scalar and the
+ * vector kernels, nor between vector widths).
  *
  * <p>Instances are thread-safe for {@link #forward} and {@link #backward} on different storages;
  * {@link #prepare} must not run concurrently with them.
