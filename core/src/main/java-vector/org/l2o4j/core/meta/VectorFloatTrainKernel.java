@@ -165,13 +165,13 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector c = FloatVector.fromArray(SPECIES, cp, cpOff + v);
             gf.fma(c, gi.mul(gg)).intoArray(buf, co + v);
         }
-        int to = off + 6 * rows;
-        tanhInto(buf, co, buf, to, rows);
+        // h = o tanh(c): tanh(c) into the h rows, then times o in place
         int ho = off + 5 * rows;
+        tanhInto(buf, co, buf, ho, rows);
         int oo = off + 3 * rows;
         for (int v = 0; v < rows; v += L) {
             FloatVector o = FloatVector.fromArray(SPECIES, buf, oo + v);
-            o.mul(FloatVector.fromArray(SPECIES, buf, to + v)).intoArray(buf, ho + v);
+            o.mul(FloatVector.fromArray(SPECIES, buf, ho + v)).intoArray(buf, ho + v);
         }
     }
 
@@ -218,7 +218,7 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             int fo = io + rows;
             int go = fo + rows;
             int oo = go + rows;
-            int to = oo + 3 * rows;
+            int co = oo + rows;
             FloatVector dh =
                     FloatVector.fromArray(SPECIES, above, aboveOff + v)
                             .add(FloatVector.fromArray(SPECIES, rec, recOff + v));
@@ -226,7 +226,24 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector gf = FloatVector.fromArray(SPECIES, buf, fo);
             FloatVector gg = FloatVector.fromArray(SPECIES, buf, go);
             FloatVector gO = FloatVector.fromArray(SPECIES, buf, oo);
-            FloatVector t = FloatVector.fromArray(SPECIES, buf, to);
+            // tanh(c), as in tanhInto (inline: no vector crosses a call)
+            FloatVector x =
+                    FloatVector.fromArray(SPECIES, buf, co).max(-TANH_CLAMP).min(TANH_CLAMP);
+            FloatVector x2 = x.mul(x);
+            FloatVector num = x2.fma(A13, A11);
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A9));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A7));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A5));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A3));
+            num = num.fma(x2, FloatVector.broadcast(SPECIES, A1));
+            FloatVector den = x2.fma(B6, B4);
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
+            den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
+            FloatVector t =
+                    num.mul(x)
+                            .div(den)
+                            .blend(1f, x.compare(VectorOperators.GE, TANH_CLAMP))
+                            .blend(-1f, x.compare(VectorOperators.LE, -TANH_CLAMP));
             FloatVector dcr = FloatVector.fromArray(SPECIES, dcRec, dcOff + v);
             FloatVector dc = dh.mul(gO).mul(one.sub(t.mul(t))).add(dcr);
             dc.mul(gg).mul(gi).mul(one.sub(gi)).intoArray(buf, io);

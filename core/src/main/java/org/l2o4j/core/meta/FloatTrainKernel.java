@@ -28,21 +28,23 @@ import org.l2o4j.core.lstm.Preprocessing;
  * Every array is structure-of-arrays with the coordinate innermost: a "row" is {@link #W} floats,
  * one per coordinate of the block (a narrower last block is padded with coordinates whose gradient
  * and upstream gradient are zero, so they contribute exactly zero). A step's activations are the
- * rows of {@link TrainKernel} in float: the preprocessed input ({@code in_0} rows), then per layer
- * the gates i, f, g, o (after their nonlinearity), c, h and tanh(c), {@code in_0 + 7 H L} rows.
- * During the backward pass the gate rows of a step are overwritten by the gate pre-activation
- * gradients {@code dz} (they are no longer needed), and the weight gradient {@code sum_u dz_u [x_u,
- * h_{u-1}, 1]^T} is contracted once per block and truncation, after the recurrence, with steps and
- * coordinates innermost.
+ * rows of {@link TrainKernel} in float without its tanh(c) rows: the preprocessed input ({@code
+ * in_0} rows), then per layer the gates i, f, g, o (after their nonlinearity), c and h, {@code in_0
+ * + 6 H L} rows (the backward recomputes tanh(c) from c, the same float function on the same float:
+ * a seventh of the memory traffic less for one tanh per unit). During the backward pass the gate
+ * rows of a step are overwritten by the gate pre-activation gradients {@code dz} (they are no
+ * longer needed), and the weight gradient {@code sum_u dz_u [x_u, h_{u-1}, 1]^T} is contracted once
+ * per block and truncation, after the recurrence, with steps and coordinates innermost.
  *
  * <h2>Precision and determinism</h2>
  *
  * Activations, their gradients and the per-coordinate products are float; tanh and the sigmoid are
  * the inference kernel's rational approximations. The weight gradient of a block is summed in float
- * partial sums (one per vector lane, over the block's coordinates and the truncation's steps),
- * reduced into double lane by lane in a fixed order; blocks are reduced in block order by the
- * caller. Nothing depends on the thread that runs a block, so results are bit-identical for any
- * thread count (not between the scalar and the vector kernels, nor between vector widths).
+ * partial sums (the vector kernel: one per vector lane, over the block's coordinates and the
+ * truncation's steps; the scalar one: one per coordinate, over the steps), reduced into double in a
+ * fixed order; blocks are reduced in block order by the caller. Nothing depends on the thread that
+ * runs a block, so results are bit-identical for any thread count (not between the scalar and the
+ * vector kernels, nor between vector widths).
  *
  * <p>Instances are thread-safe for {@link #forward} and {@link #backward} on different storages;
  * {@link #prepare} must not run concurrently with them.
@@ -138,10 +140,15 @@ abstract class FloatTrainKernel {
         }
         this.dhRows = d + 4;
         this.outOff = LstmWeights.outputWeightOffset(c);
-        this.rowsPerStep = in0 + 7 * h * layers;
+        this.rowsPerStep = rowsPerStep(c);
         this.fwd = new float[f];
         this.bwd = new float[b];
         this.out = new float[h + 1];
+    }
+
+    /** Stored activation rows per step and coordinate: {@code in_0 + 6 H L}. */
+    static int rowsPerStep(LstmConfig c) {
+        return c.inputFeatures() + 6 * c.hidden() * c.layers();
     }
 
     private static int roundUp4(int n) {
@@ -228,7 +235,7 @@ abstract class FloatTrainKernel {
 
     /** First row of layer {@code l}'s activations in a step. */
     final int layerBase(int l) {
-        return in0 + 7 * hidden * l;
+        return in0 + 6 * hidden * l;
     }
 
     /** Floats of LSTM state per coordinate: (h, c) per layer. */
@@ -464,8 +471,8 @@ abstract class FloatTrainKernel {
             int l, int in, float[] x, int xOff, float[] hp, int hOff, float[] z, int zOff);
 
     /**
-     * From the pre-activations at {@code off} (the layer's base row): gates in place, then c, h,
-     * tanh(c) rows, with the previous c at {@code cpOff} of {@code cp}.
+     * From the pre-activations at {@code off} (the layer's base row): gates in place, then the c
+     * and h rows, with the previous c at {@code cpOff} of {@code cp}.
      */
     abstract void cellForward(float[] buf, int off, float[] cp, int cpOff);
 
@@ -478,7 +485,7 @@ abstract class FloatTrainKernel {
     /**
      * The cell backward of one layer and step: from {@code dh = above + rec} and the recurrent
      * {@code dcRec}, writes the gate pre-activation gradients over the gate rows at {@code off} and
-     * the new {@code dcRec}.
+     * the new {@code dcRec} (tanh(c) is recomputed from the c rows).
      */
     abstract void cellBackward(
             float[] buf,

@@ -129,6 +129,7 @@ public final class HeapEstimate {
         long perCoordDouble = 40L + 8L * (k.stateRows() + k.rowsPerStep);
         long perCoord = isFloat ? 48L + 4L * k.stateRows() : perCoordDouble;
         long act = isFloat ? 4 : 8;
+        long rows = isFloat ? FloatTrainKernel.rowsPerStep(c.lstmConfig()) : k.rowsPerStep;
         long n = c.tasksPerIteration() * dimension;
         long nv = (long) c.validationTasks() * dimension;
         long blocks = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
@@ -163,13 +164,13 @@ public final class HeapEstimate {
                                 ? c.tasksPerIteration()
                                 : c.coordinateSubsample(),
                 "stored activations "
-                        + act * k.rowsPerStep
+                        + act * rows
                         + " B/coordinate/step x "
                         + unroll
                         + " steps x "
                         + trackedCoords
                         + " coordinates",
-                (double) act * unroll * k.rowsPerStep * TrainKernel.BLOCK * tracked
+                (double) act * unroll * rows * TrainKernel.BLOCK * tracked
                         + 8.0 * (unroll + 2) * n);
         // validation runs the float inference kernel: float state, no double blocks
         long perCoordValidation = 48L + 4L * k.stateRows();

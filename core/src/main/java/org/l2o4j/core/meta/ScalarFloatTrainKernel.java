@@ -67,7 +67,6 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
             int oo = go + rows;
             int co = oo + rows;
             int ho = co + rows;
-            int to = ho + rows;
             int cpo = cpOff + j * W;
             for (int i = 0; i < W; i++) {
                 float gi = sigmoid(buf[io + i]);
@@ -82,7 +81,6 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 buf[oo + i] = gO;
                 buf[co + i] = c;
                 buf[ho + i] = gO * t;
-                buf[to + i] = t;
             }
         }
     }
@@ -129,7 +127,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
             int fo = io + rows;
             int go = fo + rows;
             int oo = go + rows;
-            int to = oo + 3 * rows;
+            int co = oo + rows;
             int cpo = cpOff + j * W;
             int ao = aboveOff + j * W;
             int ro = recOff + j * W;
@@ -140,7 +138,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 float gf = buf[fo + i];
                 float gg = buf[go + i];
                 float gO = buf[oo + i];
-                float t = buf[to + i];
+                float t = tanh(buf[co + i]);
                 float dc = dcRec[dco + i] + dh * gO * (1 - t * t);
                 buf[io + i] = dc * gg * gi * (1 - gi);
                 buf[fo + i] = dc * cp[cpo + i] * gf * (1 - gf);
@@ -176,19 +174,33 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
     void weightGradient(Storage s, int l, int in, int zOff, int steps, int stride) {
         final int h = hidden;
         final int cols = in + h + 1;
+        // per-coordinate partial sums over the steps (independent lanes that C2 can vectorize; a
+        // single float sum would be one chain of dependent FMAs), then the coordinates in double
+        // in a fixed order
+        final float[] part = s.lanes;
         for (int r = 0; r < 4 * h; r++) {
+            int zo = zOff + r * W;
             for (int c = 0; c < cols; c++) {
-                double sum = 0;
+                for (int i = 0; i < W; i++) {
+                    part[i] = 0f;
+                }
                 for (int u = 0; u < steps; u++) {
                     float[] z = s.steps[u];
                     float[] x = s.colArr[u * stride + c];
-                    int zo = zOff + r * W;
                     int xo = s.colOff[u * stride + c];
-                    float t = 0f;
                     for (int i = 0; i < W; i++) {
-                        t = Math.fma(z[zo + i], x[xo + i], t);
+                        part[i] = Math.fma(z[zo + i], x[xo + i], part[i]);
                     }
-                    sum += t;
+                }
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int i = 0; i < W; i += 4) {
+                    s0 += part[i];
+                    s1 += part[i + 1];
+                    s2 += part[i + 2];
+                    s3 += part[i + 3];
                 }
                 int p;
                 if (c < in) {
@@ -198,7 +210,7 @@ final class ScalarFloatTrainKernel extends FloatTrainKernel {
                 } else {
                     p = biasOff[l] + r;
                 }
-                s.acc[p] += sum;
+                s.acc[p] += (s0 + s1) + (s2 + s3);
             }
         }
     }

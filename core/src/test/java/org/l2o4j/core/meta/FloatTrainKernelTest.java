@@ -307,4 +307,40 @@ class FloatTrainKernelTest {
             assertArrayEquals(acc[0], acc[1], 0.0);
         }
     }
+
+    /**
+     * A step stores {@code in_0 + 6 H L} floats per coordinate (no tanh(c) rows: the backward
+     * recomputes them), and the heap estimate of a float meta-training counts exactly those, the
+     * double one its {@code in_0 + 7 H L} doubles.
+     */
+    @Test
+    void storageHasNoTanhRowsAndTheHeapEstimateCountsIt() {
+        LstmConfig c = LstmConfig.paperDefaults();
+        for (Kernel kind : Kernel.values()) {
+            FloatTrainKernel fk = FloatTrainKernel.create(c, kind);
+            assertEquals(2 + 6 * 20 * 2, fk.rowsPerStep);
+            assertEquals(242 * FloatTrainKernel.W, fk.newStorage(3).steps[0].length);
+        }
+        assertEquals(282, new TrainKernel(c).rowsPerStep);
+        MetaTrainingConfig.Builder b =
+                MetaTrainingConfig.builder()
+                        .taskFamily(new org.l2o4j.core.task.QuadraticTaskFamily())
+                        .lstmConfig(c)
+                        .iterations(1)
+                        .coordinateSubsample(0);
+        assertEquals(
+                "stored activations 968 B/coordinate/step x 20 steps x 6400 coordinates",
+                activationTerm(b.trainKernel(MetaTrainingKernel.FLOAT).build()));
+        assertEquals(
+                "stored activations 2256 B/coordinate/step x 20 steps x 6400 coordinates",
+                activationTerm(b.trainKernel(MetaTrainingKernel.DOUBLE).build()));
+    }
+
+    private static String activationTerm(MetaTrainingConfig config) {
+        return HeapEstimate.metaTraining(config, 6400).terms().stream()
+                .map(HeapEstimate.Term::what)
+                .filter(w -> w.startsWith("stored activations"))
+                .findFirst()
+                .orElseThrow();
+    }
 }
