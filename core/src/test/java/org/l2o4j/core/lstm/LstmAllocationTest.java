@@ -33,7 +33,12 @@ class LstmAllocationTest {
         return sum;
     }
 
-    /** Bytes allocated by {@code steps} steps after warm-up, caller and workers together. */
+    /**
+     * Bytes allocated by {@code steps} steps after warm-up, caller and workers together: the least
+     * of up to 10 such measurements. A kernel that allocates on every step never reads 0; a single
+     * window may still catch a few bytes the JVM allocates on a loaded machine while it swaps
+     * compiled code (seen: 104 B once, in a full build sharing two cores with others).
+     */
     private static long allocatedBySteps(LstmOptimizer opt, int n, int warmup, int steps) {
         OptimizerState s = opt.newState(n);
         float[] g = LstmKernelOracleTest.randomGradients(n, 1, true);
@@ -41,12 +46,19 @@ class LstmAllocationTest {
         for (int i = 0; i < warmup; i++) {
             opt.step(s, g, u);
         }
-        long[] workers = workerIds();
-        long before = THREADS.getCurrentThreadAllocatedBytes() + allocated(workers);
-        for (int i = 0; i < steps; i++) {
-            opt.step(s, g, u);
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 10 && least > 0; round++) {
+            long[] workers = workerIds();
+            long before = THREADS.getCurrentThreadAllocatedBytes() + allocated(workers);
+            for (int i = 0; i < steps; i++) {
+                opt.step(s, g, u);
+            }
+            least =
+                    Math.min(
+                            least,
+                            THREADS.getCurrentThreadAllocatedBytes() + allocated(workers) - before);
         }
-        return THREADS.getCurrentThreadAllocatedBytes() + allocated(workers) - before;
+        return least;
     }
 
     @Test
