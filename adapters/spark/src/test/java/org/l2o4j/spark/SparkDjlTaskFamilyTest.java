@@ -88,6 +88,20 @@ class SparkDjlTaskFamilyTest {
                 .build();
     }
 
+    /**
+     * {@link #tinyMlp} as a named class: what executor JVMs that load the test classes from a class
+     * directory can deserialize (lambdas need the classes in a jar there; {@code
+     * SparkClusterTest}).
+     */
+    static final class TinyMlpFactory implements TaskFamilyFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public TaskFamily create() {
+            return tinyMlp();
+        }
+    }
+
     static MetaTrainingConfig config(TaskFamily family) {
         return MetaTrainingConfig.builder()
                 .taskFamily(family)
