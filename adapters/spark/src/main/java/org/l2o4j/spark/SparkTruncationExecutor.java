@@ -183,10 +183,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         }
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-            return "factory:"
-                    + factory.getClass().getName()
-                    + ":"
-                    + java.util.HexFormat.of().formatHex(d);
+            // not the class name: a lambda's is a hidden class named differently in each JVM (its
+            // serialized form names the capturing class and method instead)
+            return "factory:" + java.util.HexFormat.of().formatHex(d);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
