@@ -18,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.l2o4j.core.meta.MetaGradientContribution;
+import org.l2o4j.core.meta.MetaTrainingConfig;
 import org.l2o4j.core.meta.TaskState;
 import org.l2o4j.core.meta.TaskTruncation;
 import org.l2o4j.core.meta.TruncationContext;
@@ -40,6 +41,9 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     private final boolean ownContext;
     private final TruncationContext ctx;
     private final String taskSpec;
+    private final TaskFamilyFactory factory;
+    private final String familyKey;
+    private final String familyName;
     private final int slices;
     private String trainKernel;
     private final Map<String, String> shippedFiles;
@@ -84,13 +88,106 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         this.ownContext = ownContext;
         this.ctx = ctx;
         this.taskSpec = taskSpec;
+        this.factory = null;
+        this.familyKey = null;
+        this.familyName = null;
         int p = ctx.tasksPerIteration();
         this.slices = slices > 0 ? Math.min(slices, p) : Math.min(p, jsc.defaultParallelism());
         registerFrameworkFamilies();
         TaskFamilies.parse(taskSpec); // fail fast on the driver
         this.shippedFiles = shipFiles(jsc, taskSpec);
+        this.trainKernel = driverKernel(ctx);
+    }
+
+    /**
+     * An executor for a task family built in user code (one with no task spec, e.g. a {@code
+     * DjlTaskFamily}): each executor JVM builds its own copy with {@code factory}, once, and keeps
+     * it (see {@link TaskFamilyFactory}). The driver keeps using {@code config.taskFamily()} (for
+     * validation); the executors check that their family has its {@link TaskFamily#name()}.
+     *
+     * @param jsc the Spark context (not stopped by {@link #close})
+     * @param config the run's settings, as given to the {@link org.l2o4j.core.meta.MetaTrainer}
+     * @param factory builds, on each executor, the family {@code config.taskFamily()} is
+     * @param slices Spark tasks per truncation (at most the tasks per iteration), or 0 for {@code
+     *     min(P, defaultParallelism)}
+     * @throws IllegalArgumentException if {@code factory} cannot be serialized
+     */
+    public SparkTruncationExecutor(
+            JavaSparkContext jsc,
+            MetaTrainingConfig config,
+            TaskFamilyFactory factory,
+            int slices) {
+        this(jsc, false, config, factory, slices);
+    }
+
+    private SparkTruncationExecutor(
+            JavaSparkContext jsc,
+            boolean ownContext,
+            MetaTrainingConfig config,
+            TaskFamilyFactory factory,
+            int slices) {
+        this.jsc = jsc;
+        this.ownContext = ownContext;
+        this.ctx = TruncationContext.of(config);
+        this.taskSpec = null;
+        this.factory = java.util.Objects.requireNonNull(factory, "factory");
+        this.familyKey = factoryKey(factory); // fails fast if not serializable
+        this.familyName = config.taskFamily().name();
+        int p = ctx.tasksPerIteration();
+        this.slices = slices > 0 ? Math.min(slices, p) : Math.min(p, jsc.defaultParallelism());
+        this.shippedFiles = Map.of();
+        this.trainKernel = driverKernel(ctx);
+    }
+
+    /**
+     * An executor with its own Spark context for {@code master} ({@link
+     * SparkExecutorProvider#conf}: local masters on loopback, {@code submit} or null for the master
+     * spark-submit gives), stopped by {@link #close}; see {@link
+     * #SparkTruncationExecutor(JavaSparkContext, MetaTrainingConfig, TaskFamilyFactory, int)}.
+     */
+    public static SparkTruncationExecutor create(
+            String master, MetaTrainingConfig config, TaskFamilyFactory factory) {
+        JavaSparkContext jsc = new JavaSparkContext(SparkExecutorProvider.conf(master));
+        jsc.setLogLevel("WARN");
+        try {
+            return new SparkTruncationExecutor(jsc, true, config, factory, 0);
+        } catch (RuntimeException e) {
+            jsc.stop();
+            throw e;
+        }
+    }
+
+    private static String driverKernel(TruncationContext ctx) {
         try (TruncationLane lane = ctx.newLane(1)) {
-            this.trainKernel = lane.trainKernelId();
+            return lane.trainKernelId();
+        }
+    }
+
+    /**
+     * The executors' cache key of a factory's family: a digest of its serialized form, so the same
+     * factory (same class, same captured values) maps to the same family in every job and run.
+     */
+    static String factoryKey(TaskFamilyFactory factory) {
+        byte[] bytes;
+        try (java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+                java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(buf)) {
+            out.writeObject(factory);
+            out.flush();
+            bytes = buf.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(
+                    "the task family factory must be serializable (a lambda or method reference"
+                            + " capturing only serializable values, or a Serializable class): "
+                            + e,
+                    e);
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+            // not the class name: a lambda's is a hidden class named differently in each JVM (its
+            // serialized form names the capturing class and method instead)
+            return "factory:" + java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -213,7 +310,15 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         try {
             results =
                     jsc.parallelize(work, slices)
-                            .map(new RunTask(ctx, taskSpec, shippedFiles, weights))
+                            .map(
+                                    new RunTask(
+                                            ctx,
+                                            taskSpec,
+                                            shippedFiles,
+                                            factory,
+                                            familyKey,
+                                            familyName,
+                                            weights))
                             .collect();
         } finally {
             weights.destroy();
@@ -361,7 +466,10 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
     static final class RunTask implements Function<Work, Result> {
         private static final long serialVersionUID = 1L;
 
-        /** Task families per spec, per executor JVM (they may hold loaded datasets). */
+        /**
+         * Task families per spec (or per factory, {@link #factoryKey}), per executor JVM (they may
+         * hold loaded datasets and models).
+         */
         static final Map<String, TaskFamily> FAMILIES = new ConcurrentHashMap<>();
 
         /** Whether this JVM has registered the frameworks' task families. */
@@ -370,17 +478,69 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
         private final TruncationContext ctx;
         private final String taskSpec;
         private final Map<String, String> shippedFiles;
+        private final TaskFamilyFactory factory;
+        private final String familyKey;
+        private final String familyName;
         private final Broadcast<double[]> weights;
 
         RunTask(
                 TruncationContext ctx,
                 String taskSpec,
                 Map<String, String> shippedFiles,
+                TaskFamilyFactory factory,
+                String familyKey,
+                String familyName,
                 Broadcast<double[]> weights) {
             this.ctx = ctx;
             this.taskSpec = taskSpec;
             this.shippedFiles = new java.util.TreeMap<>(shippedFiles);
+            this.factory = factory;
+            this.familyKey = familyKey;
+            this.familyName = familyName;
             this.weights = weights;
+        }
+
+        /** This JVM's family: built by the factory once, or parsed from the spec once. */
+        private TaskFamily family() {
+            if (factory == null) {
+                if (!registered) {
+                    registerFrameworkFamilies();
+                    registered = true;
+                }
+                return FAMILIES.computeIfAbsent(
+                        localSpec(taskSpec, shippedFiles), TaskFamilies::parse);
+            }
+            TaskFamily f = FAMILIES.computeIfAbsent(familyKey, k -> build(factory));
+            if (!f.name().equals(familyName)) {
+                throw new IllegalStateException(
+                        "the task family factory built "
+                                + f.name()
+                                + " on executor "
+                                + executorId()
+                                + ", the driver's family is "
+                                + familyName);
+            }
+            return f;
+        }
+
+        private static TaskFamily build(TaskFamilyFactory factory) {
+            TaskFamily f;
+            try {
+                f = factory.create();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("the task family factory failed: " + e, e);
+            }
+            if (f == null) {
+                throw new IllegalStateException("the task family factory returned null");
+            }
+            return f;
+        }
+
+        private static String executorId() {
+            SparkEnv env = SparkEnv.get();
+            return env != null ? env.executorId() : "driver";
         }
 
         @Override
@@ -398,13 +558,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
                 stallUntilKilled(w.stallPidFile);
             }
             long t0 = System.nanoTime();
-            if (!registered) {
-                registerFrameworkFamilies();
-                registered = true;
-            }
-            TaskFamily family =
-                    FAMILIES.computeIfAbsent(
-                            localSpec(taskSpec, shippedFiles), TaskFamilies::parse);
+            TaskFamily family = family();
             double[] phi = weights.value();
             MetaGradientContribution c;
             TaskState carried;
@@ -421,8 +575,7 @@ public final class SparkTruncationExecutor implements TruncationExecutor {
             MetaGradientContribution out =
                     new MetaGradientContribution(
                             c.task, c.gradient, c.diverged, c.meta, c.loss, carried);
-            SparkEnv env = SparkEnv.get();
-            String executor = env != null ? env.executorId() : "driver";
+            String executor = executorId();
             int partition = tc != null ? tc.partitionId() : 0;
             return new Result(out, executor, partition, System.nanoTime() - t0, kernel);
         }

@@ -181,4 +181,21 @@ class SparkClusterTest {
         assertFalse(ProcessHandle.of(killed.get()).map(ProcessHandle::isAlive).orElse(false));
         assertArrayEquals(single, weights);
     }
+
+    @Test
+    @Order(3)
+    void aDjlFamilyFromAFactoryGivesTheSingleJvmWeightsOnExecutorJvms() throws Exception {
+        try (org.l2o4j.djl.DjlTaskFamily driverFamily = SparkDjlTaskFamilyTest.tinyMlp()) {
+            MetaTrainingConfig c = SparkDjlTaskFamilyTest.config(driverFamily);
+            float[] single = new MetaTrainer(c).train().parameters();
+            // each executor JVM builds the DJL model and data itself, from the shipped factory
+            try (SparkTruncationExecutor ex =
+                    new SparkTruncationExecutor(
+                            jsc, c, new SparkDjlTaskFamilyTest.TinyMlpFactory(), 4)) {
+                assertArrayEquals(single, new MetaTrainer(c).executor(ex).train().parameters());
+                assertFalse(ex.executorsSeen().isEmpty());
+                assertFalse(ex.executorsSeen().contains("driver"), ex.executorsSeen().toString());
+            }
+        }
+    }
 }

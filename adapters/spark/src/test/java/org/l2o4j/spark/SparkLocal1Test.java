@@ -1,6 +1,7 @@
 package org.l2o4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,6 +32,20 @@ class SparkLocal1Test {
                         "local[1]",
                         org.l2o4j.core.meta.TruncationContext.of(c),
                         SparkMetaTrainingTest.QUADRATIC)) {
+            assertArrayEquals(single, new MetaTrainer(c).executor(ex).train().parameters());
+        }
+        // the context is stopped: another may start
+        new JavaSparkContext(SparkExecutorProvider.conf("local[1]")).stop();
+    }
+
+    @Test
+    void aFactoryOnLocal1WithItsOwnContextIsBitIdenticalAndStopsIt() throws IOException {
+        MetaTrainingConfig c = SparkMetaTrainingTest.quadratic();
+        float[] single = new MetaTrainer(c).train().parameters();
+        TaskFamilyFactory factory =
+                () -> org.l2o4j.core.task.TaskFamilies.parse(SparkMetaTrainingTest.QUADRATIC);
+        try (SparkTruncationExecutor ex = SparkTruncationExecutor.create("local[1]", c, factory)) {
+            assertEquals(1, ex.slices());
             assertArrayEquals(single, new MetaTrainer(c).executor(ex).train().parameters());
         }
         // the context is stopped: another may start
