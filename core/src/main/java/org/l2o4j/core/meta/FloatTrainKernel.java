@@ -153,6 +153,9 @@ abstract class FloatTrainKernel {
      * (and the vector width divides {@link #W}), else the scalar one.
      */
     static FloatTrainKernel create(LstmConfig c) {
+        if (!c.isLstm()) {
+            return null; // other cells train with the double TrainKernel only
+        }
         return create(c, Kernel.selected());
     }
 

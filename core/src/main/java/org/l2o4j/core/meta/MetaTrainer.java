@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.l2o4j.core.io.WeightMetadata;
+import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
@@ -414,8 +415,7 @@ public final class MetaTrainer {
                 META_LSTM_INIT,
                 config.initialWeights() != null
                         ? "fine-tune"
-                        : "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed "
-                                + config.seed());
+                        : initDescription(config.lstmConfig(), config.seed()));
         md.put(META_BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
         md.put(META_BEST_ITERATION, Integer.toString(state.bestIteration));
         md.putAll(config.extraMetadata());
@@ -573,6 +573,9 @@ public final class MetaTrainer {
      */
     public static double[] initialParameters(LstmConfig config, long seed) {
         SplittableRandom rng = new SplittableRandom(mix(seed ^ STREAM_INIT));
+        if (config.cell() == CellType.MLP) {
+            return initialMlpParameters(config, rng);
+        }
         int h = config.hidden();
         double a = 1.0 / Math.sqrt(h);
         double[] phi = new double[config.numParameters()];
@@ -589,14 +592,43 @@ public final class MetaTrainer {
         return phi;
     }
 
+    /**
+     * A fresh MLP cell: hidden weights uniform in {@code (-1/sqrt(in), 1/sqrt(in))}, output weights
+     * uniform in {@code (-0.1/sqrt(H), 0.1/sqrt(H))} (small first updates), biases 0.
+     */
+    private static double[] initialMlpParameters(LstmConfig config, SplittableRandom rng) {
+        double[] phi = new double[config.numParameters()];
+        int h = config.hidden();
+        for (int l = 0; l < config.layers(); l++) {
+            int in = config.layerInputSize(l);
+            double a = 1.0 / Math.sqrt(in);
+            int w = LstmWeights.mlpWeightOffset(config, l);
+            for (int p = 0; p < h * in; p++) {
+                phi[w + p] = (2 * rng.nextDouble() - 1) * a;
+            }
+        }
+        int out = LstmWeights.outputWeightOffset(config);
+        double a = 0.1 / Math.sqrt(h);
+        for (int j = 0; j < h; j++) {
+            phi[out + j] = (2 * rng.nextDouble() - 1) * a;
+        }
+        return phi;
+    }
+
+    /** How {@link #initialParameters} initialises {@code c}, for the weight file. */
+    static String initDescription(LstmConfig c, long seed) {
+        if (c.cell() == CellType.MLP) {
+            return "uniform(+-1/sqrt(in)), output uniform(+-0.1/sqrt(H)), biases 0, seed " + seed;
+        }
+        return "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed;
+    }
+
     /** A fresh optimizer as weights (see {@link #initialParameters}). */
     public static LstmWeights initialWeights(LstmConfig config, long seed) {
         return new LstmWeights(
                 config,
                 toFloat(initialParameters(config, seed)),
-                Map.of(
-                        META_LSTM_INIT,
-                        "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed));
+                Map.of(META_LSTM_INIT, initDescription(config, seed)));
     }
 
     /**
