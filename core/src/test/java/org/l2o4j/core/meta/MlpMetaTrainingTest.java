@@ -108,7 +108,15 @@ class MlpMetaTrainingTest {
 
     @Test
     void metaTrainingIsIdenticalForAnyThreadCountAndRecordsTheCell() throws IOException {
-        LstmConfig c = LstmConfig.builder().cell(CellType.MLP).hidden(8).outputScale(0.02).build();
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.MLP)
+                        .features(FeatureSet.parse("rms,mom:0.9,grad"))
+                        .activation(CellActivation.TANH)
+                        .hidden(6)
+                        .outputScale(0.02)
+                        .build();
+        // non-default features and activation: every place that rebuilds the config keeps them
         for (int subsample : new int[] {64, 0}) {
             MetaTrainingConfig.Builder b =
                     MetaTrainerTest.small()
