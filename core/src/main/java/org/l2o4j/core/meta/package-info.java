@@ -4,9 +4,10 @@
  * <p>{@link org.l2o4j.core.meta.MetaTrainer} runs meta-iterations of a {@link
  * org.l2o4j.core.meta.MetaTrainingConfig} on a {@link org.l2o4j.core.task.TaskFamily}: it optimizes
  * sampled tasks with the current optimizer, backpropagates each truncation's weighted loss ({@link
- * org.l2o4j.core.meta.MetaLossWeighting}) through the LSTM alone and takes an outer step; it keeps
- * the best weights on validation tasks and writes checkpoints to resume bit-identically. The math
- * is in docs/design.md section 2, the training pass's activation layout in section 8 and the
- * checkpoint format in section 9.
+ * org.l2o4j.core.meta.MetaLossWeighting}) through the optimizer's cell alone (the LSTM, or the MLP
+ * cell of {@link org.l2o4j.core.lstm.MlpCell}, whose features' statistics are constants of the
+ * first-order meta-gradient) and takes an outer step; it keeps the best weights on validation tasks
+ * and writes checkpoints to resume bit-identically. The math is in docs/design.md section 2, the
+ * training pass's activation layout in section 8 and the checkpoint format in section 9.
  */
 package org.l2o4j.core.meta;
