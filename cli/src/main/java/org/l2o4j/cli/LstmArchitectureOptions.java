@@ -31,7 +31,11 @@ public final class LstmArchitectureOptions {
     @Option(names = "--output-scale", description = "Output scale [0.1].")
     Double outputScale;
 
-    @Option(names = "--cell", description = "The learned optimizer's cell: lstm|mlp [lstm].")
+    @Option(
+            names = "--cell",
+            description =
+                    "The learned optimizer's cell: lstm|mlp|gru [lstm]; gru takes --lstm-layers"
+                            + " and --lstm-hidden for its layers and units.")
     String cell;
 
     @Option(
@@ -95,6 +99,27 @@ public final class LstmArchitectureOptions {
         if (mlpLayers != null || mlpHidden != null || mlpActivation != null) {
             throw new IllegalArgumentException(
                     "--mlp-layers, --mlp-hidden and --mlp-activation need --cell mlp");
+        }
+        if (c == CellType.GRU) {
+            if (preprocessing != null) {
+                throw new IllegalArgumentException(
+                        "--cell gru takes --features (default rms,mom:0.5,mom:0.9,mom:0.99), not"
+                                + " --preprocessing");
+            }
+            b.cell(CellType.GRU).features(features != null ? FeatureSet.parse(features) : null);
+            if (lstmLayers != null) {
+                b.layers(lstmLayers);
+            }
+            if (lstmHidden != null) {
+                b.hidden(lstmHidden);
+            }
+            if (logSignP != null) {
+                b.logSignP(logSignP);
+            }
+            if (outputScale != null) {
+                b.outputScale(outputScale);
+            }
+            return b;
         }
         if (features != null) {
             if (preprocessing != null) {

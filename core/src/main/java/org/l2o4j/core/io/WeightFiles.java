@@ -149,7 +149,9 @@ public final class WeightFiles {
         m.put(WeightMetadata.OUTPUT_SCALE, Double.toString(c.outputScale()));
         if (!v1) {
             m.put(WeightMetadata.FEATURES, c.features().id());
-            m.put(WeightMetadata.ACTIVATION, c.activation().id());
+            if (c.cell() == CellType.MLP) {
+                m.put(WeightMetadata.ACTIVATION, c.activation().id());
+            }
             m.put(WeightMetadata.HEAD, c.head().id());
         }
         m.put(WeightMetadata.SIGN_CONVENTION, WeightMetadata.SIGN_CONVENTION_ADD);
@@ -527,7 +529,10 @@ public final class WeightFiles {
                 key = WeightMetadata.FEATURES;
                 b.features(FeatureSet.parse(require(meta, key, src)));
                 key = WeightMetadata.ACTIVATION;
-                b.activation(CellActivation.fromId(require(meta, key, src)));
+                if (meta.containsKey(key)
+                        || CellType.MLP.id().equals(meta.get(WeightMetadata.CELL))) {
+                    b.activation(CellActivation.fromId(require(meta, key, src)));
+                }
                 key = WeightMetadata.HEAD;
                 b.head(OutputHead.fromId(require(meta, key, src)));
             }

@@ -31,8 +31,9 @@ public final class WeightMetadata {
     public static final String CURRENT_FORMAT_VERSION = "1";
 
     /**
-     * The format version written for any other cell ({@link org.l2o4j.core.lstm.CellType#MLP}):
-     * version 1's keys plus {@link #FEATURES}, {@link #ACTIVATION} and {@link #HEAD}.
+     * The format version written for any other cell ({@link org.l2o4j.core.lstm.CellType#MLP},
+     * {@link org.l2o4j.core.lstm.CellType#GRU}): version 1's keys plus {@link #FEATURES}, {@link
+     * #HEAD} and, for the MLP, {@link #ACTIVATION}.
      */
     public static final String CELLS_FORMAT_VERSION = "2";
 
@@ -48,7 +49,7 @@ public final class WeightMetadata {
 
     /**
      * Key of the MLP cell's hidden activation ({@link org.l2o4j.core.lstm.CellActivation#id()});
-     * format version 2.
+     * format version 2, MLP cell only.
      */
     public static final String ACTIVATION = "activation";
 

@@ -11,7 +11,12 @@ public enum CellType {
      * A per-coordinate MLP with no recurrence ({@link MlpCell}): its only state is its features'
      * running statistics ({@link FeatureSet}).
      */
-    MLP("mlp");
+    MLP("mlp"),
+    /**
+     * Gated recurrent unit, gates in the order r, z, n (PyTorch's order), {@link GruCell}; its
+     * state is {@code h} per layer plus its features' running statistics.
+     */
+    GRU("gru");
 
     private final String id;
 
@@ -32,6 +37,6 @@ public enum CellType {
             }
         }
         throw new IllegalArgumentException(
-                "Unknown cell type '" + id + "': expected one of lstm, mlp");
+                "Unknown cell type '" + id + "': expected one of lstm, mlp, gru");
     }
 }

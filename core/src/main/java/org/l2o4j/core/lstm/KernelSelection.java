@@ -224,6 +224,9 @@ public final class KernelSelection {
         if (weights.config().cell() == CellType.MLP) {
             return new MlpKernel(weights); // one (scalar) kernel for either kind
         }
+        if (weights.config().cell() == CellType.GRU) {
+            return new GruKernel(weights);
+        }
         if (kind == Kernel.SCALAR) {
             return new ScalarLstmKernel(weights);
         }

@@ -163,6 +163,9 @@ public final class LstmConfig {
         if (cell == CellType.MLP) {
             return features.stateRows();
         }
+        if (cell == CellType.GRU) {
+            return features.stateRows() + hidden * layers;
+        }
         return 2 * hidden * layers;
     }
 
@@ -172,6 +175,12 @@ public final class LstmConfig {
         if (cell == CellType.MLP) {
             for (int l = 0; l < layers; l++) {
                 n += hidden * (layerInputSize(l) + 1);
+            }
+            return n + hidden + 1;
+        }
+        if (cell == CellType.GRU) {
+            for (int l = 0; l < layers; l++) {
+                n += 3 * hidden * (layerInputSize(l) + hidden + 2);
             }
             return n + hidden + 1;
         }
@@ -220,8 +229,7 @@ public final class LstmConfig {
                     + layers
                     + "x"
                     + hidden
-                    + " "
-                    + activation.id()
+                    + (cell == CellType.MLP ? " " + activation.id() : "")
                     + ", features "
                     + features.id()
                     + (features.hasLogSign() ? " (p=" + logSignP + ")" : "")
@@ -356,6 +364,13 @@ public final class LstmConfig {
                 b.preprocessing = pre;
                 b.features = pre == Preprocessing.LOG_SIGN ? FeatureSet.LOG_SIGN : FeatureSet.GRAD;
             } else {
+                if (cell != CellType.MLP && activation != CellActivation.RELU) {
+                    throw new IllegalArgumentException(
+                            "the "
+                                    + cell.id()
+                                    + " cell has no activation option but was given "
+                                    + activation.id());
+                }
                 b = copy();
                 if (b.features == null) {
                     b.features = FeatureSet.MLP_DEFAULT;

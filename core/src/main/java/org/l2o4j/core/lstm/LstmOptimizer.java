@@ -42,10 +42,11 @@ import org.l2o4j.core.optim.UpdateRule;
  * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}. Steps on
  * different states may run concurrently (one uses the pool, the others run on their own thread).
  *
- * <p>Other cells: with an {@link CellType#MLP} config the same class runs the MLP cell ({@link
- * MlpCell}, plain Java) with the same threads, chunks, ranges and policies; its state is its
- * features' running statistics ({@link FeatureSet#stateRows()} floats per coordinate) and only
- * {@link StateType#FLOAT32} is supported.
+ * <p>Other cells: with an {@link CellType#MLP} or {@link CellType#GRU} config the same class runs
+ * that cell ({@link MlpCell}, {@link GruCell}, plain Java) with the same threads, chunks, ranges
+ * and policies; the MLP's state is its features' running statistics ({@link FeatureSet#stateRows()}
+ * floats per coordinate), the GRU's those plus {@code h} per layer. Only {@link StateType#FLOAT32}
+ * is supported for them.
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */

@@ -107,6 +107,9 @@ public final class LstmWeights {
         if (c.cell() == CellType.MLP) {
             return mlpWeightOffset(c, c.layers());
         }
+        if (c.cell() == CellType.GRU) {
+            return gruWeightIhOffset(c, c.layers());
+        }
         return weightIhOffset(c, c.layers());
     }
 
@@ -118,6 +121,18 @@ public final class LstmWeights {
         int off = 0;
         for (int k = 0; k < l; k++) {
             off += c.hidden() * (c.layerInputSize(k) + 1);
+        }
+        return off;
+    }
+
+    /**
+     * Offset of the {@link CellType#GRU} cell's layer {@code l} {@code weight_ih} [3H x in_l];
+     * {@code weight_hh} [3H x H], {@code bias_ih} [3H] and {@code bias_hh} [3H] follow.
+     */
+    public static int gruWeightIhOffset(LstmConfig c, int l) {
+        int off = 0;
+        for (int k = 0; k < l; k++) {
+            off += 3 * c.hidden() * (c.layerInputSize(k) + c.hidden() + 2);
         }
         return off;
     }
@@ -163,6 +178,22 @@ public final class LstmWeights {
     public static List<TensorSpec> tensorSpecs(LstmConfig c) {
         List<TensorSpec> specs = new ArrayList<>();
         int h = c.hidden();
+        if (c.cell() == CellType.GRU) {
+            for (int l = 0; l < c.layers(); l++) {
+                int in = c.layerInputSize(l);
+                int o = gruWeightIhOffset(c, l);
+                specs.add(new TensorSpec("gru." + l + ".weight_ih", new int[] {3 * h, in}, o));
+                o += 3 * h * in;
+                specs.add(new TensorSpec("gru." + l + ".weight_hh", new int[] {3 * h, h}, o));
+                o += 3 * h * h;
+                specs.add(new TensorSpec("gru." + l + ".bias_ih", new int[] {3 * h}, o));
+                specs.add(new TensorSpec("gru." + l + ".bias_hh", new int[] {3 * h}, o + 3 * h));
+            }
+            int out = outputWeightOffset(c);
+            specs.add(new TensorSpec("output.weight", new int[] {1, h}, out));
+            specs.add(new TensorSpec("output.bias", new int[] {1}, out + h));
+            return specs;
+        }
         if (c.cell() == CellType.MLP) {
             for (int l = 0; l < c.layers(); l++) {
                 specs.add(

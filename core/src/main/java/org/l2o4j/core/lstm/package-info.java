@@ -12,7 +12,7 @@
  * org.l2o4j.core.lstm.CellType}) -> output head ({@link org.l2o4j.core.lstm.OutputHead}), all named
  * in its {@link org.l2o4j.core.lstm.LstmConfig}. Besides the LSTM, the per-coordinate MLP cell
  * ({@link org.l2o4j.core.lstm.MlpCell}: its inference forward, and the double forward and backward
- * the meta-trainer runs) has no recurrence; its state is its features' running statistics.
- * docs/design.md section 11.
+ * the meta-trainer runs) has no recurrence; its state is its features' running statistics. The GRU
+ * ({@link org.l2o4j.core.lstm.GruCell}) is built the same way. docs/design.md section 11.
  */
 package org.l2o4j.core.lstm;

@@ -576,6 +576,16 @@ public final class MetaTrainer {
         if (config.cell() == CellType.MLP) {
             return initialMlpParameters(config, rng);
         }
+        if (config.cell() == CellType.GRU) {
+            // PyTorch's GRU default: every weight and bias uniform in +-1/sqrt(H); output bias 0
+            double a = 1.0 / Math.sqrt(config.hidden());
+            double[] phi = new double[config.numParameters()];
+            for (int p = 0; p < phi.length; p++) {
+                phi[p] = (2 * rng.nextDouble() - 1) * a;
+            }
+            phi[LstmWeights.outputWeightOffset(config) + config.hidden()] = 0.0;
+            return phi;
+        }
         int h = config.hidden();
         double a = 1.0 / Math.sqrt(h);
         double[] phi = new double[config.numParameters()];
@@ -619,6 +629,9 @@ public final class MetaTrainer {
     static String initDescription(LstmConfig c, long seed) {
         if (c.cell() == CellType.MLP) {
             return "uniform(+-1/sqrt(in)), output uniform(+-0.1/sqrt(H)), biases 0, seed " + seed;
+        }
+        if (c.cell() == CellType.GRU) {
+            return "uniform(+-1/sqrt(H)), output bias 0, seed " + seed;
         }
         return "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed;
     }

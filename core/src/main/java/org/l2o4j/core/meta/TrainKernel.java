@@ -2,6 +2,7 @@ package org.l2o4j.core.meta;
 
 import java.util.Arrays;
 import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.GruCell;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.MlpCell;
@@ -46,6 +47,9 @@ final class TrainKernel {
     /** The MLP cell for an {@link org.l2o4j.core.lstm.CellType#MLP} config, else null. */
     final MlpCell mlp;
 
+    /** The GRU cell for a {@link org.l2o4j.core.lstm.CellType#GRU} config, else null. */
+    final GruCell gru;
+
     /** Rows of one step's activation storage. */
     final int rowsPerStep;
 
@@ -72,7 +76,11 @@ final class TrainKernel {
         }
         this.outOff = LstmWeights.outputWeightOffset(c);
         this.mlp = c.cell() == CellType.MLP ? new MlpCell(c) : null;
-        this.rowsPerStep = mlp != null ? mlp.rowsPerStep() : in0 + 7 * hidden * layers;
+        this.gru = c.cell() == CellType.GRU ? new GruCell(c) : null;
+        this.rowsPerStep =
+                mlp != null
+                        ? mlp.rowsPerStep()
+                        : gru != null ? gru.rowsPerStep() : in0 + 7 * hidden * layers;
     }
 
     /** First row of layer {@code l}'s activations in a step's storage. */
@@ -84,6 +92,9 @@ final class TrainKernel {
     int stateRows() {
         if (mlp != null) {
             return mlp.stateRows(); // the features' running statistics
+        }
+        if (gru != null) {
+            return gru.stateRows();
         }
         return 2 * hidden * layers;
     }
@@ -198,6 +209,10 @@ final class TrainKernel {
 
         /** Copies the state after step {@code last} of a tracked truncation into {@link #state}. */
         void commitTrackedState(int last) {
+            if (k.gru != null) {
+                k.gru.commitState(steps[last], state, width);
+                return;
+            }
             if (k.mlp != null) {
                 int rows = k.mlp.stateRows();
                 System.arraycopy(steps[last], k.mlp.stateRowBase() * width, state, 0, rows * width);
@@ -228,6 +243,24 @@ final class TrainKernel {
     void forward(double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
         if (mlp != null) {
             forwardMlp(phi, b, grad, update, u, tracked);
+            return;
+        }
+        if (gru != null) {
+            boolean fromStep = tracked && u > 0;
+            double[] buf = tracked ? b.steps[u] : b.scratch;
+            gru.forward(
+                    phi,
+                    fromStep ? b.steps[u - 1] : b.state,
+                    fromStep,
+                    grad,
+                    b.start,
+                    update,
+                    b.start,
+                    buf,
+                    b.width);
+            if (!tracked) {
+                gru.commitState(buf, b.state, b.width);
+            }
             return;
         }
         final int w = b.width;
@@ -342,6 +375,32 @@ final class TrainKernel {
     void backward(double[] phi, Block b, double[][] gradNext, double[] wNext, int steps) {
         if (mlp != null) {
             backwardMlp(phi, b, gradNext, wNext, steps);
+            return;
+        }
+        if (gru != null) {
+            final int w = b.width;
+            final int off = b.start;
+            gru.backward(
+                    phi,
+                    b.steps,
+                    b.state,
+                    steps,
+                    (u, lam) -> {
+                        double wt = wNext[u];
+                        if (wt != 0) {
+                            double[] g = gradNext[u];
+                            for (int i = 0; i < w; i++) {
+                                lam[i] += wt * g[off + i];
+                            }
+                        }
+                    },
+                    b.lam,
+                    b.acc,
+                    b.dz,
+                    b.dhAbove,
+                    b.dhRec,
+                    b.dcRec,
+                    w);
             return;
         }
         final int w = b.width;

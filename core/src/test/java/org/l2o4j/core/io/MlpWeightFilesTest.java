@@ -68,6 +68,28 @@ class MlpWeightFilesTest {
     }
 
     @Test
+    void gruRoundTripsWithoutAnActivationKey() throws Exception {
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.GRU)
+                        .features(FeatureSet.parse("grad,mom:0.9"))
+                        .layers(2)
+                        .hidden(3)
+                        .build();
+        LstmWeights w = WeightFilesTest.randomWeights(c, 6, Map.of());
+        byte[] bytes = WeightFiles.toBytes(w);
+        LstmWeights back = WeightFiles.read(bytes, SRC);
+        assertEquals(c, back.config());
+        assertArrayEquals(w.parameters(), back.parameters());
+        Map<String, String> md = WeightFiles.fileMetadata(w);
+        assertEquals("2", md.get(WeightMetadata.FORMAT_VERSION));
+        assertEquals("gru", md.get(WeightMetadata.CELL));
+        assertFalse(md.containsKey(WeightMetadata.ACTIVATION));
+        JsonObject h = header(bytes);
+        assertTrue(h.has("gru.1.weight_ih") && h.has("gru.1.bias_hh"));
+    }
+
+    @Test
     void lstmFilesStayVersionOneWithTodaysKeys() {
         LstmWeights lstm = WeightFilesTest.randomWeights(LstmConfig.paperDefaults(), 3, Map.of());
         Map<String, String> md = WeightFiles.fileMetadata(lstm);
@@ -79,7 +101,10 @@ class MlpWeightFilesTest {
 
     @Test
     void unknownCellFeatureActivationOrHeadNameExpectedAndFound() {
-        fails(edit(h -> meta(h).addProperty(WeightMetadata.CELL, "gru")), "'gru'", "lstm, mlp");
+        fails(
+                edit(h -> meta(h).addProperty(WeightMetadata.CELL, "rnn")),
+                "'rnn'",
+                "lstm, mlp, gru");
         fails(
                 edit(h -> meta(h).addProperty(WeightMetadata.FEATURES, "rms,adam")),
                 "'features'",
