@@ -255,13 +255,52 @@ public final class FeatureSet {
             double expNegP,
             double expP,
             double invP) {
+        step(g, st, x, xOff, stride, expNegP, expP, invP, null);
+    }
+
+    /**
+     * Doubles of the bias-correction cache of {@link #step(double, double[], double[], int, int,
+     * double, double, double, double[])}.
+     */
+    public int cacheSize() {
+        return 2 + momDecays.length;
+    }
+
+    /**
+     * {@link #step} with a cache of the bias corrections of the last step count seen ({@link
+     * #cacheSize()} doubles, first element NaN when fresh; not shared between threads): the
+     * coordinates of a step usually share their step count, so the powers are computed once. The
+     * results are the same with or without it.
+     */
+    public void step(
+            double g,
+            double[] st,
+            double[] x,
+            int xOff,
+            int stride,
+            double expNegP,
+            double expP,
+            double invP,
+            double[] cache) {
         double denom = 0;
+        double[] corr = cache;
         if (stats) {
             double t = st[0] + 1;
             st[0] = t;
+            if (corr == null) {
+                corr = new double[cacheSize()];
+                corr[0] = Double.NaN;
+            }
+            if (corr[0] != t) {
+                corr[0] = t;
+                corr[1] = 1 - Math.exp(t * logRmsDecay);
+                for (int k = 0; k < momDecays.length; k++) {
+                    corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
+                }
+            }
             double v = RMS_DECAY * st[1] + (1 - RMS_DECAY) * g * g;
             st[1] = v;
-            denom = Math.sqrt(v / (1 - Math.exp(t * logRmsDecay))) + EPS;
+            denom = Math.sqrt(v / corr[1]) + EPS;
             for (int k = 0; k < momDecays.length; k++) {
                 double b = momDecays[k];
                 st[2 + k] = b * st[2 + k] + (1 - b) * g;
@@ -294,8 +333,7 @@ public final class FeatureSet {
                     break;
                 default:
                     {
-                        double corr = 1 - Math.exp(st[0] * momLogDecays[m]);
-                        x[xOff + c * stride] = st[2 + m] / corr / denom;
+                        x[xOff + c * stride] = st[2 + m] / corr[2 + m] / denom;
                         m++;
                         c++;
                         break;

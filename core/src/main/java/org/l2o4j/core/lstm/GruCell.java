@@ -383,6 +383,8 @@ public final class GruCell {
         final int accRow = keepRow + tw;
         double[] st = new double[Math.max(1, stats)];
         double[] xd = new double[in0];
+        double[] cache = new double[features.cacheSize()];
+        cache[0] = Double.NaN;
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {
@@ -408,7 +410,7 @@ public final class GruCell {
                 for (int k = 0; k < stats; k++) {
                     st[k] = s[k * n + i];
                 }
-                features.step(g, st, xd, 0, 1, expNegP, expP, invP);
+                features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
                 for (int k = 0; k < stats; k++) {
                     s[k * n + i] = (float) st[k];
                 }

@@ -299,6 +299,9 @@ public final class MlpCell {
         final int keepRow = hB + h * tw;
         double[] st = new double[Math.max(1, stats)];
         double[] xd = new double[in0];
+        double[] cache = new double[features.cacheSize()];
+        cache[0] = Double.NaN;
+        float[] acc = new float[TILE];
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {
@@ -321,7 +324,7 @@ public final class MlpCell {
                 for (int k = 0; k < stats; k++) {
                     st[k] = s[k * n + i];
                 }
-                features.step(g, st, xd, 0, 1, expNegP, expP, invP);
+                features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
                 for (int k = 0; k < stats; k++) {
                     s[k * n + i] = (float) st[k];
                 }
@@ -336,24 +339,26 @@ public final class MlpCell {
                 for (int j = 0; j < h; j++) {
                     int o = outR + j * tw;
                     float b = p[bOff[l] + j];
-                    for (int c = 0; c < tw; c++) {
-                        scratch[o + c] = b;
+                    // accumulate in an array of its own: loops reading and writing one array at
+                    // unrelated offsets are not vectorized by C2
+                    for (int c = 0; c < TILE; c++) {
+                        acc[c] = b;
                     }
                     int wr = wOff[l] + j * in;
                     for (int k = 0; k < in; k++) {
                         float wk = p[wr + k];
                         int x = xR + k * tw;
-                        for (int c = 0; c < tw; c++) {
-                            scratch[o + c] += wk * scratch[x + c];
+                        for (int c = 0; c < TILE; c++) {
+                            acc[c] += wk * scratch[x + c];
                         }
                     }
                     if (relu) {
-                        for (int c = 0; c < tw; c++) {
-                            scratch[o + c] = Math.max(0f, scratch[o + c]);
+                        for (int c = 0; c < TILE; c++) {
+                            scratch[o + c] = Math.max(0f, acc[c]);
                         }
                     } else {
-                        for (int c = 0; c < tw; c++) {
-                            scratch[o + c] = ScalarLstmKernel.tanh(scratch[o + c]);
+                        for (int c = 0; c < TILE; c++) {
+                            scratch[o + c] = ScalarLstmKernel.tanh(acc[c]);
                         }
                     }
                 }
