@@ -67,6 +67,9 @@ def read(path):
     data = raw[8 + n :]
     layers, hidden = int(meta["layers"]), int(meta["hidden"])
     specs = tensor_specs(layers, hidden, features_of(meta["preprocessing"]))
+    if "groups" in meta:
+        # a per-group file: each group's tensors under "<group>." (GroupedWeightFiles)
+        specs = [(f"{g}.{name}", shape) for g in meta["groups"].split(",") for name, shape in specs]
     if sorted(header) != sorted(name for name, _ in specs):
         raise ValueError(f"{path}: tensors {sorted(header)} != expected {[s for s, _ in specs]}")
     tensors = {}

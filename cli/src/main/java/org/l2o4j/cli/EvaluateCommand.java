@@ -14,6 +14,8 @@ import org.l2o4j.core.eval.Baselines;
 import org.l2o4j.core.eval.EvaluationResult;
 import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.LearningRateGrid;
+import org.l2o4j.core.lstm.GroupedLstmOptimizer;
+import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.StateType;
@@ -52,6 +54,17 @@ public final class EvaluateCommand implements Callable<Integer> {
                     "A learned optimizer: a weight file or a pretrained id (repeatable; none: only"
                             + " baselines).")
     List<String> optimizers = new ArrayList<>();
+
+    @Option(
+            names = "--group-map",
+            paramLabel = "TASKGROUP=FILEGROUP",
+            split = ",",
+            description =
+                    "Per-group weight files: use the file's FILEGROUP weights for the task's group"
+                            + " TASKGROUP (repeatable or comma-separated). Without it a task group"
+                            + " takes the file's group of the same name; a shared file applies to"
+                            + " every group.")
+    Map<String, String> groupMap = new LinkedHashMap<>();
 
     @Option(
             names = "--zero-gradient",
@@ -198,12 +211,29 @@ public final class EvaluateCommand implements Callable<Integer> {
         LearningRateGrid grid = LearningRateGrid.parse(lrGrid);
         Map<String, UpdateRule> learned = new LinkedHashMap<>();
         for (String o : optimizers) {
-            LstmWeights w = LearnedOptimizerLoader.load(o);
+            GroupedWeights gw = LearnedOptimizerLoader.loadGrouped(o);
             String name = optimizers.size() == 1 ? "learned" : "learned:" + o;
+            if (gw.isShared()) {
+                LstmWeights w = gw.weights(0);
+                learned.put(
+                        name,
+                        LstmOptimizer.of(w)
+                                .withZeroGradientPolicy(zeroPolicy)
+                                .withStateType(type)
+                                .withThreads(nThreads > 1 ? 1 : cores()));
+                continue;
+            }
+            // per-group weights: every task of the family has the layout of its first one
+            GroupedLstmOptimizer g;
+            try {
+                g = GroupedLstmOptimizer.forTask(gw, family.sample(0), groupMap);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--optimizer " + o + ": " + e.getMessage());
+            }
             learned.put(
                     name,
-                    LstmOptimizer.of(w)
-                            .withZeroGradientPolicy(zeroPolicy)
+                    g.withZeroGradientPolicy(zeroPolicy)
                             .withStateType(type)
                             .withThreads(nThreads > 1 ? 1 : cores()));
         }

@@ -30,17 +30,29 @@ public final class L2o implements Runnable {
             description = "On an error, print the stack trace as well as the message.")
     boolean debug;
 
+    /** Whether the DL4J adapter and ND4J are on the class path (they are, but for spark-submit). */
+    static boolean dl4jPresent() {
+        ClassLoader cl = L2o.class.getClassLoader();
+        return cl.getResource("org/l2o4j/dl4j/Dl4jTaskFamilies.class") != null
+                && cl.getResource("org/nd4j/linalg/factory/Nd4j.class") != null;
+    }
+
     /** The command line with all subcommands. */
     public static CommandLine commandLine() {
         // task families backed by a framework: meta-train/evaluate --task dl4j-model[model=net.zip]
-        Dl4jTaskFamilies.register();
+        // (when DL4J is on the class path: the Spark adapter's spark-submit jar leaves it out)
+        if (dl4jPresent()) {
+            Dl4jTaskFamilies.register();
+        }
         CommandLine cl = new CommandLine(new L2o());
         // Register subcommands here (one place): meta-train, evaluate, study, demo, ...
         cl.addSubcommand("bench", new BenchCommand());
         cl.addSubcommand("meta-train", new MetaTrainCommand());
         cl.addSubcommand("evaluate", new EvaluateCommand());
         cl.addSubcommand("study", new StudyCommand());
-        cl.addSubcommand("demo", new DemoCommand());
+        if (dl4jPresent()) {
+            cl.addSubcommand("demo", new DemoCommand());
+        }
         cl.addSubcommand("manifest", new ManifestCommand());
         // ManifestTool parses its own options (--description)
         cl.getSubcommands().get("manifest").setUnmatchedOptionsArePositionalParams(true);

@@ -1,6 +1,11 @@
 package org.l2o4j.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import org.l2o4j.core.io.GroupedWeightFiles;
+import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 
@@ -17,5 +22,26 @@ final class LearnedOptimizerLoader {
      */
     static LstmWeights load(String spec) throws IOException {
         return PretrainedOptimizers.resolve(spec);
+    }
+
+    /**
+     * Like {@link #load}, but a weight file may also be a per-group file ({@link
+     * GroupedWeightFiles}); a shared file or a pretrained id gives a {@linkplain
+     * GroupedWeights#isShared() shared} set with exactly the weights {@link #load} gives.
+     */
+    static GroupedWeights loadGrouped(String spec) throws IOException {
+        Path p;
+        try {
+            p = Path.of(spec);
+        } catch (InvalidPathException e) {
+            p = null;
+        }
+        if (p != null && Files.isRegularFile(p)) {
+            GroupedWeights g = GroupedWeightFiles.read(p);
+            if (!g.isShared()) {
+                return g;
+            }
+        }
+        return GroupedWeights.shared(load(spec));
     }
 }

@@ -12,14 +12,17 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.l2o4j.cli.report.Durations;
+import org.l2o4j.core.io.GroupedWeightFiles;
 import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFileException;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.io.WeightMetadata;
+import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.DamagedCheckpointException;
+import org.l2o4j.core.meta.GroupedMetaTrainer;
 import org.l2o4j.core.meta.HeapEstimate;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
@@ -112,6 +115,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " kernel; reproduces runs made before float existed) [float].")
     String trainKernel;
 
+    @Option(
+            names = "--random-scale",
+            paramLabel = "LOG10_RANGE",
+            description =
+                    "Random scaling of each training task (Metz et al. 2020): its loss times"
+                            + " 10^U(-R,R) and its parameters reparameterised by another such"
+                            + " factor, drawn from the task's seed; validation tasks unscaled;"
+                            + " 0 = off [0].")
+    double randomScale;
+
     @Option(names = "--validate-every", description = "Validate every K iterations [50].")
     int validateEvery = 50;
 
@@ -151,6 +164,23 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " when --spark is given). Same weights as without it, bit for bit.")
     String spark;
 
+    @Option(
+            names = "--per-group",
+            description =
+                    "Meta-train one weight set per parameter group of the task (the paper's"
+                            + " LSTM-sep; conv: conv-kernels, conv-biases, dense-weights,"
+                            + " dense-biases) jointly, each group's meta-gradient from its own"
+                            + " coordinates; writes a per-group weight file. Double training"
+                            + " kernel, one task per iteration, no checkpoints.")
+    boolean perGroup;
+
+    @Option(
+            names = "--blocks-per-group",
+            description =
+                    "--per-group: the most blocks of 64 coordinates of one group backpropagated"
+                            + " per truncation (a random choice, rescaled) [16].")
+    int blocksPerGroup = 16;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -186,6 +216,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
     }
 
     private int run(PrintWriter err, PrintWriter outw) throws IOException {
+        if (perGroup) {
+            return runPerGroup(err, outw);
+        }
         if (resume && overwrite) {
             throw new IllegalArgumentException("give --resume or --overwrite, not both");
         }
@@ -267,8 +300,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "wrote %s: best validation meta-loss %s at iteration %s of %s (%s runs, %s s)%n",
                     out,
-                    md.get(MetaTrainer.META_BEST_VALIDATION_LOSS),
-                    md.get(MetaTrainer.META_BEST_ITERATION),
+                    md.get(WeightMetadata.BEST_VALIDATION_LOSS),
+                    md.get(WeightMetadata.BEST_ITERATION),
                     md.get(WeightMetadata.ITERATIONS),
                     md.get(WeightMetadata.OPTIMIZATION_RUNS),
                     md.get(WeightMetadata.WALL_TIME_SECONDS));
@@ -365,6 +398,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .tasksPerIteration(tasksPerIteration)
                 .threads(threads)
                 .seed(seed)
+                .randomScale(randomScale)
                 .validationTasks(validationTasks)
                 .validateEvery(validateEvery)
                 .checkpointEvery(checkpointEvery)
@@ -378,6 +412,101 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
         b.listener(listener);
         return b.build();
+    }
+
+    /** {@code --per-group}: {@link GroupedMetaTrainer} with the options that apply to it. */
+    private int runPerGroup(PrintWriter err, PrintWriter outw) throws IOException {
+        if (resume || spark != null || subsample != null || trainKernel != null) {
+            throw new IllegalArgumentException(
+                    "--per-group does not take --resume, --spark, --subsample or --train-kernel"
+                            + " (it runs the double training kernel with --blocks-per-group, one"
+                            + " task per iteration, without checkpoints)");
+        }
+        int tasksPerIteration = MetaBudgetOptions.or(budget.tasksPerIteration, 1);
+        if (tasksPerIteration != 1) {
+            throw new IllegalArgumentException(
+                    "--per-group runs one task per iteration, not --tasks-per-iteration "
+                            + tasksPerIteration);
+        }
+        if (Files.exists(out) && !overwrite) {
+            throw new IllegalArgumentException(
+                    "--out " + out + " exists; choose another --out or give --overwrite");
+        }
+        RunFiles.checkWritableFile(out, "--out");
+        TaskFamily family = family();
+        boolean quadratic = family instanceof QuadraticTaskFamily;
+        GroupedWeights start = null;
+        LstmConfig config;
+        if (init != null) {
+            if (lstm.any()) {
+                throw new IllegalArgumentException(
+                        "--init fine-tunes the architecture of its file; do not combine it with"
+                                + " the --lstm-* options");
+            }
+            try {
+                start = GroupedWeightFiles.read(init);
+            } catch (WeightFileException e) {
+                throw new IOException(
+                        "--init " + init + " is not a usable weight file: " + e.getMessage(), e);
+            }
+            config = start.config();
+        } else {
+            config =
+                    lstm.applyTo(
+                                    LstmConfig.builder(),
+                                    quadratic ? Preprocessing.NONE : Preprocessing.LOG_SIGN)
+                            .build();
+        }
+        int iters = iterations != null ? iterations : 1000;
+        int every = Math.max(1, validateEvery);
+        GroupedMetaTrainer.Config c =
+                new GroupedMetaTrainer.Config()
+                        .lstm(config)
+                        .horizon(MetaBudgetOptions.or(budget.horizon, 100))
+                        .unroll(MetaBudgetOptions.or(budget.unroll, 20))
+                        .weighting(
+                                MetaLossWeighting.parse(
+                                        weighting != null
+                                                ? weighting
+                                                : quadratic ? "uniform" : "linear"))
+                        .iterations(iters)
+                        .learningRate(learningRate)
+                        .clipNorm(clip)
+                        .seed(budget.seed != null ? budget.seed : 0L)
+                        .threads(
+                                MetaBudgetOptions.or(
+                                        budget.threads, Runtime.getRuntime().availableProcessors()))
+                        .blocksPerGroup(blocksPerGroup)
+                        .validationTasks(MetaBudgetOptions.or(budget.validationTasks, 20))
+                        .validateEvery(every);
+        long t0 = System.nanoTime();
+        int tenth = Math.max(1, iters / 10);
+        GroupedMetaTrainer trainer =
+                new GroupedMetaTrainer(family, c, start)
+                        .onIteration(
+                                it -> {
+                                    if (!quiet && ((it + 1) % tenth == 0 || it + 1 == iters)) {
+                                        err.printf(
+                                                "meta-train --per-group: iteration %d/%d (%.0f s)%n",
+                                                it + 1, iters, (System.nanoTime() - t0) * 1e-9);
+                                        err.flush();
+                                    }
+                                });
+        GroupedWeights w = trainer.train();
+        Map<String, String> md = new java.util.LinkedHashMap<>(w.metadata());
+        md.put(WeightMetadata.COMMAND, commandLine());
+        md.put(WeightMetadata.GIT_COMMIT, GitCommit.head());
+        if (init != null) {
+            md.put(
+                    WeightMetadata.INITIALIZED_FROM,
+                    init.getFileName() + " (sha256 " + Sha256.of(init) + ")");
+        }
+        GroupedWeightFiles.write(out, w.withMetadata(md));
+        outw.printf(
+                "Wrote %s: per-group optimizer, groups %s, %d iterations, %.1f s%n",
+                out, w.groups(), iters, (System.nanoTime() - t0) * 1e-9);
+        outw.flush();
+        return 0;
     }
 
     /** Reads {@code --init}, saying what is wrong with it in one line. */

@@ -73,6 +73,42 @@ class MetaTrainCommandTest {
     }
 
     @Test
+    void randomScaleIsRecordedAndRefusedWhenNegative() throws Exception {
+        Path out = dir.resolve("s.safetensors");
+        String[] args = {
+            "--task",
+            "quadratic",
+            "--out",
+            out.toString(),
+            "--iterations",
+            "2",
+            "--horizon",
+            "10",
+            "--unroll",
+            "5",
+            "--validation-tasks",
+            "2",
+            "--threads",
+            "1",
+            "--lstm-hidden",
+            "4",
+            "--random-scale",
+            "2"
+        };
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, args), err.toString());
+        assertEquals("2.0", WeightFiles.read(out).metadata().get(WeightMetadata.RANDOM_SCALE));
+        args[args.length - 1] = "-1";
+        StringWriter bad = new StringWriter();
+        assertEquals(2, run(bad, java.util.Arrays.copyOf(args, args.length)));
+        assertTrue(
+                bad.toString()
+                        .contains(
+                                "random scale (log10 range) must be finite and >= 0 but was -1.0"),
+                bad.toString());
+    }
+
+    @Test
     void trainsOnConvWithTheDatasetAndBatchFlags() throws Exception {
         Path out = dir.resolve("c.safetensors");
         StringWriter err = new StringWriter();

@@ -83,7 +83,8 @@ class StudyCommandTest {
             List<Path> w = files.toList();
             assertTrue(w.size() >= 7, "weight files: " + w);
             for (Path p : w) {
-                WeightFiles.read(p);
+                // shared files, and the per-group one of section 6
+                org.l2o4j.core.io.GroupedWeightFiles.read(p);
             }
         }
     }
@@ -142,8 +143,14 @@ class StudyCommandTest {
             assertTrue(md.contains("| " + h + " | learned (shared LSTM) |"), h);
             assertTrue(md.contains("| " + h + " | adam |"), h);
         }
-        assertTrue(md.contains("| learned per group (LSTM-sep) | - | not available yet |"), md);
-        assertTrue(md.contains("**LSTM-sep is missing:**"), md);
+        for (String h : List.of("1x = 4", "10x = 40")) {
+            assertTrue(md.contains("| " + h + " | learned per group (LSTM-sep) |"), h + md);
+        }
+        assertTrue(md.contains("**LSTM-sep** (the paper's per-group optimizer)"), md);
+        assertTrue(md.contains("| conv-lstm-sep-2x4-log-sign-uniform-it1 | cnn (per group) |"), md);
+        assertTrue(
+                Files.exists(
+                        dir.resolve("weights/conv-lstm-sep-2x4-log-sign-uniform-it1.safetensors")));
         for (String v :
                 List.of("held-out styles", "held-out content and styles", "double resolution")) {
             assertTrue(md.contains("| " + v), v);

@@ -54,9 +54,21 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * PretrainedOptimizers#DEFAULT_ID}) when it ships; else a freshly initialised optimizer (the result
  * says which).
  *
+ * <p>The meta-objective is the metric reported: the loss at the end of the horizon ({@code
+ * --weighting final}, backpropagated through the whole horizon: {@code --unroll} defaults to {@code
+ * --horizon}); the weights kept are the best on the validation tasks by that loss, and Adam's
+ * learning rate is tuned on the same validation tasks.
+ *
  * <p>Arguments: {@code --iterations N} meta-iterations [100], {@code --horizon T} [50], {@code
- * --unroll U} [10], {@code --eval-tasks N} [10], {@code --rows N} training rows [2048], {@code
- * --out FILE} [fine-tuned-cnn.safetensors]. The defaults took 3.5 minutes on two shared cores.
+ * --unroll U} [T], {@code --weighting W} [final], {@code --lr X} outer Adam [1e-3], {@code
+ * --tasks-per-iteration P} [1], {@code --eval-tasks N} [10], {@code --rows N} training rows [2048],
+ * {@code --out FILE} [fine-tuned-cnn.safetensors].
+ *
+ * <p>Measured (general-v1 as the start, 10 test-split tasks, tuned Adam 0.290): with the defaults
+ * the final loss goes 0.331 -> 0.329 (validation 0.366 -> 0.269) in 194 s on two heavily shared
+ * cores; 6,000 rows and 200 iterations 0.331 -> 0.360; 4 tasks per iteration and 60 iterations
+ * 0.331 -> 0.346, with linear weighting 0.331 -> 0.332. Fine-tuning this CNN has not beaten tuned
+ * Adam in any budget tried; see examples/README.md.
  */
 public final class FineTuneOnYourDl4jModel {
     private FineTuneOnYourDl4jModel() {}
@@ -158,7 +170,11 @@ public final class FineTuneOnYourDl4jModel {
     public static Result runExample(String[] args) throws IOException {
         int iterations = ExampleSupport.intArg(args, "iterations", 100);
         int horizon = ExampleSupport.intArg(args, "horizon", 50);
-        int unroll = ExampleSupport.intArg(args, "unroll", 10);
+        int unroll = ExampleSupport.intArg(args, "unroll", horizon);
+        int tasksPerIteration = ExampleSupport.intArg(args, "tasks-per-iteration", 1);
+        double lr = Double.parseDouble(ExampleSupport.arg(args, "lr", "1e-3"));
+        MetaLossWeighting weighting =
+                MetaLossWeighting.parse(ExampleSupport.arg(args, "weighting", "final"));
         int evalTasks = ExampleSupport.intArg(args, "eval-tasks", 10);
         int rows = ExampleSupport.intArg(args, "rows", 2048);
         Path weightsArg = ExampleSupport.pathArg(args, "weights");
@@ -226,7 +242,9 @@ public final class FineTuneOnYourDl4jModel {
                                 .initialWeights(start)
                                 .horizon(horizon)
                                 .unroll(Math.min(unroll, horizon))
-                                .weighting(MetaLossWeighting.linear())
+                                .weighting(weighting)
+                                .learningRate(lr)
+                                .tasksPerIteration(tasksPerIteration)
                                 .iterations(iterations)
                                 .validateEvery(Math.max(1, iterations / 5))
                                 .threads(1)

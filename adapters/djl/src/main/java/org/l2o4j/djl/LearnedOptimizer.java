@@ -31,7 +31,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.l2o4j.core.io.GroupedWeightFiles;
 import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.StateType;
@@ -133,6 +135,9 @@ public class LearnedOptimizer extends Optimizer {
     /** The same, by the uid of the parameter's array. */
     private final Map<String, String> namesByArray = new ConcurrentHashMap<>();
 
+    /** Per-group weights: which rule updates which parameter; null for one shared rule. */
+    private final GroupRouting routing;
+
     /**
      * Creates the optimizer from its builder (use {@link #builder()} or {@link #pretrained()}).
      *
@@ -142,6 +147,7 @@ public class LearnedOptimizer extends Optimizer {
         super(builder);
         this.rule = rule;
         this.source = source;
+        this.routing = builder.routing;
         this.devicePath = builder.devicePath;
         this.deviceLstm =
                 rule instanceof LstmOptimizer lstm && lstm.config().isLstm()
@@ -213,7 +219,8 @@ public class LearnedOptimizer extends Optimizer {
      * device path) rather than by the Java kernel.
      */
     public boolean usesDevicePath(Device device) {
-        if (deviceLstm == null || devicePath == DevicePath.NEVER) {
+        if (deviceLstm == null || devicePath == DevicePath.NEVER || routing != null) {
+            // per-group weights run on the Java kernel
             return false;
         }
         if (stateType() != StateType.FLOAT32) {
@@ -258,6 +265,9 @@ public class LearnedOptimizer extends Optimizer {
                             + Integer.MAX_VALUE
                             + " are supported");
         }
+        // per-group weights: the parameter's group rule (an error naming the rules if none)
+        UpdateRule r =
+                routing == null ? rule : routing.ruleFor(parameterId, name(parameterId, weight));
         boolean onDevice = usesDevicePath(weight.getDevice()) && weight instanceof PtNDArray;
         checkMemory(weight, onDevice); // before anything of the step is recorded or changed
         if (rule.nonFinitePolicy() == NonFinitePolicy.ERROR) {
@@ -282,7 +292,7 @@ public class LearnedOptimizer extends Optimizer {
                                         + " (the step's gradients were cleared)");
             }
         }
-        ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size);
+        ParameterState ps = stateFor(parameterId, weight.getDevice(), (int) size, r);
         synchronized (ps) {
             if (onDevice) {
                 updateOnDevice(ps, weight, grad);
@@ -306,7 +316,7 @@ public class LearnedOptimizer extends Optimizer {
             }
             preprocess(ps.grad, ps.update, weightDecay);
             long t1 = System.nanoTime();
-            rule.step(state, ps.grad, 0, ps.update, 0); // applies the rule's ZeroGradientPolicy
+            ps.rule.step(state, ps.grad, 0, ps.update, 0); // applies its ZeroGradientPolicy
             long t2 = System.nanoTime();
             HostTransfer.addInPlace(weight, ps.update);
             HostTransfer.clearGradient(weight);
@@ -495,6 +505,26 @@ public class LearnedOptimizer extends Optimizer {
                 namesByArray.put(param.getArray().getUid(), p.getKey());
             }
         }
+    }
+
+    /**
+     * The parameter's path in its block (after {@link #nameParameters}), else its own name, else
+     * its id.
+     */
+    private String name(String parameterId, NDArray weight) {
+        String name = parameterId == null ? null : namesById.get(parameterId);
+        if (name == null) {
+            name = namesByArray.get(weight.getUid());
+        }
+        if (name == null) {
+            name = weight.getName();
+        }
+        return name == null || name.isEmpty() ? String.valueOf(parameterId) : name;
+    }
+
+    /** The group each parameter's weights come from (per-group weights only), by parameter id. */
+    public Map<String, String> parameterGroups() {
+        return routing == null ? Map.of() : Map.copyOf(routing.groupsById);
     }
 
     /** The parameter as messages name it: {@code '01Linear_weight'} or {@code 'weight' (shape)}. */
@@ -715,7 +745,7 @@ public class LearnedOptimizer extends Optimizer {
         }
     }
 
-    private ParameterState stateFor(String parameterId, Device device, int size) {
+    private ParameterState stateFor(String parameterId, Device device, int size, UpdateRule r) {
         Map<Device, ParameterState> byDevice =
                 states.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
         ParameterState ps = byDevice.get(device);
@@ -733,7 +763,7 @@ public class LearnedOptimizer extends Optimizer {
                         }
                     }
                     if (ps == null) {
-                        ps = new ParameterState(rule, size, null);
+                        ps = new ParameterState(r, size, null);
                     }
                     byDevice.put(device, ps);
                 }
@@ -910,7 +940,11 @@ public class LearnedOptimizer extends Optimizer {
             loaded.computeIfAbsent(param.getId(), k -> new ConcurrentHashMap<>())
                     .put(
                             StateFile.device(e.device(), sourceName),
-                            ParameterState.loaded(rule, e.state()));
+                            ParameterState.loaded(
+                                    routing == null
+                                            ? rule
+                                            : routing.ruleFor(param.getId(), e.parameterName()),
+                                    e.state()));
         }
         closeStates();
         states.clear();
@@ -921,7 +955,11 @@ public class LearnedOptimizer extends Optimizer {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "LearnedOptimizer{" + rule + ", from " + source + "}";
+        return "LearnedOptimizer{"
+                + (routing == null ? rule : "groups " + routing.weights.groups() + ", " + rule)
+                + ", from "
+                + source
+                + "}";
     }
 
     /** Frees the device memory of all states (they are dropped afterwards). */
@@ -1030,8 +1068,61 @@ public class LearnedOptimizer extends Optimizer {
         private Integer threads; // null: all processors
         private DevicePath devicePath = DevicePath.AUTO;
         private int deviceChunk = DeviceLstm.DEFAULT_CHUNK;
+        private Path groupedFile;
+        private GroupedWeights groupedWeights;
+        private final List<String[]> groupRules = new ArrayList<>();
+        private GroupRouting routing;
 
         Builder() {}
+
+        /**
+         * Uses a per-group weight file (one weight set per parameter group, the paper's LSTM-sep;
+         * {@code GroupedWeightFiles}); a shared weight file works as {@link #optWeights(Path)}.
+         * Each parameter takes the weights of the group its name maps to by the {@linkplain
+         * #optGroupRule rules}. Parameters are named by their paths in the block ({@code
+         * 01Conv2d_weight}) once {@link LearnedOptimizer#nameParameters} has seen the block (call
+         * it before training; {@code saveState}/{@code loadState} also do), otherwise by their own
+         * names ({@code weight}), which the default rules do not match. Per-group weights run on
+         * the Java kernel (not on the device path).
+         *
+         * @param file the weight file
+         * @return this {@code Builder}
+         */
+        public Builder optGroupedWeights(Path file) {
+            this.groupedFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Uses per-group weights (see {@link #optGroupedWeights(Path)}).
+         *
+         * @param weights the weights
+         * @return this {@code Builder}
+         */
+        public Builder optGroupedWeights(GroupedWeights weights) {
+            this.groupedWeights = Objects.requireNonNull(weights, "weights");
+            return this;
+        }
+
+        /**
+         * Maps parameters whose name contains a match of {@code regex} ({@link
+         * java.util.regex.Matcher#find}) to the weights of {@code group}. Rules are tried in the
+         * order given, then the defaults {@link GroupRouting#DEFAULT_RULES}: {@code
+         * (?i)conv[^_]*_weight$} to {@code conv-kernels}, {@code (?i)conv[^_]*_bias$} to {@code
+         * conv-biases}, {@code (?i)linear[^_]*_weight$} to {@code dense-weights}, {@code
+         * (?i)linear[^_]*_bias$} to {@code dense-biases} (DJL's {@code Conv2d} and {@code Linear}
+         * blocks). A parameter no rule matches, or a rule naming a group the weights lack, is an
+         * error at its first update naming the parameter, the rules and the weights' groups.
+         *
+         * @param regex a Java regular expression
+         * @param group a group of the per-group weights
+         * @return this {@code Builder}
+         */
+        public Builder optGroupRule(String regex, String group) {
+            java.util.regex.Pattern.compile(Objects.requireNonNull(regex, "regex"));
+            groupRules.add(new String[] {regex, Objects.requireNonNull(group, "group")});
+            return this;
+        }
 
         /** {@inheritDoc} */
         @Override
@@ -1168,15 +1259,18 @@ public class LearnedOptimizer extends Optimizer {
          *     option is out of range
          */
         public LearnedOptimizer build() {
+            routing = null;
             int sources =
                     (pretrainedId != null ? 1 : 0)
+                            + (groupedFile != null ? 1 : 0)
+                            + (groupedWeights != null ? 1 : 0)
                             + (weightsFile != null ? 1 : 0)
                             + (weights != null ? 1 : 0)
                             + (updateRule != null ? 1 : 0);
             if (sources > 1) {
                 throw new IllegalArgumentException(
-                        "Set at most one of optPretrained, optWeights(Path), optWeights(LstmWeights)"
-                                + " and optUpdateRule, but "
+                        "Set at most one of optPretrained, optWeights(Path), optWeights(LstmWeights),"
+                                + " optGroupedWeights and optUpdateRule, but "
                                 + sources
                                 + " were set");
             }
@@ -1221,7 +1315,35 @@ public class LearnedOptimizer extends Optimizer {
             }
             LstmWeights w;
             String source;
-            if (weights != null) {
+            GroupedWeights gw = groupedWeights;
+            if (groupedFile != null) {
+                try {
+                    gw = GroupedWeightFiles.read(groupedFile);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(
+                            "Cannot read optimizer weights from " + groupedFile + ": " + e, e);
+                }
+            }
+            if (gw != null && !gw.isShared()) {
+                if (devicePath == DevicePath.ALWAYS) {
+                    throw new IllegalArgumentException(
+                            "per-group weights run on the Java kernel; use optDevicePath(AUTO) or"
+                                    + " NEVER");
+                }
+                List<LstmOptimizer> opts = new ArrayList<>();
+                for (int g = 0; g < gw.groups().size(); g++) {
+                    opts.add(configure(LstmOptimizer.of(gw.weights(g))));
+                }
+                routing = new GroupRouting(gw, opts, groupRules);
+                return new LearnedOptimizer(
+                        this,
+                        opts.get(0),
+                        groupedFile != null ? groupedFile.toString() : "given per-group weights");
+            }
+            if (gw != null) {
+                w = gw.weights(0);
+                source = groupedFile != null ? groupedFile.toString() : "given weights";
+            } else if (weights != null) {
                 w = weights;
                 source = "given weights";
             } else if (weightsFile != null) {
@@ -1237,9 +1359,13 @@ public class LearnedOptimizer extends Optimizer {
                 w = Pretrained.load(id);
                 source = "pretrained " + id;
             }
+            return new LearnedOptimizer(this, configure(LstmOptimizer.of(w)), source);
+        }
+
+        /** The builder's options applied to an optimizer. */
+        private LstmOptimizer configure(LstmOptimizer base) {
             LstmOptimizer lstm =
-                    LstmOptimizer.of(w)
-                            .withNonFinitePolicy(nonFinitePolicy)
+                    base.withNonFinitePolicy(nonFinitePolicy)
                             .withZeroGradientPolicy(
                                     zeroGradientPolicy != null
                                             ? zeroGradientPolicy
@@ -1248,7 +1374,7 @@ public class LearnedOptimizer extends Optimizer {
             if (threads != null) {
                 lstm = lstm.withThreads(threads);
             }
-            return new LearnedOptimizer(this, lstm, source);
+            return lstm;
         }
     }
 }

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.l2o4j.core.io.GroupedWeightFiles;
 import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFiles;
+import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.StateType;
@@ -20,6 +22,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 
 /**
  * The learned optimizer of Andrychowicz et al. (2016), "Learning to learn by gradient descent by
@@ -98,6 +101,13 @@ public final class LearnedUpdater implements IUpdater {
 
     /** How the LSTM state is stored (FLOAT32 when absent from older JSON). */
     private StateType stateType = StateType.FLOAT32;
+
+    /**
+     * The group of a per-group weight file whose weights this updater uses; null for a shared file
+     * or a pretrained id (then absent from the JSON, as before per-group files existed).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private String weightsGroup;
 
     /** The resolved optimizer (not serialized; loaded lazily from the reference). */
     @JsonIgnore private transient volatile LstmOptimizer optimizer;
@@ -193,16 +203,73 @@ public final class LearnedUpdater implements IUpdater {
         }
     }
 
+    /**
+     * The weights of group {@code group} of a per-group weight file ({@link GroupedWeightFiles});
+     * for a shared weight file, the shared weights (a shared file applies to every group), exactly
+     * as {@link #fromFile(Path)}. The configuration records the path, the SHA-256 and the group.
+     * {@link PerGroupLearnedUpdaters} sets these per layer.
+     *
+     * @throws IllegalArgumentException if the file is missing or invalid, or has no such group (the
+     *     message lists the file's groups)
+     */
+    public static LearnedUpdater fromFile(Path file, String group) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(group, "group");
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(abs)) {
+            throw new IllegalArgumentException(
+                    "LearnedUpdater weight file " + abs + " does not exist or is not a file");
+        }
+        try {
+            String sha = Sha256.of(abs);
+            GroupedWeights g = GroupedWeightFiles.read(abs);
+            if (g.isShared()) {
+                return fromFile(abs);
+            }
+            LstmWeights w;
+            try {
+                w = g.weights(group);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "LearnedUpdater weight file " + abs + ": " + e.getMessage(), e);
+            }
+            return new LearnedUpdater(
+                            null,
+                            abs.toString(),
+                            sha,
+                            NonFinitePolicy.ERROR,
+                            ZeroGradientPolicy.FREEZE,
+                            StateType.FLOAT32,
+                            LstmOptimizer.of(w))
+                    .group(group);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "Cannot read LearnedUpdater weight file " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets the group of a freshly made copy. */
+    private LearnedUpdater group(String g) {
+        this.weightsGroup = g;
+        return this;
+    }
+
+    /** The group of a per-group weight file, or null for a shared file or a pretrained id. */
+    public String weightsGroup() {
+        return weightsGroup;
+    }
+
     /** A copy with another policy for NaN/Inf gradients. */
     public LearnedUpdater withNonFinitePolicy(NonFinitePolicy policy) {
         return new LearnedUpdater(
-                weightsId,
-                weightsPath,
-                weightsSha256,
-                policy,
-                zeroPolicy(),
-                stateTypeOrDefault(),
-                optimizer);
+                        weightsId,
+                        weightsPath,
+                        weightsSha256,
+                        policy,
+                        zeroPolicy(),
+                        stateTypeOrDefault(),
+                        optimizer)
+                .group(weightsGroup);
     }
 
     /**
@@ -212,13 +279,14 @@ public final class LearnedUpdater implements IUpdater {
      */
     public LearnedUpdater withZeroGradientPolicy(ZeroGradientPolicy policy) {
         return new LearnedUpdater(
-                weightsId,
-                weightsPath,
-                weightsSha256,
-                nonFinitePolicy,
-                policy,
-                stateTypeOrDefault(),
-                optimizer);
+                        weightsId,
+                        weightsPath,
+                        weightsSha256,
+                        nonFinitePolicy,
+                        policy,
+                        stateTypeOrDefault(),
+                        optimizer)
+                .group(weightsGroup);
     }
 
     /**
@@ -231,13 +299,14 @@ public final class LearnedUpdater implements IUpdater {
      */
     public LearnedUpdater withStateType(StateType type) {
         return new LearnedUpdater(
-                weightsId,
-                weightsPath,
-                weightsSha256,
-                nonFinitePolicy,
-                zeroPolicy(),
-                Objects.requireNonNull(type, "state type"),
-                optimizer);
+                        weightsId,
+                        weightsPath,
+                        weightsSha256,
+                        nonFinitePolicy,
+                        zeroPolicy(),
+                        Objects.requireNonNull(type, "state type"),
+                        optimizer)
+                .group(weightsGroup);
     }
 
     /** How the LSTM state is stored. */
@@ -344,6 +413,10 @@ public final class LearnedUpdater implements IUpdater {
                                 + ", or put the file back at that path");
             }
             try {
+                if (weightsGroup != null) {
+                    Sha256.verify(weightsSha256, Sha256.of(p), weightsPath);
+                    return GroupedWeightFiles.read(p).weights(weightsGroup);
+                }
                 return WeightFiles.read(p, weightsSha256);
             } catch (IOException e) {
                 throw new IllegalStateException(
@@ -425,13 +498,14 @@ public final class LearnedUpdater implements IUpdater {
     @Override
     public LearnedUpdater clone() {
         return new LearnedUpdater(
-                weightsId,
-                weightsPath,
-                weightsSha256,
-                nonFinitePolicy,
-                zeroPolicy(),
-                stateTypeOrDefault(),
-                optimizer);
+                        weightsId,
+                        weightsPath,
+                        weightsSha256,
+                        nonFinitePolicy,
+                        zeroPolicy(),
+                        stateTypeOrDefault(),
+                        optimizer)
+                .group(weightsGroup);
     }
 
     /** The zero-gradient policy; FREEZE if JSON set it to null. */
@@ -490,7 +564,8 @@ public final class LearnedUpdater implements IUpdater {
                         u.weightsSha256 == null ? null : u.weightsSha256.toLowerCase(Locale.ROOT))
                 && nonFinitePolicy == u.nonFinitePolicy
                 && zeroPolicy() == u.zeroPolicy()
-                && stateTypeOrDefault() == u.stateTypeOrDefault();
+                && stateTypeOrDefault() == u.stateTypeOrDefault()
+                && Objects.equals(weightsGroup, u.weightsGroup);
     }
 
     @Override
@@ -501,13 +576,15 @@ public final class LearnedUpdater implements IUpdater {
                 weightsSha256 == null ? null : weightsSha256.toLowerCase(Locale.ROOT),
                 nonFinitePolicy,
                 zeroPolicy(),
-                stateTypeOrDefault());
+                stateTypeOrDefault(),
+                weightsGroup);
     }
 
     @Override
     public String toString() {
         return "LearnedUpdater{"
                 + (weightsId != null ? "id=" + weightsId : "path=" + weightsPath)
+                + (weightsGroup != null ? ", group=" + weightsGroup : "")
                 + ", sha256="
                 + weightsSha256
                 + ", nonFinitePolicy="

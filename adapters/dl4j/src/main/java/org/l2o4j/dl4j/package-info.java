@@ -11,6 +11,9 @@
  * // per layer (separate optimizers for conv and dense layers, as in the paper):
  * new ConvolutionLayer.Builder(5, 5).updater(LearnedUpdater.fromFile(convWeights))...
  * new DenseLayer.Builder().updater(LearnedUpdater.fromFile(denseWeights))...
+ * // per parameter group from one per-group weight file (the paper's LSTM-sep): conv kernels,
+ * // conv biases, dense weights, dense biases; defaults and overrides in PerGroupLearnedUpdaters
+ * PerGroupLearnedUpdaters.fromFile(lstmSepWeights).apply(conf);
  * // biases with another updater, or in transfer learning:
  * builder.biasUpdater(new Sgd(0.01));
  * new FineTuneConfiguration.Builder().updater(LearnedUpdater.pretrained()).build();

@@ -118,4 +118,24 @@ class SparkMetaTrainingTest {
         assertArrayEquals(single, onSpark(shared, c, QUADRATIC, 4, new int[] {1, 1, 3}));
         assertEquals(before + 1, SparkTruncationExecutor.INJECTED_FAILURES.get());
     }
+
+    @Test
+    void aResultFromAnotherTrainingKernelStopsTheRun() throws IOException {
+        MetaTrainingConfig c = quadratic();
+        try (SparkTruncationExecutor ex =
+                new SparkTruncationExecutor(shared, false, TruncationContext.of(c), QUADRATIC, 2)) {
+            // as if the executors lacked the driver's vector module
+            ex.expectTrainKernel("float-other");
+            Throwable e =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            RuntimeException.class, () -> new MetaTrainer(c).executor(ex).train());
+            while (e.getCause() != null && !(e instanceof IllegalStateException)) {
+                e = e.getCause();
+            }
+            assertTrue(
+                    e.getMessage().contains("training kernel, the driver float-other")
+                            && e.getMessage().contains("--add-modules=jdk.incubator.vector"),
+                    e.toString());
+        }
+    }
 }

@@ -157,6 +157,12 @@ public final class WeightFiles {
         m.put(WeightMetadata.SIGN_CONVENTION, WeightMetadata.SIGN_CONVENTION_ADD);
         for (Map.Entry<String, String> e : weights.metadata().entrySet()) {
             String k = Objects.requireNonNull(e.getKey(), "metadata key");
+            if (k.equals(WeightMetadata.GROUPS)) {
+                throw new IllegalArgumentException(
+                        "Metadata key '"
+                                + k
+                                + "' is reserved for per-group weight files (GroupedWeightFiles)");
+            }
             String v = e.getValue();
             if (v == null) {
                 throw new IllegalArgumentException("Metadata '" + k + "' has a null value");
@@ -316,6 +322,13 @@ public final class WeightFiles {
         }
         JsonObject header = parseJson(headerBytes, src);
         Map<String, String> meta = parseMetadata(header, src);
+        if (meta.containsKey(WeightMetadata.GROUPS)) {
+            throw new WeightFileException(
+                    src,
+                    "expected one shared weight set but this is a per-group weight file (groups: "
+                            + meta.get(WeightMetadata.GROUPS)
+                            + "); load it with GroupedWeightFiles.read (bin/l2o evaluate does)");
+        }
         LstmConfig config = configFrom(meta, src);
         List<Entry> entries = parseEntries(header, src);
         List<LstmWeights.TensorSpec> specs = LstmWeights.tensorSpecs(config);

@@ -10,7 +10,9 @@ import java.util.Set;
  * written by {@link WeightFiles} from the {@link org.l2o4j.core.lstm.LstmConfig} and consumed when
  * reading; they never appear in {@link org.l2o4j.core.lstm.LstmWeights#metadata()} after a read.
  * The <em>provenance</em> keys ({@link #PROVENANCE}) are written by the meta-trainer into {@code
- * LstmWeights.metadata()} and are copied to and from the file as given, like any other key.
+ * LstmWeights.metadata()} and are copied to and from the file as given, like any other key; so are
+ * the meta-training keys ({@link #VALIDATION_FAMILY} ... {@link #BEST_ITERATION}), the
+ * meta-trainer's settings and results.
  */
 public final class WeightMetadata {
     private WeightMetadata() {}
@@ -133,6 +135,60 @@ public final class WeightMetadata {
      * HEAD}, with {@code -dirty} if the tree had uncommitted changes), or {@code unknown}.
      */
     public static final String GIT_COMMIT = "git_commit";
+
+    /**
+     * Key of the group names of a per-group weight file, comma-separated in order (e.g. {@code
+     * conv-kernels,conv-biases,dense-weights,dense-biases}); each group's tensors are named {@code
+     * <group>.} + the shared names. A file without it is one shared weight set. Read and written by
+     * {@link GroupedWeightFiles}; {@link WeightFiles#read} refuses a file that has it.
+     */
+    public static final String GROUPS = "groups";
+
+    // Meta-training settings and results, written by org.l2o4j.core.meta.MetaTrainer next to the
+    // provenance keys (until this version they were MetaTrainer.META_* constants).
+
+    /** Meta-training: the validation task family. */
+    public static final String VALIDATION_FAMILY = "validation_family";
+
+    /** Meta-training: number of validation tasks. */
+    public static final String VALIDATION_TASKS = "validation_tasks";
+
+    /** Meta-training: tasks per meta-iteration. */
+    public static final String TASKS_PER_ITERATION = "tasks_per_iteration";
+
+    /** Meta-training: the outer optimizer (e.g. {@code adam(lr=0.001)}). */
+    public static final String OUTER_OPTIMIZER = "outer_optimizer";
+
+    /** Meta-training: meta-gradient clip norm. */
+    public static final String CLIP_NORM = "clip_norm";
+
+    /** Meta-training: coordinates in the backward pass (0 = all). */
+    public static final String COORDINATE_SUBSAMPLE = "coordinate_subsample";
+
+    /** Meta-training: the meta-gradient estimator. */
+    public static final String META_GRADIENT = "meta_gradient";
+
+    /** Meta-training: outer steps skipped for a non-finite meta-gradient. */
+    public static final String SKIPPED_OUTER_STEPS = "skipped_outer_steps";
+
+    /** Meta-training: training runs whose loss became non-finite. */
+    public static final String DIVERGED_RUNS = "diverged_runs";
+
+    /** Meta-training: how the optimizer was initialised (fresh, with its seed, or fine-tuned). */
+    public static final String LSTM_INIT = "lstm_init";
+
+    /**
+     * Meta-training: the log10 range {@code r} of the random loss and parameter scales of the
+     * training tasks ({@code 10^U(-r, r)} each, per task; {@code meta-train --random-scale});
+     * absent when off.
+     */
+    public static final String RANDOM_SCALE = "random_scale";
+
+    /** Meta-training: the best validation meta-loss (the returned weights'). */
+    public static final String BEST_VALIDATION_LOSS = "best_validation_loss";
+
+    /** Meta-training: the meta-iteration of the best validation (0 = initial weights). */
+    public static final String BEST_ITERATION = "best_iteration";
 
     /** Keys written from the format and the architecture; not part of provenance metadata. */
     public static final Set<String> RESERVED =

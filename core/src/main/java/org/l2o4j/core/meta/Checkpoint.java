@@ -25,16 +25,23 @@ import java.util.List;
  * generator state needs saving.
  *
  * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (2), the
- * length of the body, the body (the config fingerprint, counters, then phi, the outer Adam moments
- * and the best weights as double arrays, then the validation history), and last the SHA-256 of all
- * bytes before it. Reading checks the length and the checksum before parsing, so a flipped byte or
- * a truncated file is a {@link DamagedCheckpointException}, never a silently different run. Written
- * to a temporary file in the same directory, forced to disk and renamed over the target, so a crash
+ * length of the body, the body (the config fingerprint, counters including the outer steps, then
+ * phi, the outer optimizer's two slot arrays ({@link OuterAdam}'s moments m and v) and the best
+ * weights as double arrays, then the validation history), and last the SHA-256 of all bytes before
+ * it. Reading checks the length and the checksum before parsing, so a flipped byte or a truncated
+ * file is a {@link DamagedCheckpointException}, never a silently different run. Written to a
+ * temporary file in the same directory, forced to disk and renamed over the target, so a crash
  * leaves either the old or the new checkpoint.
  */
 final class Checkpoint {
     private static final long MAGIC = 0x4C324F344A4D5443L; // "L2O4JMTC"
     private static final int VERSION = 2;
+
+    /**
+     * Slot arrays of the outer optimizer's state in version 2 (Adam's m and v); an outer optimizer
+     * with another number needs a new version.
+     */
+    static final int OUTER_SLOTS = 2;
 
     /** Magic, version and body length. */
     private static final int HEADER_BYTES = 20;
@@ -46,15 +53,16 @@ final class Checkpoint {
 
     String fingerprint;
     int completedIterations;
-    long adamStep;
     long optimizationRuns;
     long truncations;
     long skippedOuterSteps;
     long divergedRuns;
     double wallSeconds;
     double[] phi;
-    double[] adamM;
-    double[] adamV;
+
+    /** The outer optimizer's state (steps and slot arrays). */
+    OuterOptimizer.State outer;
+
     double[] bestPhi;
     double bestLoss;
     int bestIteration;
@@ -64,15 +72,13 @@ final class Checkpoint {
         Checkpoint c = new Checkpoint();
         c.fingerprint = fingerprint;
         c.completedIterations = completedIterations;
-        c.adamStep = adamStep;
         c.optimizationRuns = optimizationRuns;
         c.truncations = truncations;
         c.skippedOuterSteps = skippedOuterSteps;
         c.divergedRuns = divergedRuns;
         c.wallSeconds = wallSeconds;
         c.phi = phi.clone();
-        c.adamM = adamM.clone();
-        c.adamV = adamV.clone();
+        c.outer = outer.copy();
         c.bestPhi = bestPhi.clone();
         c.bestLoss = bestLoss;
         c.bestIteration = bestIteration;
@@ -86,20 +92,30 @@ final class Checkpoint {
      * The file's bytes: magic, version, body length, body, and the SHA-256 of everything before it.
      */
     byte[] toBytes() {
+        if (outer.slots.length != OUTER_SLOTS) {
+            throw new IllegalStateException(
+                    "checkpoint version "
+                            + VERSION
+                            + " holds "
+                            + OUTER_SLOTS
+                            + " outer optimizer slots, not "
+                            + outer.slots.length);
+        }
         try {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(body)) {
                 out.writeUTF(fingerprint);
                 out.writeInt(completedIterations);
-                out.writeLong(adamStep);
+                out.writeLong(outer.steps);
                 out.writeLong(optimizationRuns);
                 out.writeLong(truncations);
                 out.writeLong(skippedOuterSteps);
                 out.writeLong(divergedRuns);
                 out.writeDouble(wallSeconds);
                 writeArray(out, phi);
-                writeArray(out, adamM);
-                writeArray(out, adamV);
+                for (double[] slot : outer.slots) {
+                    writeArray(out, slot);
+                }
                 writeArray(out, bestPhi);
                 out.writeDouble(bestLoss);
                 out.writeInt(bestIteration);
@@ -245,15 +261,18 @@ final class Checkpoint {
             Checkpoint c = new Checkpoint();
             c.fingerprint = in.readUTF();
             c.completedIterations = in.readInt();
-            c.adamStep = in.readLong();
+            long outerSteps = in.readLong();
             c.optimizationRuns = in.readLong();
             c.truncations = in.readLong();
             c.skippedOuterSteps = in.readLong();
             c.divergedRuns = in.readLong();
             c.wallSeconds = in.readDouble();
             c.phi = readArray(in);
-            c.adamM = readArray(in);
-            c.adamV = readArray(in);
+            double[][] slots = new double[OUTER_SLOTS][];
+            for (int i = 0; i < OUTER_SLOTS; i++) {
+                slots[i] = readArray(in);
+            }
+            c.outer = new OuterOptimizer.State(outerSteps, slots);
             c.bestPhi = readArray(in);
             c.bestLoss = in.readDouble();
             c.bestIteration = in.readInt();
@@ -266,8 +285,8 @@ final class Checkpoint {
             }
             if (in.available() != 0
                     || c.completedIterations < 0
-                    || c.adamM.length != c.phi.length
-                    || c.adamV.length != c.phi.length
+                    || c.outer.slots[0].length != c.phi.length
+                    || c.outer.slots[1].length != c.phi.length
                     || c.bestPhi.length != c.phi.length) {
                 throw new IOException("inconsistent fields");
             }

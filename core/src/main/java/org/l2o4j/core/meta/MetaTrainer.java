@@ -27,9 +27,9 @@ import org.l2o4j.core.task.Task;
  * horizon} steps with the current optimizer (double precision, the same math as {@link
  * org.l2o4j.core.lstm.LstmOptimizer}). The horizon is cut into truncations of {@code unroll} steps;
  * the optimizee and the LSTM states carry across truncations, and after each truncation the
- * meta-gradient of that truncation's part of the meta-loss drives one outer Adam step (after
- * clipping to global norm {@code clipNorm}), so later truncations of the same run already use the
- * updated optimizer, as in the paper.
+ * meta-gradient of that truncation's part of the meta-loss drives one step of the outer optimizer
+ * ({@link OuterAdam}, after clipping to global norm {@code clipNorm}), so later truncations of the
+ * same run already use the updated optimizer, as in the paper.
  *
  * <h2>Which losses belong to a truncation</h2>
  *
@@ -79,7 +79,9 @@ import org.l2o4j.core.task.Task;
  *
  * Training task seeds are in {@code [2^62, 2^63)}, validation task seeds are {@code 2^61 + 0..V-1},
  * so any seed below {@code 2^61} (for example 0..999 in an evaluation) is never seen in
- * meta-training.
+ * meta-training. With {@link MetaTrainingConfig#randomScale()} {@code r > 0}, each training task is
+ * a {@link org.l2o4j.core.task.ScaledTask} whose loss and parameter scales ({@code 10^U(-r, r)})
+ * are drawn from its seed; validation tasks are never scaled.
  *
  * <h2>Initialisation</h2>
  *
@@ -93,51 +95,13 @@ import org.l2o4j.core.task.Task;
  * float weights, exactly what {@link #train()} returns) is measured before training and every
  * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
  * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
- * at the end, and from a shutdown hook on SIGINT/SIGTERM (the state of the last completed
- * meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says where). Checkpoints
- * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
+ * at the end, and from a shutdown hook on SIGINT/SIGTERM ({@link CheckpointWriter}: the state of
+ * the last completed meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says
+ * where). Checkpoints carry a SHA-256 of their content, checked before resuming ({@link
+ * DamagedCheckpointException}). The weight file's metadata keys are in {@link WeightMetadata}.
  */
 public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double EPS = 1e-8;
-
-    /** Metadata key: the validation task family. */
-    public static final String META_VALIDATION_FAMILY = "validation_family";
-
-    /** Metadata key: number of validation tasks. */
-    public static final String META_VALIDATION_TASKS = "validation_tasks";
-
-    /** Metadata key: tasks per meta-iteration. */
-    public static final String META_TASKS_PER_ITERATION = "tasks_per_iteration";
-
-    /** Metadata key: the outer optimizer. */
-    public static final String META_OUTER_OPTIMIZER = "outer_optimizer";
-
-    /** Metadata key: meta-gradient clip norm. */
-    public static final String META_CLIP_NORM = "clip_norm";
-
-    /** Metadata key: coordinates in the backward pass (0 = all). */
-    public static final String META_COORDINATE_SUBSAMPLE = "coordinate_subsample";
-
-    /** Metadata key: the meta-gradient estimator. */
-    public static final String META_GRADIENT = "meta_gradient";
-
-    /** Metadata key: outer steps skipped for a non-finite meta-gradient. */
-    public static final String META_SKIPPED_OUTER_STEPS = "skipped_outer_steps";
-
-    /** Metadata key: training runs whose loss became non-finite. */
-    public static final String META_DIVERGED_RUNS = "diverged_runs";
-
-    /** Metadata key: how the optimizer was initialised. */
-    public static final String META_LSTM_INIT = "lstm_init";
-
-    /** Metadata key: the best validation meta-loss (the returned weights'). */
-    public static final String META_BEST_VALIDATION_LOSS = "best_validation_loss";
-
-    /** Metadata key: the meta-iteration of the best validation (0 = initial weights). */
-    public static final String META_BEST_ITERATION = "best_iteration";
 
     private final MetaTrainingConfig config;
     private final TrainKernel kernel;
@@ -147,11 +111,8 @@ public final class MetaTrainer {
 
     private final double[] weights;
 
+    private final OuterOptimizer outer;
     private Checkpoint state;
-    private volatile Checkpoint published;
-    private final Object writeLock = new Object();
-    private int lastWritten = -1;
-    private boolean shuttingDown; // guarded by writeLock
     private Task[] validationTasks;
     private TruncationExecutor executor;
     private final MetaProfile profile = MetaProfile.ENABLED ? new MetaProfile() : null;
@@ -165,6 +126,7 @@ public final class MetaTrainer {
                         ? FloatTrainKernel.create(config.lstmConfig())
                         : null;
         this.weights = config.weighting().weights(config.horizon());
+        this.outer = new OuterAdam(config.learningRate());
     }
 
     /**
@@ -220,13 +182,8 @@ public final class MetaTrainer {
                                         0, v.metaLoss, v.finalLoss, true, v.metaLoss));
             }
             double wallBefore = state.wallSeconds;
-            Thread hook = null;
-            if (ckpt != null) {
-                published = state.copy();
-                hook = new Thread(this::writePublishedQuietly, "l2o4j-meta-checkpoint");
-                Runtime.getRuntime().addShutdownHook(hook);
-            }
-            try {
+            try (CheckpointWriter saver =
+                    ckpt != null ? new CheckpointWriter(ckpt, config.listener(), state) : null) {
                 int total = config.iterations();
                 int startIt = state.completedIterations;
                 config.listener().onStart(startIt, total);
@@ -271,10 +228,10 @@ public final class MetaTrainer {
                                                 state.bestLoss));
                     }
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
-                    if (ckpt != null) {
-                        published = state.copy();
+                    if (saver != null) {
+                        saver.publish(state);
                         if (done % config.checkpointEvery() == 0 || done == total) {
-                            writeCheckpoint(published);
+                            saver.writePublished();
                             config.listener().onCheckpoint(ckpt, done);
                         }
                     }
@@ -293,14 +250,6 @@ public final class MetaTrainer {
                                             stats[2],
                                             state.wallSeconds,
                                             eta));
-                }
-            } finally {
-                if (hook != null) {
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    } catch (IllegalStateException shuttingDown) {
-                        // The hook runs (or ran) anyway.
-                    }
                 }
             }
             return result();
@@ -347,39 +296,8 @@ public final class MetaTrainer {
                 config.initialWeights() != null
                         ? toDouble(config.initialWeights().parameters())
                         : initialParameters(config.lstmConfig(), config.seed());
-        c.adamM = new double[c.phi.length];
-        c.adamV = new double[c.phi.length];
+        c.outer = outer.newState(c.phi.length);
         return c;
-    }
-
-    private void writePublishedQuietly() {
-        Checkpoint c = published;
-        if (c == null) {
-            return;
-        }
-        try {
-            synchronized (writeLock) {
-                writeCheckpoint(c);
-                // The JVM halts once the hooks are done: a write started by the training thread
-                // after this one would be cut short and leave a temporary file behind.
-                shuttingDown = true;
-            }
-        } catch (IOException | RuntimeException e) {
-            System.err.println(
-                    "l2o4j: could not write the checkpoint on shutdown: " + e.getMessage());
-            return;
-        }
-        config.listener().onShutdownCheckpoint(config.checkpointPath(), c.completedIterations);
-    }
-
-    private void writeCheckpoint(Checkpoint c) throws IOException {
-        synchronized (writeLock) {
-            if (c.completedIterations == lastWritten || shuttingDown) {
-                return;
-            }
-            c.write(config.checkpointPath());
-            lastWritten = c.completedIterations;
-        }
     }
 
     private LstmWeights result() {
@@ -402,22 +320,25 @@ public final class MetaTrainer {
             md.put(WeightMetadata.INITIALIZED_FROM, "weights given to the trainer");
         }
         md.put(WeightMetadata.TRAIN_KERNEL, trainKernelId());
-        md.put(META_VALIDATION_FAMILY, config.validationFamily().name());
-        md.put(META_VALIDATION_TASKS, Integer.toString(config.validationTasks()));
-        md.put(META_TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
-        md.put(META_OUTER_OPTIMIZER, "adam(lr=" + config.learningRate() + ")");
-        md.put(META_CLIP_NORM, Double.toString(config.clipNorm()));
-        md.put(META_COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
-        md.put(META_GRADIENT, "first-order truncated BPTT");
-        md.put(META_SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
-        md.put(META_DIVERGED_RUNS, Long.toString(state.divergedRuns));
+        md.put(WeightMetadata.VALIDATION_FAMILY, config.validationFamily().name());
+        md.put(WeightMetadata.VALIDATION_TASKS, Integer.toString(config.validationTasks()));
+        md.put(WeightMetadata.TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
+        md.put(WeightMetadata.OUTER_OPTIMIZER, outer.id());
+        md.put(WeightMetadata.CLIP_NORM, Double.toString(config.clipNorm()));
+        md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
+        md.put(WeightMetadata.META_GRADIENT, "first-order truncated BPTT");
+        md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
+        md.put(WeightMetadata.DIVERGED_RUNS, Long.toString(state.divergedRuns));
         md.put(
-                META_LSTM_INIT,
+                WeightMetadata.LSTM_INIT,
                 config.initialWeights() != null
                         ? "fine-tune"
                         : initDescription(config.lstmConfig(), config.seed()));
-        md.put(META_BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
-        md.put(META_BEST_ITERATION, Integer.toString(state.bestIteration));
+        if (config.randomScale() != 0) {
+            md.put(WeightMetadata.RANDOM_SCALE, Double.toString(config.randomScale()));
+        }
+        md.put(WeightMetadata.BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
+        md.put(WeightMetadata.BEST_ITERATION, Integer.toString(state.bestIteration));
         md.putAll(config.extraMetadata());
         return new LstmWeights(config.lstmConfig(), toFloat(state.bestPhi), md);
     }
@@ -461,7 +382,8 @@ public final class MetaTrainer {
             }
             normSum += norm;
             normCount++;
-            adamStep(grad, norm);
+            double clip = config.clipNorm();
+            outer.step(state.phi, grad, norm > clip ? clip / norm : 1.0, state.outer);
         }
         double meta = 0;
         double loss = 0;
@@ -474,24 +396,6 @@ public final class MetaTrainer {
             diverged ? Double.NaN : loss / mTasks,
             normCount > 0 ? normSum / normCount : Double.NaN
         };
-    }
-
-    private void adamStep(double[] grad, double norm) {
-        double clip = config.clipNorm();
-        double c = norm > clip ? clip / norm : 1.0;
-        long t = ++state.adamStep;
-        double bc1 = 1 - Math.pow(BETA1, t);
-        double bc2 = 1 - Math.pow(BETA2, t);
-        double lr = config.learningRate();
-        double[] phi = state.phi;
-        double[] m = state.adamM;
-        double[] v = state.adamV;
-        for (int p = 0; p < phi.length; p++) {
-            double g = grad[p] * c;
-            m[p] = BETA1 * m[p] + (1 - BETA1) * g;
-            v[p] = BETA2 * v[p] + (1 - BETA2) * g * g;
-            phi[p] -= lr * (m[p] / bc1) / (Math.sqrt(v[p] / bc2) + EPS);
-        }
     }
 
     /** The seed of validation task {@code v}. */
@@ -641,21 +545,91 @@ public final class MetaTrainer {
         return new LstmWeights(
                 config,
                 toFloat(initialParameters(config, seed)),
-                Map.of(META_LSTM_INIT, initDescription(config, seed)));
+                Map.of(WeightMetadata.LSTM_INIT, initDescription(config, seed)));
     }
 
     /**
-     * Measures the double-precision kernel's meta-training throughput (see {@link TrainThroughput},
-     * which also measures the float kernel).
+     * Measures the double-precision kernel's meta-training throughput.
      *
      * @return coordinate-steps per second (forward + backward)
+     * @deprecated use {@link TrainThroughput#measure(LstmConfig, int, int, int, double,
+     *     MetaTrainingKernel)}, which also measures the float kernel
      */
+    @Deprecated
     public static double measureThroughput(
             LstmConfig config, int coordinates, int unroll, int threads, double seconds) {
         return TrainThroughput.measure(
                         config, coordinates, unroll, threads, seconds, MetaTrainingKernel.DOUBLE)
                 .coordStepsPerSecond;
     }
+
+    // The metadata keys moved to WeightMetadata (with the other keys of the weight file); these
+    // aliases keep old callers compiling.
+
+    /**
+     * @deprecated use {@link WeightMetadata#VALIDATION_FAMILY}
+     */
+    @Deprecated
+    public static final String META_VALIDATION_FAMILY = WeightMetadata.VALIDATION_FAMILY;
+
+    /**
+     * @deprecated use {@link WeightMetadata#VALIDATION_TASKS}
+     */
+    @Deprecated public static final String META_VALIDATION_TASKS = WeightMetadata.VALIDATION_TASKS;
+
+    /**
+     * @deprecated use {@link WeightMetadata#TASKS_PER_ITERATION}
+     */
+    @Deprecated
+    public static final String META_TASKS_PER_ITERATION = WeightMetadata.TASKS_PER_ITERATION;
+
+    /**
+     * @deprecated use {@link WeightMetadata#OUTER_OPTIMIZER}
+     */
+    @Deprecated public static final String META_OUTER_OPTIMIZER = WeightMetadata.OUTER_OPTIMIZER;
+
+    /**
+     * @deprecated use {@link WeightMetadata#CLIP_NORM}
+     */
+    @Deprecated public static final String META_CLIP_NORM = WeightMetadata.CLIP_NORM;
+
+    /**
+     * @deprecated use {@link WeightMetadata#COORDINATE_SUBSAMPLE}
+     */
+    @Deprecated
+    public static final String META_COORDINATE_SUBSAMPLE = WeightMetadata.COORDINATE_SUBSAMPLE;
+
+    /**
+     * @deprecated use {@link WeightMetadata#META_GRADIENT}
+     */
+    @Deprecated public static final String META_GRADIENT = WeightMetadata.META_GRADIENT;
+
+    /**
+     * @deprecated use {@link WeightMetadata#SKIPPED_OUTER_STEPS}
+     */
+    @Deprecated
+    public static final String META_SKIPPED_OUTER_STEPS = WeightMetadata.SKIPPED_OUTER_STEPS;
+
+    /**
+     * @deprecated use {@link WeightMetadata#DIVERGED_RUNS}
+     */
+    @Deprecated public static final String META_DIVERGED_RUNS = WeightMetadata.DIVERGED_RUNS;
+
+    /**
+     * @deprecated use {@link WeightMetadata#LSTM_INIT}
+     */
+    @Deprecated public static final String META_LSTM_INIT = WeightMetadata.LSTM_INIT;
+
+    /**
+     * @deprecated use {@link WeightMetadata#BEST_VALIDATION_LOSS}
+     */
+    @Deprecated
+    public static final String META_BEST_VALIDATION_LOSS = WeightMetadata.BEST_VALIDATION_LOSS;
+
+    /**
+     * @deprecated use {@link WeightMetadata#BEST_ITERATION}
+     */
+    @Deprecated public static final String META_BEST_ITERATION = WeightMetadata.BEST_ITERATION;
 
     static long mix(long z) {
         z += 0x9E3779B97F4A7C15L;

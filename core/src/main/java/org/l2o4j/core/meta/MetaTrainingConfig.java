@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.task.ScaledTask;
 import org.l2o4j.core.task.TaskFamily;
 
 /**
@@ -65,6 +66,9 @@ public final class MetaTrainingConfig {
     /** Seed of the initialisation, task sampling and subsampling. */
     private final long seed;
 
+    /** Log10 range of the random loss and parameter scales of training tasks (0 = off). */
+    private final double randomScale;
+
     /** Checkpoint file, or null for none. */
     private final Path checkpointPath;
 
@@ -100,6 +104,7 @@ public final class MetaTrainingConfig {
         this.threads = b.threads;
         this.trainKernel = b.trainKernel;
         this.seed = b.seed;
+        this.randomScale = b.randomScale;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
         this.resume = b.resume;
@@ -132,6 +137,7 @@ public final class MetaTrainingConfig {
         b.threads = threads;
         b.trainKernel = trainKernel;
         b.seed = seed;
+        b.randomScale = randomScale;
         b.checkpointPath = checkpointPath;
         b.checkpointEvery = checkpointEvery;
         b.resume = resume;
@@ -212,6 +218,11 @@ public final class MetaTrainingConfig {
         return seed;
     }
 
+    /** Log10 range of the random scales of training tasks (0 = off; see the builder). */
+    public double randomScale() {
+        return randomScale;
+    }
+
     /** The checkpoint file, or null. */
     public Path checkpointPath() {
         return checkpointPath;
@@ -243,7 +254,7 @@ public final class MetaTrainingConfig {
      * kernel adds nothing, so checkpoints written before the float kernel existed (all double)
      * still resume with {@code --train-kernel double}; the float one adds {@code
      * ;train_kernel=float} (its vector and scalar variants may resume each other's checkpoints, on
-     * a slightly different trajectory).
+     * a slightly different trajectory). Random scaling adds {@code ;random_scale=R} only when on.
      */
     String fingerprint() {
         return "family="
@@ -276,7 +287,8 @@ public final class MetaTrainingConfig {
                 + validateEvery
                 + (trainKernel == MetaTrainingKernel.DOUBLE
                         ? ""
-                        : ";train_kernel=" + trainKernel.id());
+                        : ";train_kernel=" + trainKernel.id())
+                + (randomScale == 0 ? "" : ";random_scale=" + randomScale);
     }
 
     /** Builder; {@link #build()} validates. */
@@ -297,6 +309,7 @@ public final class MetaTrainingConfig {
         private int threads = Runtime.getRuntime().availableProcessors();
         private MetaTrainingKernel trainKernel = MetaTrainingKernel.FLOAT;
         private long seed = 0;
+        private double randomScale = 0;
         private Path checkpointPath;
         private int checkpointEvery = 50;
         private boolean resume;
@@ -405,6 +418,17 @@ public final class MetaTrainingConfig {
             return this;
         }
 
+        /**
+         * Random scaling of training tasks [0 = off]: each training task's loss is multiplied by
+         * {@code 10^u} and its parameters reparameterised by {@code 10^v}, with {@code u, v}
+         * uniform in {@code [-r, r)} drawn from the task's seed ({@link
+         * org.l2o4j.core.task.ScaledTask}); validation tasks stay unscaled.
+         */
+        public Builder randomScale(double log10Range) {
+            this.randomScale = log10Range;
+            return this;
+        }
+
         /** Checkpoint file [none]. */
         public Builder checkpointPath(Path p) {
             this.checkpointPath = p;
@@ -479,6 +503,7 @@ public final class MetaTrainingConfig {
                     "coordinate subsample must be >= 0",
                     coordinateSubsample);
             check(threads >= 1, "threads must be >= 1", threads);
+            ScaledTask.checkRange(randomScale);
             check(checkpointEvery >= 1, "checkpoint-every must be >= 1", checkpointEvery);
             check(validateEvery >= 1, "validate-every must be >= 1", validateEvery);
             if (resume && checkpointPath == null) {

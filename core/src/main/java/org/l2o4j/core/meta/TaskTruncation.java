@@ -30,7 +30,7 @@ public final class TaskTruncation {
         this.lane = lane;
         this.iteration = it;
         this.task = m;
-        Task t = family.sample(ctx.taskSeed(it, m));
+        Task t = ctx.trainingTask(family, it, m);
         this.r =
                 new Rollout(
                         lane.kernel,

@@ -8,13 +8,16 @@ import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.OutputHead;
 import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.task.ScaledTask;
+import org.l2o4j.core.task.Task;
+import org.l2o4j.core.task.TaskFamily;
 
 /**
  * The settings one task's truncation depends on besides the optimizer weights and the task's
  * carried state: the LSTM architecture, the training kernel, the loss weights, the unroll and
- * horizon, the coordinate subsample, the seed and the number of tasks per iteration. It is
- * serializable (plain values only), so a distributed {@link TruncationExecutor} can ship it to
- * remote workers once.
+ * horizon, the coordinate subsample, the seed, the number of tasks per iteration and the random
+ * scaling of training tasks. It is serializable (plain values only), so a distributed {@link
+ * TruncationExecutor} can ship it to remote workers once.
  *
  * <p>It also owns the per-task random streams of the decomposition (docs/design.md section 2): task
  * {@code m} of iteration {@code it} has its own task seed, its own coordinate shuffle and, per
@@ -48,6 +51,7 @@ public final class TruncationContext implements Serializable {
     private final int subsample;
     private final int tasksPerIteration;
     private final long seed;
+    private final double randomScale;
 
     private TruncationContext(MetaTrainingConfig c) {
         LstmConfig l = c.lstmConfig();
@@ -67,6 +71,7 @@ public final class TruncationContext implements Serializable {
         this.subsample = c.coordinateSubsample();
         this.tasksPerIteration = c.tasksPerIteration();
         this.seed = c.seed();
+        this.randomScale = c.randomScale();
     }
 
     /** The context of a meta-training configuration. */
@@ -127,6 +132,16 @@ public final class TruncationContext implements Serializable {
                 MetaTrainer.mix(
                         MetaTrainer.mix(seed ^ STREAM_TASKS) + (long) it * tasksPerIteration + m);
         return (1L << 62) | (z & ((1L << 62) - 1));
+    }
+
+    /**
+     * Training task {@code m} of iteration {@code it}: {@code family}'s task for {@link #taskSeed},
+     * scaled by the factors its seed draws ({@link ScaledTask#random}) when the config asks for
+     * random scaling, else the task itself.
+     */
+    Task trainingTask(TaskFamily family, int it, int m) {
+        long s = taskSeed(it, m);
+        return ScaledTask.random(family.sample(s), s, randomScale);
     }
 
     /** The coordinate shuffle of task {@code m} of iteration {@code it}, or null (no subsample). */

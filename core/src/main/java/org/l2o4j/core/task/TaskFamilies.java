@@ -104,6 +104,16 @@ public final class TaskFamilies {
                         + " train|test|NAME [split], split, content-weight [1], style-weight,"
                         + " init content|noise",
                 StyleTaskFamily::fromOptions);
+        register(
+                ScaledTaskFamily.NAME,
+                Set.of(
+                        ScaledTaskFamily.OF,
+                        ScaledTaskFamily.LOSS_SCALE,
+                        ScaledTaskFamily.PARAM_SCALE),
+                "another family's tasks with loss times loss-scale and parameters"
+                        + " reparameterised by param-scale (f'(x) = a f(s x)); options of (the"
+                        + " family's spec), loss-scale [1], param-scale [1]",
+                TaskFamilies::scaled);
         // Further built-in families: register them here.
     }
 
@@ -135,7 +145,10 @@ public final class TaskFamilies {
     /** The option keys family {@code name} accepts. */
     public static Set<String> options(String name) {
         Entry e = entry(name);
-        return e.name.equals(MixtureTaskFamily.NAME) ? mixtureKeys() : e.options;
+        // the wrappers pass other options on to their families
+        return e.name.equals(MixtureTaskFamily.NAME) || e.name.equals(ScaledTaskFamily.NAME)
+                ? mixtureKeys()
+                : e.options;
     }
 
     /** One line per registered family: its name, description and options. */
@@ -248,18 +261,58 @@ public final class TaskFamilies {
             if (name.equals(MixtureTaskFamily.NAME)) {
                 throw new IllegalArgumentException("a mixture cannot contain another mixture");
             }
-            Set<String> accepted = options(name);
-            Map<String, String> merged = new LinkedHashMap<>();
-            for (Map.Entry<String, String> kv : o.entrySet()) {
-                if (!kv.getKey().equals(MIX) && accepted.contains(kv.getKey())) {
-                    merged.put(kv.getKey(), kv.getValue());
-                }
-            }
-            merged.putAll(own);
-            families.add(create(name, merged));
+            families.add(createPassingOn(name, own, o, Set.of(MIX)));
             weights.add(weight);
         }
         return MixtureTaskFamily.of(families, weights);
+    }
+
+    private static TaskFamily scaled(Map<String, String> o) {
+        String of = o.get(ScaledTaskFamily.OF);
+        if (of == null || of.isBlank()) {
+            throw new IllegalArgumentException(
+                    "task family scaled needs option of, the family to scale, e.g."
+                            + " scaled[of=quadratic;loss-scale=100]");
+        }
+        Map<String, String> own = new LinkedHashMap<>();
+        String name = parseSpec(of, own);
+        if (name.equals(ScaledTaskFamily.NAME)) {
+            throw new IllegalArgumentException("scaled cannot scale another scaled family");
+        }
+        TaskFamily base =
+                createPassingOn(
+                        name,
+                        own,
+                        o,
+                        Set.of(
+                                ScaledTaskFamily.OF,
+                                ScaledTaskFamily.LOSS_SCALE,
+                                ScaledTaskFamily.PARAM_SCALE));
+        return ScaledTaskFamily.of(
+                base,
+                ScaledTaskFamily.scale(o, ScaledTaskFamily.LOSS_SCALE),
+                ScaledTaskFamily.scale(o, ScaledTaskFamily.PARAM_SCALE));
+    }
+
+    /**
+     * Builds family {@code name} of a wrapper ({@code mixed}, {@code scaled}): its own options
+     * {@code own} over the wrapper's options {@code outer} that it accepts, less the wrapper's own
+     * keys.
+     */
+    private static TaskFamily createPassingOn(
+            String name,
+            Map<String, String> own,
+            Map<String, String> outer,
+            Set<String> wrapperKeys) {
+        Set<String> accepted = options(name);
+        Map<String, String> merged = new LinkedHashMap<>();
+        for (Map.Entry<String, String> kv : outer.entrySet()) {
+            if (!wrapperKeys.contains(kv.getKey()) && accepted.contains(kv.getKey())) {
+                merged.put(kv.getKey(), kv.getValue());
+            }
+        }
+        merged.putAll(own);
+        return create(name, merged);
     }
 
     // --- parsing helpers ---------------------------------------------------------------------

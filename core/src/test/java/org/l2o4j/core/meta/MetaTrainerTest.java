@@ -269,11 +269,58 @@ class MetaTrainerTest {
         assertTrue(out.metadata().get("lstm_init").startsWith("fine-tune"));
     }
 
+    /** --random-scale: training tasks scaled from their seeds, validation tasks never. */
+    @Test
+    void randomScaleScalesTheTrainingTasksOnly() throws IOException {
+        MetaTrainingConfig plain = small().iterations(3).tasksPerIteration(2).build();
+        MetaTrainingConfig off = small().iterations(3).tasksPerIteration(2).randomScale(0).build();
+        MetaTrainingConfig on = small().iterations(3).tasksPerIteration(2).randomScale(1).build();
+        assertEquals(plain.fingerprint(), off.fingerprint());
+        assertEquals(plain.fingerprint() + ";random_scale=1.0", on.fingerprint());
+        MetaTrainer tPlain = new MetaTrainer(plain);
+        LstmWeights wPlain = tPlain.train();
+        LstmWeights wOff = new MetaTrainer(off).train();
+        MetaTrainer tOn = new MetaTrainer(on);
+        LstmWeights wOn = tOn.train();
+        assertArrayEquals(wPlain.parameters(), wOff.parameters(), "0 is off");
+        assertTrue(!wPlain.metadata().containsKey("random_scale"));
+        assertEquals("1.0", wOn.metadata().get("random_scale"));
+        assertTrue(
+                !java.util.Arrays.equals(wPlain.parameters(), wOn.parameters()),
+                "scaled training tasks train another optimizer");
+        assertArrayEquals(
+                wOn.parameters(), new MetaTrainer(on).train().parameters(), "deterministic");
+        // validation before the first iteration: same weights, same (unscaled) tasks
+        assertEquals(tPlain.validationHistory().get(0)[1], tOn.validationHistory().get(0)[1], 0.0);
+        // the training tasks are the family's tasks scaled by their seeds' factors
+        TruncationContext ctx = TruncationContext.of(on);
+        org.l2o4j.core.task.Task t = ctx.trainingTask(new QuadraticTaskFamily(), 2, 1);
+        long seed = ctx.taskSeed(2, 1);
+        org.l2o4j.core.task.ScaledTask st = (org.l2o4j.core.task.ScaledTask) t;
+        double[] f = org.l2o4j.core.task.ScaledTask.randomScales(seed, 1);
+        assertEquals(f[0], st.lossScale(), 0.0);
+        assertEquals(f[1], st.paramScale(), 0.0);
+        assertEquals(new QuadraticTaskFamily().sample(seed).name(), st.base().name());
+        assertTrue(
+                TruncationContext.of(plain).trainingTask(new QuadraticTaskFamily(), 2, 1)
+                                instanceof org.l2o4j.core.task.ScaledTask
+                        == false);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> small().iterations(1).randomScale(-0.5).build());
+    }
+
     @Test
     void throughputIsPositive() {
         double cps =
-                MetaTrainer.measureThroughput(
-                        LstmConfig.builder().hidden(4).build(), 100, 3, 1, 0.05);
+                TrainThroughput.measure(
+                                LstmConfig.builder().hidden(4).build(),
+                                100,
+                                3,
+                                1,
+                                0.05,
+                                MetaTrainingKernel.DOUBLE)
+                        .coordStepsPerSecond;
         assertTrue(cps > 0);
     }
 }
