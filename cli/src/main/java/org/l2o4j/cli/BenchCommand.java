@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
+import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measures the learned optimizer's step (LSTM forward) and Adam in coordinates/second.",
+            "Measures the learned optimizer's step (LSTM forward, MLP cell) and Adam in"
+                    + " coordinates/second.",
             "With --json the last line is one JSON object."
         })
 public final class BenchCommand implements Callable<Integer> {
@@ -157,6 +159,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .withThreads(threads)
                         .withStateType(type);
         Adam adam = new Adam(1e-3);
+        // the MLP cell with its defaults (2 x 32 relu, features rms and three momenta)
+        LstmOptimizer mlp = LstmOptimizer.of(randomWeights(MLP_CONFIG, 1)).withThreads(threads);
         List<Measurement> ms = new ArrayList<>();
         ms.add(
                 new Measurement(
@@ -166,6 +170,9 @@ public final class BenchCommand implements Callable<Integer> {
         ms.add(
                 new Measurement(
                         "adam_coords_per_second", "adam step (1 thread)", n -> stepper(adam, n)));
+        ms.add(
+                new Measurement(
+                        "mlp_coords_per_second", "learned step (MLP cell)", n -> stepper(mlp, n)));
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("coords", coords);
@@ -262,6 +269,12 @@ public final class BenchCommand implements Callable<Integer> {
                 type.id(),
                 stateBytes,
                 4 * adam.stateSizePerCoordinate());
+        result.put("mlp_state_bytes_per_parameter", 4 * mlp.stateSizePerCoordinate());
+        out.printf(
+                Locale.ROOT,
+                "mlp cell (%s): %d bytes of state per parameter%n",
+                MLP_CONFIG,
+                4 * mlp.stateSizePerCoordinate());
         if (json) {
             out.println(toJson(result));
         }
@@ -401,6 +414,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return sb.append('}').toString();
     }
+
+    /** The MLP cell measured next to the LSTM: the defaults of {@code meta-train --cell mlp}. */
+    static final LstmConfig MLP_CONFIG =
+            LstmConfig.builder().cell(CellType.MLP).layers(2).hidden(32).build();
 
     static LstmWeights randomWeights(LstmConfig c, long seed) {
         Random r = new Random(seed);

@@ -1,13 +1,16 @@
 package org.l2o4j.cli;
 
+import org.l2o4j.core.lstm.CellActivation;
+import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.Preprocessing;
 import picocli.CommandLine.Option;
 
 /**
  * The learned optimizer's architecture, shared by {@code meta-train} and {@code study} (a picocli
- * mixin): LSTM layers and units, input preprocessing, log-sign p, output scale. Every option is
- * unset by default; {@link #applyTo} changes only what was given.
+ * mixin): the cell (LSTM or MLP), its layers and units, input preprocessing or features, log-sign
+ * p, output scale. Every option is unset by default; {@link #applyTo} changes only what was given.
  */
 public final class LstmArchitectureOptions {
 
@@ -28,13 +31,41 @@ public final class LstmArchitectureOptions {
     @Option(names = "--output-scale", description = "Output scale [0.1].")
     Double outputScale;
 
+    @Option(
+            names = "--cell",
+            description =
+                    "The learned optimizer's cell: lstm|mlp|gru [lstm]; gru takes --lstm-layers"
+                            + " and --lstm-hidden for its layers and units.")
+    String cell;
+
+    @Option(
+            names = "--features",
+            description =
+                    "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1)"
+                            + " [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99].")
+    String features;
+
+    @Option(names = "--mlp-layers", description = "mlp cell: hidden layers [2].")
+    Integer mlpLayers;
+
+    @Option(names = "--mlp-hidden", description = "mlp cell: units per hidden layer [32].")
+    Integer mlpHidden;
+
+    @Option(names = "--mlp-activation", description = "mlp cell: relu|tanh [relu].")
+    String mlpActivation;
+
     /** Whether any of these options was given. */
     boolean any() {
         return lstmLayers != null
                 || lstmHidden != null
                 || preprocessing != null
                 || logSignP != null
-                || outputScale != null;
+                || outputScale != null
+                || cell != null
+                || features != null
+                || mlpLayers != null
+                || mlpHidden != null
+                || mlpActivation != null;
     }
 
     /**
@@ -42,6 +73,75 @@ public final class LstmArchitectureOptions {
      * given.
      */
     LstmConfig.Builder applyTo(LstmConfig.Builder b, Preprocessing defaultPreprocessing) {
+        CellType c = cell != null ? CellType.fromId(cell) : CellType.LSTM;
+        if (c == CellType.MLP) {
+            if (lstmLayers != null || lstmHidden != null || preprocessing != null) {
+                throw new IllegalArgumentException(
+                        "--cell mlp takes --mlp-layers, --mlp-hidden and --features, not"
+                                + " --lstm-layers, --lstm-hidden or --preprocessing");
+            }
+            b.cell(CellType.MLP)
+                    .layers(mlpLayers != null ? mlpLayers : 2)
+                    .hidden(mlpHidden != null ? mlpHidden : 32)
+                    .features(features != null ? FeatureSet.parse(features) : null)
+                    .activation(
+                            mlpActivation != null
+                                    ? CellActivation.fromId(mlpActivation)
+                                    : CellActivation.RELU);
+            if (logSignP != null) {
+                b.logSignP(logSignP);
+            }
+            if (outputScale != null) {
+                b.outputScale(outputScale);
+            }
+            return b;
+        }
+        if (mlpLayers != null || mlpHidden != null || mlpActivation != null) {
+            throw new IllegalArgumentException(
+                    "--mlp-layers, --mlp-hidden and --mlp-activation need --cell mlp");
+        }
+        if (c == CellType.GRU) {
+            if (preprocessing != null) {
+                throw new IllegalArgumentException(
+                        "--cell gru takes --features (default rms,mom:0.5,mom:0.9,mom:0.99), not"
+                                + " --preprocessing");
+            }
+            b.cell(CellType.GRU).features(features != null ? FeatureSet.parse(features) : null);
+            if (lstmLayers != null) {
+                b.layers(lstmLayers);
+            }
+            if (lstmHidden != null) {
+                b.hidden(lstmHidden);
+            }
+            if (logSignP != null) {
+                b.logSignP(logSignP);
+            }
+            if (outputScale != null) {
+                b.outputScale(outputScale);
+            }
+            return b;
+        }
+        if (features != null) {
+            if (preprocessing != null) {
+                throw new IllegalArgumentException(
+                        "give the lstm's input as --preprocessing or --features, not both");
+            }
+            // the lstm takes log-sign or grad (its preprocessing); the builder says so otherwise
+            b.features(FeatureSet.parse(features));
+            if (lstmLayers != null) {
+                b.layers(lstmLayers);
+            }
+            if (lstmHidden != null) {
+                b.hidden(lstmHidden);
+            }
+            if (logSignP != null) {
+                b.logSignP(logSignP);
+            }
+            if (outputScale != null) {
+                b.outputScale(outputScale);
+            }
+            return b;
+        }
         b.preprocessing(
                 preprocessing != null ? Preprocessing.fromId(preprocessing) : defaultPreprocessing);
         if (lstmLayers != null) {

@@ -45,6 +45,8 @@ class BenchCommandTest {
         assertEquals("scalar", o.get("kernel").getAsString());
         assertTrue(o.get("forward_coords_per_second").getAsDouble() > 0);
         assertTrue(o.get("adam_coords_per_second").getAsDouble() > 0);
+        assertTrue(o.get("mlp_coords_per_second").getAsDouble() > 0);
+        assertEquals(20, o.get("mlp_state_bytes_per_parameter").getAsInt());
         assertTrue(o.get("train_coords_per_second").getAsDouble() > 0);
         assertEquals(1000, o.get("train_coords").getAsInt());
         assertEquals("scalar", o.get("train_kernel").getAsString());

@@ -150,9 +150,9 @@ public class LearnedOptimizer extends Optimizer {
         this.routing = builder.routing;
         this.devicePath = builder.devicePath;
         this.deviceLstm =
-                rule instanceof LstmOptimizer lstm
+                rule instanceof LstmOptimizer lstm && lstm.config().isLstm()
                         ? new DeviceLstm(lstm, builder.deviceChunk)
-                        : null;
+                        : null; // other cells (mlp) run on the host kernel
         this.freezeZeroGradients =
                 rule instanceof LstmOptimizer lstm
                         && lstm.zeroGradientPolicy() == ZeroGradientPolicy.FREEZE;

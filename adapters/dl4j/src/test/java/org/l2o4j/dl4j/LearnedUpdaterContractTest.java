@@ -49,7 +49,7 @@ class LearnedUpdaterContractTest extends UpdateRuleContractTest {
     }
 
     /** An {@link UpdateRule} whose steps are DL4J updater calls on ND4J arrays. */
-    private static final class Dl4jRoundTripRule implements UpdateRule {
+    static final class Dl4jRoundTripRule implements UpdateRule {
         private final LearnedUpdater updater;
 
         Dl4jRoundTripRule(LearnedUpdater updater) {

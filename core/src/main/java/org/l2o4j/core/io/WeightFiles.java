@@ -25,9 +25,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.l2o4j.core.lstm.CellActivation;
 import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.OutputHead;
 import org.l2o4j.core.lstm.Preprocessing;
 
 /**
@@ -133,13 +136,24 @@ public final class WeightFiles {
         LstmConfig c = weights.config();
         Map<String, String> m = new LinkedHashMap<>();
         m.put(WeightMetadata.FORMAT, WeightMetadata.FORMAT_NAME);
-        m.put(WeightMetadata.FORMAT_VERSION, WeightMetadata.CURRENT_FORMAT_VERSION);
+        // version 1 (exactly today's keys) for the LSTM, version 2 for another cell
+        boolean v1 = c.isLstm();
+        m.put(
+                WeightMetadata.FORMAT_VERSION,
+                v1 ? WeightMetadata.CURRENT_FORMAT_VERSION : WeightMetadata.CELLS_FORMAT_VERSION);
         m.put(WeightMetadata.CELL, c.cell().id());
         m.put(WeightMetadata.LAYERS, Integer.toString(c.layers()));
         m.put(WeightMetadata.HIDDEN, Integer.toString(c.hidden()));
         m.put(WeightMetadata.PREPROCESSING, c.preprocessing().id());
         m.put(WeightMetadata.LOG_SIGN_P, Double.toString(c.logSignP()));
         m.put(WeightMetadata.OUTPUT_SCALE, Double.toString(c.outputScale()));
+        if (!v1) {
+            m.put(WeightMetadata.FEATURES, c.features().id());
+            if (c.cell() == CellType.MLP) {
+                m.put(WeightMetadata.ACTIVATION, c.activation().id());
+            }
+            m.put(WeightMetadata.HEAD, c.head().id());
+        }
         m.put(WeightMetadata.SIGN_CONVENTION, WeightMetadata.SIGN_CONVENTION_ADD);
         for (Map.Entry<String, String> e : weights.metadata().entrySet()) {
             String k = Objects.requireNonNull(e.getKey(), "metadata key");
@@ -468,11 +482,11 @@ public final class WeightFiles {
                             + "'");
         }
         String version = require(meta, WeightMetadata.FORMAT_VERSION, src);
-        if (!WeightMetadata.CURRENT_FORMAT_VERSION.equals(version)) {
+        if (!WeightMetadata.READABLE_FORMAT_VERSIONS.contains(version)) {
             throw new UnsupportedFormatVersionException(
                     src,
                     "expected format_version "
-                            + WeightMetadata.CURRENT_FORMAT_VERSION
+                            + String.join(" or ", WeightMetadata.READABLE_FORMAT_VERSIONS)
                             + " but found '"
                             + version
                             + "' (written by another l2o4j version?)");
@@ -516,6 +530,25 @@ public final class WeightFiles {
             b.logSignP(Double.parseDouble(require(meta, key, src)));
             key = WeightMetadata.OUTPUT_SCALE;
             b.outputScale(Double.parseDouble(require(meta, key, src)));
+            boolean v2 = WeightMetadata.CELLS_FORMAT_VERSION.equals(version);
+            if (!v2 && !"lstm".equals(meta.get(WeightMetadata.CELL))) {
+                key = WeightMetadata.CELL;
+                throw new IllegalArgumentException(
+                        "format_version 1 files hold the lstm cell only; expected format_version "
+                                + WeightMetadata.CELLS_FORMAT_VERSION
+                                + " for another cell");
+            }
+            if (v2) {
+                key = WeightMetadata.FEATURES;
+                b.features(FeatureSet.parse(require(meta, key, src)));
+                key = WeightMetadata.ACTIVATION;
+                if (meta.containsKey(key)
+                        || CellType.MLP.id().equals(meta.get(WeightMetadata.CELL))) {
+                    b.activation(CellActivation.fromId(require(meta, key, src)));
+                }
+                key = WeightMetadata.HEAD;
+                b.head(OutputHead.fromId(require(meta, key, src)));
+            }
             key = null;
             return b.build();
         } catch (IllegalArgumentException e) {

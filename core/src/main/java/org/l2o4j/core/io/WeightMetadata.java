@@ -26,8 +26,37 @@ public final class WeightMetadata {
     /** Key of the format version. */
     public static final String FORMAT_VERSION = "format_version";
 
-    /** The format version this library writes (and the only one it reads). */
+    /**
+     * The format version written for LSTM optimizers (today's architecture keys only); every file
+     * written before other cells existed has it, and it still reads unchanged.
+     */
     public static final String CURRENT_FORMAT_VERSION = "1";
+
+    /**
+     * The format version written for any other cell ({@link org.l2o4j.core.lstm.CellType#MLP},
+     * {@link org.l2o4j.core.lstm.CellType#GRU}): version 1's keys plus {@link #FEATURES}, {@link
+     * #HEAD} and, for the MLP, {@link #ACTIVATION}.
+     */
+    public static final String CELLS_FORMAT_VERSION = "2";
+
+    /** The format versions this library reads. */
+    public static final List<String> READABLE_FORMAT_VERSIONS =
+            List.of(CURRENT_FORMAT_VERSION, CELLS_FORMAT_VERSION);
+
+    /**
+     * Key of the input features ({@link org.l2o4j.core.lstm.FeatureSet#id()}, e.g. {@code
+     * rms,mom:0.5,mom:0.9,mom:0.99}); format version 2.
+     */
+    public static final String FEATURES = "features";
+
+    /**
+     * Key of the MLP cell's hidden activation ({@link org.l2o4j.core.lstm.CellActivation#id()});
+     * format version 2, MLP cell only.
+     */
+    public static final String ACTIVATION = "activation";
+
+    /** Key of the output head ({@link org.l2o4j.core.lstm.OutputHead#id()}); format version 2. */
+    public static final String HEAD = "head";
 
     /** Key of the cell type ({@link org.l2o4j.core.lstm.CellType#id()}). */
     public static final String CELL = "cell";
@@ -172,6 +201,9 @@ public final class WeightMetadata {
                     PREPROCESSING,
                     LOG_SIGN_P,
                     OUTPUT_SCALE,
+                    FEATURES,
+                    ACTIVATION,
+                    HEAD,
                     SIGN_CONVENTION);
 
     /** The provenance keys the meta-trainer writes, in the order they are documented. */

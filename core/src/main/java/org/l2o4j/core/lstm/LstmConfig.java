@@ -13,6 +13,14 @@ import java.util.Objects;
  * h + b}, {@code i, f, o = sigmoid(z_i, z_f, z_o)}, {@code g = tanh(z_g)}, {@code c = f c + i g},
  * {@code h = o tanh(c)}, {@code x = h}; then {@code update = scale * (w . h_L + b)}, added to the
  * parameter (see {@link org.l2o4j.core.optim.UpdateRule} for the sign convention).
+ *
+ * <p>The same config describes the other cells of "input features -> cell -> output head": with
+ * {@link CellType#MLP}, {@code layers} hidden layers of {@code hidden} units ({@link
+ * CellActivation}) map the {@link FeatureSet}'s columns {@code x} to {@code h_L} with no
+ * recurrence, {@code h_l = act(W_l h_{l-1} + b_l)}, and the {@link OutputHead} makes the update as
+ * above. The MLP's per-coordinate state is only its features' running statistics ({@link
+ * FeatureSet#stateRows()}). For the LSTM the features are its preprocessing ({@link
+ * FeatureSet#LOG_SIGN} or {@link FeatureSet#GRAD}).
  */
 public final class LstmConfig {
     /** The smallest output scale accepted. */
@@ -42,6 +50,15 @@ public final class LstmConfig {
     /** The fixed multiplier of the network's output. */
     private final double outputScale;
 
+    /** The input features (for the LSTM: its preprocessing's). */
+    private final FeatureSet features;
+
+    /** The MLP's hidden activation (RELU for the LSTM, which ignores it). */
+    private final CellActivation activation;
+
+    /** The output head. */
+    private final OutputHead head;
+
     private LstmConfig(Builder b) {
         this.layers = b.layers;
         this.hidden = b.hidden;
@@ -49,6 +66,9 @@ public final class LstmConfig {
         this.preprocessing = b.preprocessing;
         this.logSignP = b.logSignP;
         this.outputScale = b.outputScale;
+        this.features = b.features;
+        this.activation = b.activation;
+        this.head = b.head;
     }
 
     /** A builder with the paper's defaults. */
@@ -69,7 +89,10 @@ public final class LstmConfig {
                 .cell(cell)
                 .preprocessing(preprocessing)
                 .logSignP(logSignP)
-                .outputScale(outputScale);
+                .outputScale(outputScale)
+                .features(cell == CellType.LSTM ? null : features)
+                .activation(activation)
+                .head(head);
     }
 
     /** Number of LSTM layers. */
@@ -102,9 +125,29 @@ public final class LstmConfig {
         return outputScale;
     }
 
-    /** Input features per coordinate (1 or 2). */
+    /** The input features. */
+    public FeatureSet features() {
+        return features;
+    }
+
+    /** The MLP cell's hidden activation. */
+    public CellActivation activation() {
+        return activation;
+    }
+
+    /** The output head. */
+    public OutputHead head() {
+        return head;
+    }
+
+    /** Whether this is today's architecture family: an LSTM with the linear head. */
+    public boolean isLstm() {
+        return cell == CellType.LSTM;
+    }
+
+    /** Input columns per coordinate (1 or 2 for the LSTM). */
     public int inputFeatures() {
-        return preprocessing.features();
+        return cell == CellType.LSTM ? preprocessing.features() : features.columns();
     }
 
     /** Input size of layer {@code l}. */
@@ -112,14 +155,35 @@ public final class LstmConfig {
         return l == 0 ? inputFeatures() : hidden;
     }
 
-    /** Floats of state per coordinate: (h, c) for each layer, {@code 2 * hidden * layers}. */
+    /**
+     * Floats of state per coordinate: (h, c) for each layer, {@code 2 * hidden * layers}, for the
+     * LSTM; the features' running statistics for the MLP.
+     */
     public int stateSizePerCoordinate() {
+        if (cell == CellType.MLP) {
+            return features.stateRows();
+        }
+        if (cell == CellType.GRU) {
+            return features.stateRows() + hidden * layers;
+        }
         return 2 * hidden * layers;
     }
 
     /** Total number of trainable parameters (all layers plus the output layer). */
     public int numParameters() {
         int n = 0;
+        if (cell == CellType.MLP) {
+            for (int l = 0; l < layers; l++) {
+                n += hidden * (layerInputSize(l) + 1);
+            }
+            return n + hidden + 1;
+        }
+        if (cell == CellType.GRU) {
+            for (int l = 0; l < layers; l++) {
+                n += 3 * hidden * (layerInputSize(l) + hidden + 2);
+            }
+            return n + hidden + 1;
+        }
         for (int l = 0; l < layers; l++) {
             n += 4 * hidden * (layerInputSize(l) + hidden + 1);
         }
@@ -137,16 +201,43 @@ public final class LstmConfig {
                 && cell == c.cell
                 && preprocessing == c.preprocessing
                 && Double.compare(logSignP, c.logSignP) == 0
-                && Double.compare(outputScale, c.outputScale) == 0;
+                && Double.compare(outputScale, c.outputScale) == 0
+                && features.equals(c.features)
+                && activation == c.activation
+                && head == c.head;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(layers, hidden, cell, preprocessing, logSignP, outputScale);
+        return Objects.hash(
+                layers,
+                hidden,
+                cell,
+                preprocessing,
+                logSignP,
+                outputScale,
+                features,
+                activation,
+                head);
     }
 
     @Override
     public String toString() {
+        if (cell != CellType.LSTM) {
+            return cell.id()
+                    + " "
+                    + layers
+                    + "x"
+                    + hidden
+                    + (cell == CellType.MLP ? " " + activation.id() : "")
+                    + ", features "
+                    + features.id()
+                    + (features.hasLogSign() ? " (p=" + logSignP + ")" : "")
+                    + ", head "
+                    + head.id()
+                    + ", output scale "
+                    + outputScale;
+        }
         return cell.id()
                 + " "
                 + layers
@@ -167,8 +258,34 @@ public final class LstmConfig {
         private Preprocessing preprocessing = Preprocessing.LOG_SIGN;
         private double logSignP = 10.0;
         private double outputScale = 0.1;
+        private FeatureSet features;
+        private CellActivation activation = CellActivation.RELU;
+        private OutputHead head = OutputHead.LINEAR;
 
         private Builder() {}
+
+        /**
+         * The input features [for the LSTM: its preprocessing's; for the MLP: {@link
+         * FeatureSet#MLP_DEFAULT}]. The LSTM accepts {@code log-sign} or {@code grad} only, and
+         * then sets the preprocessing from it; the MLP sets the preprocessing to log-sign if the
+         * set has it, else none. Null: the default.
+         */
+        public Builder features(FeatureSet features) {
+            this.features = features;
+            return this;
+        }
+
+        /** The MLP cell's hidden activation [RELU]; the LSTM accepts RELU only (unused). */
+        public Builder activation(CellActivation activation) {
+            this.activation = activation;
+            return this;
+        }
+
+        /** The output head [LINEAR]. */
+        public Builder head(OutputHead head) {
+            this.head = head;
+            return this;
+        }
 
         /** Number of LSTM layers, 1..8 [2]. */
         public Builder layers(int layers) {
@@ -220,6 +337,47 @@ public final class LstmConfig {
             }
             Objects.requireNonNull(cell, "cell");
             Objects.requireNonNull(preprocessing, "preprocessing");
+            Objects.requireNonNull(activation, "activation");
+            Objects.requireNonNull(head, "head");
+            Builder b = this;
+            if (cell == CellType.LSTM) {
+                if (features != null
+                        && !features.equals(FeatureSet.LOG_SIGN)
+                        && !features.equals(FeatureSet.GRAD)) {
+                    throw new IllegalArgumentException(
+                            "the lstm cell takes the features log-sign or grad (its"
+                                    + " preprocessing) but was given "
+                                    + features.id());
+                }
+                if (activation != CellActivation.RELU) {
+                    throw new IllegalArgumentException(
+                            "the lstm cell has no activation option but was given "
+                                    + activation.id());
+                }
+                Preprocessing pre =
+                        features == null
+                                ? preprocessing
+                                : features.equals(FeatureSet.LOG_SIGN)
+                                        ? Preprocessing.LOG_SIGN
+                                        : Preprocessing.NONE;
+                b = copy();
+                b.preprocessing = pre;
+                b.features = pre == Preprocessing.LOG_SIGN ? FeatureSet.LOG_SIGN : FeatureSet.GRAD;
+            } else {
+                if (cell != CellType.MLP && activation != CellActivation.RELU) {
+                    throw new IllegalArgumentException(
+                            "the "
+                                    + cell.id()
+                                    + " cell has no activation option but was given "
+                                    + activation.id());
+                }
+                b = copy();
+                if (b.features == null) {
+                    b.features = FeatureSet.MLP_DEFAULT;
+                }
+                b.preprocessing =
+                        b.features.hasLogSign() ? Preprocessing.LOG_SIGN : Preprocessing.NONE;
+            }
             if (!(logSignP > 0 && logSignP <= MAX_LOG_SIGN_P)) {
                 throw new IllegalArgumentException(
                         "log-sign p must be in (0, 80] (e^p must fit a float) but was " + logSignP);
@@ -230,7 +388,21 @@ public final class LstmConfig {
                                 + " carries the sign) but was "
                                 + outputScale);
             }
-            return new LstmConfig(this);
+            return new LstmConfig(b);
+        }
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.layers = layers;
+            c.hidden = hidden;
+            c.cell = cell;
+            c.preprocessing = preprocessing;
+            c.logSignP = logSignP;
+            c.outputScale = outputScale;
+            c.features = features;
+            c.activation = activation;
+            c.head = head;
+            return c;
         }
     }
 }

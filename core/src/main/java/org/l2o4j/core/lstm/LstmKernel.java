@@ -55,6 +55,13 @@ abstract class LstmKernel {
         this.logSignThreshold = (float) Math.exp(-config.logSignP());
         this.outputScale = (float) config.outputScale();
         float[] p = weights.parameters();
+        if (config.cell() != CellType.LSTM) {
+            // another cell's kernel (MlpKernel) reads the canonical parameters as they are
+            this.layerOffset = new int[0];
+            this.outputOffset = 0;
+            this.packed = p;
+            return;
+        }
         int h = hidden;
         this.layerOffset = new int[layers];
         int size = 0;

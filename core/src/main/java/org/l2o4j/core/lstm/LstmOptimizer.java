@@ -41,6 +41,12 @@ import org.l2o4j.core.optim.UpdateRule;
  *
  * <p>Immutable and thread-safe; the per-coordinate state lives in {@link OptimizerState}. Steps on
  * different states may run concurrently (one uses the pool, the others run on their own thread).
+ *
+ * <p>Other cells: with an {@link CellType#MLP} or {@link CellType#GRU} config the same class runs
+ * that cell ({@link MlpCell}, {@link GruCell}, plain Java) with the same threads, chunks, ranges
+ * and policies; the MLP's state is its features' running statistics ({@link FeatureSet#stateRows()}
+ * floats per coordinate), the GRU's those plus {@code h} per layer. Only {@link StateType#FLOAT32}
+ * is supported for them.
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */
@@ -129,6 +135,11 @@ public final class LstmOptimizer implements UpdateRule {
     public LstmOptimizer withStateType(StateType t) {
         if (t == stateType) {
             return this;
+        }
+        if (t.packed() && !weights.config().isLstm()) {
+            throw new UnsupportedOperationException(
+                    "16-bit state is for the lstm cell only; this optimizer's cell is "
+                            + weights.config().cell().id());
         }
         return new LstmOptimizer(weights, policy, zeroPolicy, t, threads, kernelKind, kernel);
     }

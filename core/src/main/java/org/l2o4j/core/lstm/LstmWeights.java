@@ -104,7 +104,42 @@ public final class LstmWeights {
 
     /** Offset of the output layer's weight [H]; its bias follows at {@code + H}. */
     public static int outputWeightOffset(LstmConfig c) {
+        if (c.cell() == CellType.MLP) {
+            return mlpWeightOffset(c, c.layers());
+        }
+        if (c.cell() == CellType.GRU) {
+            return gruWeightIhOffset(c, c.layers());
+        }
         return weightIhOffset(c, c.layers());
+    }
+
+    /**
+     * Offset of the {@link CellType#MLP} cell's layer {@code l} weight [H x in_l] (row-major); its
+     * bias [H] follows at {@code + H * in_l}.
+     */
+    public static int mlpWeightOffset(LstmConfig c, int l) {
+        int off = 0;
+        for (int k = 0; k < l; k++) {
+            off += c.hidden() * (c.layerInputSize(k) + 1);
+        }
+        return off;
+    }
+
+    /**
+     * Offset of the {@link CellType#GRU} cell's layer {@code l} {@code weight_ih} [3H x in_l];
+     * {@code weight_hh} [3H x H], {@code bias_ih} [3H] and {@code bias_hh} [3H] follow.
+     */
+    public static int gruWeightIhOffset(LstmConfig c, int l) {
+        int off = 0;
+        for (int k = 0; k < l; k++) {
+            off += 3 * c.hidden() * (c.layerInputSize(k) + c.hidden() + 2);
+        }
+        return off;
+    }
+
+    /** Offset of the {@link CellType#MLP} cell's layer {@code l} bias [H]. */
+    public static int mlpBiasOffset(LstmConfig c, int l) {
+        return mlpWeightOffset(c, l) + c.hidden() * c.layerInputSize(l);
     }
 
     /** One named tensor of the canonical layout: name, shape, offset into the flat array. */
@@ -137,11 +172,42 @@ public final class LstmWeights {
     /**
      * The named tensors of an architecture, in canonical order: {@code lstm.L.weight_ih}, {@code
      * lstm.L.weight_hh}, {@code lstm.L.bias} for each layer, {@code output.weight} [1 x H], {@code
-     * output.bias} [1].
+     * output.bias} [1]. For the {@link CellType#MLP} cell: {@code mlp.L.weight} [H x in_L] and
+     * {@code mlp.L.bias} [H] for each layer, then the same output tensors.
      */
     public static List<TensorSpec> tensorSpecs(LstmConfig c) {
         List<TensorSpec> specs = new ArrayList<>();
         int h = c.hidden();
+        if (c.cell() == CellType.GRU) {
+            for (int l = 0; l < c.layers(); l++) {
+                int in = c.layerInputSize(l);
+                int o = gruWeightIhOffset(c, l);
+                specs.add(new TensorSpec("gru." + l + ".weight_ih", new int[] {3 * h, in}, o));
+                o += 3 * h * in;
+                specs.add(new TensorSpec("gru." + l + ".weight_hh", new int[] {3 * h, h}, o));
+                o += 3 * h * h;
+                specs.add(new TensorSpec("gru." + l + ".bias_ih", new int[] {3 * h}, o));
+                specs.add(new TensorSpec("gru." + l + ".bias_hh", new int[] {3 * h}, o + 3 * h));
+            }
+            int out = outputWeightOffset(c);
+            specs.add(new TensorSpec("output.weight", new int[] {1, h}, out));
+            specs.add(new TensorSpec("output.bias", new int[] {1}, out + h));
+            return specs;
+        }
+        if (c.cell() == CellType.MLP) {
+            for (int l = 0; l < c.layers(); l++) {
+                specs.add(
+                        new TensorSpec(
+                                "mlp." + l + ".weight",
+                                new int[] {h, c.layerInputSize(l)},
+                                mlpWeightOffset(c, l)));
+                specs.add(new TensorSpec("mlp." + l + ".bias", new int[] {h}, mlpBiasOffset(c, l)));
+            }
+            int out = outputWeightOffset(c);
+            specs.add(new TensorSpec("output.weight", new int[] {1, h}, out));
+            specs.add(new TensorSpec("output.bias", new int[] {1}, out + h));
+            return specs;
+        }
         for (int l = 0; l < c.layers(); l++) {
             specs.add(
                     new TensorSpec(

@@ -157,9 +157,13 @@ abstract class FloatTrainKernel {
 
     /**
      * The kernel for {@code c}: the Vector API one when {@link Kernel#selected()} is {@code VECTOR}
-     * (and the vector width divides {@link #W}), else the scalar one.
+     * (and the vector width divides {@link #W}), else the scalar one; null for another cell than
+     * the LSTM (the MLP cell trains with the double {@link TrainKernel}).
      */
     static FloatTrainKernel create(LstmConfig c) {
+        if (!c.isLstm()) {
+            return null; // other cells train with the double TrainKernel only
+        }
         return create(c, Kernel.selected());
     }
 

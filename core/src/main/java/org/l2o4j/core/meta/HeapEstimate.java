@@ -125,7 +125,7 @@ public final class HeapEstimate {
         TrainKernel k = new TrainKernel(c.lstmConfig());
         // the double kernel's rollout keeps a double block (state and scratch) per coordinate;
         // the float one only the float state; both store one row element per activation
-        boolean isFloat = c.trainKernel() == MetaTrainingKernel.FLOAT;
+        boolean isFloat = c.trainKernel() == MetaTrainingKernel.FLOAT && c.lstmConfig().isLstm();
         long perCoordDouble = 40L + 8L * (k.stateRows() + k.rowsPerStep);
         long perCoord = isFloat ? 48L + 4L * k.stateRows() : perCoordDouble;
         long act = isFloat ? 4 : 8;

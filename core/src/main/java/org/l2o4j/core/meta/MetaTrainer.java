@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.l2o4j.core.io.WeightMetadata;
+import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
@@ -332,8 +333,7 @@ public final class MetaTrainer {
                 WeightMetadata.LSTM_INIT,
                 config.initialWeights() != null
                         ? "fine-tune"
-                        : "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed "
-                                + config.seed());
+                        : initDescription(config.lstmConfig(), config.seed()));
         if (config.randomScale() != 0) {
             md.put(WeightMetadata.RANDOM_SCALE, Double.toString(config.randomScale()));
         }
@@ -477,6 +477,19 @@ public final class MetaTrainer {
      */
     public static double[] initialParameters(LstmConfig config, long seed) {
         SplittableRandom rng = new SplittableRandom(mix(seed ^ STREAM_INIT));
+        if (config.cell() == CellType.MLP) {
+            return initialMlpParameters(config, rng);
+        }
+        if (config.cell() == CellType.GRU) {
+            // PyTorch's GRU default: every weight and bias uniform in +-1/sqrt(H); output bias 0
+            double a = 1.0 / Math.sqrt(config.hidden());
+            double[] phi = new double[config.numParameters()];
+            for (int p = 0; p < phi.length; p++) {
+                phi[p] = (2 * rng.nextDouble() - 1) * a;
+            }
+            phi[LstmWeights.outputWeightOffset(config) + config.hidden()] = 0.0;
+            return phi;
+        }
         int h = config.hidden();
         double a = 1.0 / Math.sqrt(h);
         double[] phi = new double[config.numParameters()];
@@ -493,14 +506,46 @@ public final class MetaTrainer {
         return phi;
     }
 
+    /**
+     * A fresh MLP cell: hidden weights uniform in {@code (-1/sqrt(in), 1/sqrt(in))}, output weights
+     * uniform in {@code (-0.1/sqrt(H), 0.1/sqrt(H))} (small first updates), biases 0.
+     */
+    private static double[] initialMlpParameters(LstmConfig config, SplittableRandom rng) {
+        double[] phi = new double[config.numParameters()];
+        int h = config.hidden();
+        for (int l = 0; l < config.layers(); l++) {
+            int in = config.layerInputSize(l);
+            double a = 1.0 / Math.sqrt(in);
+            int w = LstmWeights.mlpWeightOffset(config, l);
+            for (int p = 0; p < h * in; p++) {
+                phi[w + p] = (2 * rng.nextDouble() - 1) * a;
+            }
+        }
+        int out = LstmWeights.outputWeightOffset(config);
+        double a = 0.1 / Math.sqrt(h);
+        for (int j = 0; j < h; j++) {
+            phi[out + j] = (2 * rng.nextDouble() - 1) * a;
+        }
+        return phi;
+    }
+
+    /** How {@link #initialParameters} initialises {@code c}, for the weight file. */
+    static String initDescription(LstmConfig c, long seed) {
+        if (c.cell() == CellType.MLP) {
+            return "uniform(+-1/sqrt(in)), output uniform(+-0.1/sqrt(H)), biases 0, seed " + seed;
+        }
+        if (c.cell() == CellType.GRU) {
+            return "uniform(+-1/sqrt(H)), output bias 0, seed " + seed;
+        }
+        return "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed;
+    }
+
     /** A fresh optimizer as weights (see {@link #initialParameters}). */
     public static LstmWeights initialWeights(LstmConfig config, long seed) {
         return new LstmWeights(
                 config,
                 toFloat(initialParameters(config, seed)),
-                Map.of(
-                        WeightMetadata.LSTM_INIT,
-                        "uniform(+-1/sqrt(H)), forget bias 1, output bias 0, seed " + seed));
+                Map.of(WeightMetadata.LSTM_INIT, initDescription(config, seed)));
     }
 
     /**

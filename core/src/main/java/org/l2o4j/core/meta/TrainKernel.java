@@ -1,8 +1,11 @@
 package org.l2o4j.core.meta;
 
 import java.util.Arrays;
+import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.GruCell;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.lstm.MlpCell;
 import org.l2o4j.core.lstm.Preprocessing;
 
 /**
@@ -41,6 +44,12 @@ final class TrainKernel {
     final int[] biasOff;
     final int outOff;
 
+    /** The MLP cell for an {@link org.l2o4j.core.lstm.CellType#MLP} config, else null. */
+    final MlpCell mlp;
+
+    /** The GRU cell for a {@link org.l2o4j.core.lstm.CellType#GRU} config, else null. */
+    final GruCell gru;
+
     /** Rows of one step's activation storage. */
     final int rowsPerStep;
 
@@ -66,7 +75,12 @@ final class TrainKernel {
             biasOff[l] = LstmWeights.biasOffset(c, l);
         }
         this.outOff = LstmWeights.outputWeightOffset(c);
-        this.rowsPerStep = in0 + 7 * hidden * layers;
+        this.mlp = c.cell() == CellType.MLP ? new MlpCell(c) : null;
+        this.gru = c.cell() == CellType.GRU ? new GruCell(c) : null;
+        this.rowsPerStep =
+                mlp != null
+                        ? mlp.rowsPerStep()
+                        : gru != null ? gru.rowsPerStep() : in0 + 7 * hidden * layers;
     }
 
     /** First row of layer {@code l}'s activations in a step's storage. */
@@ -76,6 +90,12 @@ final class TrainKernel {
 
     /** Doubles of state per coordinate: (h, c) per layer. */
     int stateRows() {
+        if (mlp != null) {
+            return mlp.stateRows(); // the features' running statistics
+        }
+        if (gru != null) {
+            return gru.stateRows();
+        }
         return 2 * hidden * layers;
     }
 
@@ -189,6 +209,15 @@ final class TrainKernel {
 
         /** Copies the state after step {@code last} of a tracked truncation into {@link #state}. */
         void commitTrackedState(int last) {
+            if (k.gru != null) {
+                k.gru.commitState(steps[last], state, width);
+                return;
+            }
+            if (k.mlp != null) {
+                int rows = k.mlp.stateRows();
+                System.arraycopy(steps[last], k.mlp.stateRowBase() * width, state, 0, rows * width);
+                return;
+            }
             int w = width;
             int h = k.hidden;
             double[] buf = steps[last];
@@ -212,6 +241,28 @@ final class TrainKernel {
      *     until {@link Block#commitTrackedState}); otherwise update {@code b.state} in place
      */
     void forward(double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
+        if (mlp != null) {
+            forwardMlp(phi, b, grad, update, u, tracked);
+            return;
+        }
+        if (gru != null) {
+            boolean fromStep = tracked && u > 0;
+            double[] buf = tracked ? b.steps[u] : b.scratch;
+            gru.forward(
+                    phi,
+                    fromStep ? b.steps[u - 1] : b.state,
+                    fromStep,
+                    grad,
+                    b.start,
+                    update,
+                    b.start,
+                    buf,
+                    b.width);
+            if (!tracked) {
+                gru.commitState(buf, b.state, b.width);
+            }
+            return;
+        }
         final int w = b.width;
         final int off = b.start;
         final int h = hidden;
@@ -322,6 +373,36 @@ final class TrainKernel {
      * gradient into the state before step 0 is dropped (truncation).
      */
     void backward(double[] phi, Block b, double[][] gradNext, double[] wNext, int steps) {
+        if (mlp != null) {
+            backwardMlp(phi, b, gradNext, wNext, steps);
+            return;
+        }
+        if (gru != null) {
+            final int w = b.width;
+            final int off = b.start;
+            gru.backward(
+                    phi,
+                    b.steps,
+                    b.state,
+                    steps,
+                    (u, lam) -> {
+                        double wt = wNext[u];
+                        if (wt != 0) {
+                            double[] g = gradNext[u];
+                            for (int i = 0; i < w; i++) {
+                                lam[i] += wt * g[off + i];
+                            }
+                        }
+                    },
+                    b.lam,
+                    b.acc,
+                    b.dz,
+                    b.dhAbove,
+                    b.dhRec,
+                    b.dcRec,
+                    w);
+            return;
+        }
         final int w = b.width;
         final int off = b.start;
         final int h = hidden;
@@ -480,5 +561,48 @@ final class TrainKernel {
         double e = Math.exp(-2.0 * Math.abs(v));
         double t = (1.0 - e) / (1.0 + e);
         return v < 0 ? -t : t;
+    }
+
+    /**
+     * {@link #forward} for the MLP cell: the state before step {@code u} is the block's state
+     * ({@code u == 0} or untracked) or the new state stored with step {@code u - 1}.
+     */
+    private void forwardMlp(
+            double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
+        final int w = b.width;
+        double[] buf = tracked ? b.steps[u] : b.scratch;
+        double[] prev = b.state;
+        int prevRow = 0;
+        if (tracked && u > 0) {
+            prev = b.steps[u - 1];
+            prevRow = mlp.stateRowBase();
+        }
+        mlp.forward(phi, prev, prevRow, grad, b.start, update, b.start, buf, w);
+        if (!tracked) {
+            System.arraycopy(buf, mlp.stateRowBase() * w, b.state, 0, mlp.stateRows() * w);
+        }
+    }
+
+    /**
+     * {@link #backward} for the MLP cell: the state does not depend on phi (it is the features'
+     * running statistics of the gradients), so each step's update is backpropagated alone with
+     * {@code lam_u = sum_{t >= u} w_t grad_t}, the upstream gradient of update {@code u}.
+     */
+    private void backwardMlp(
+            double[] phi, Block b, double[][] gradNext, double[] wNext, int steps) {
+        final int w = b.width;
+        final int off = b.start;
+        final double[] lam = b.lam;
+        Arrays.fill(lam, 0.0);
+        for (int u = steps - 1; u >= 0; u--) {
+            double wt = wNext[u];
+            if (wt != 0) {
+                double[] g = gradNext[u];
+                for (int i = 0; i < w; i++) {
+                    lam[i] += wt * g[off + i];
+                }
+            }
+            mlp.backward(phi, b.steps[u], lam, b.acc, b.dz, w);
+        }
     }
 }

@@ -2,8 +2,11 @@ package org.l2o4j.core.meta;
 
 import java.io.Serializable;
 import java.util.SplittableRandom;
+import org.l2o4j.core.lstm.CellActivation;
 import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.OutputHead;
 import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.task.ScaledTask;
 import org.l2o4j.core.task.Task;
@@ -35,6 +38,12 @@ public final class TruncationContext implements Serializable {
     private final Preprocessing preprocessing;
     private final double logSignP;
     private final double outputScale;
+
+    /** The features ({@link FeatureSet#id()}), activation and head of the cell. */
+    private final String features;
+
+    private final CellActivation activation;
+    private final OutputHead head;
     private final MetaTrainingKernel trainKernel;
     private final double[] weights;
     private final int unroll;
@@ -52,6 +61,9 @@ public final class TruncationContext implements Serializable {
         this.preprocessing = l.preprocessing();
         this.logSignP = l.logSignP();
         this.outputScale = l.outputScale();
+        this.features = l.features().id();
+        this.activation = l.activation();
+        this.head = l.head();
         this.trainKernel = c.trainKernel();
         this.weights = c.weighting().weights(c.horizon());
         this.unroll = c.unroll();
@@ -76,6 +88,9 @@ public final class TruncationContext implements Serializable {
                 .preprocessing(preprocessing)
                 .logSignP(logSignP)
                 .outputScale(outputScale)
+                .features(cell == CellType.LSTM ? null : FeatureSet.parse(features))
+                .activation(activation)
+                .head(head)
                 .build();
     }
 

@@ -1,0 +1,359 @@
+package org.l2o4j.core.lstm;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The input features of a learned optimizer's cell, computed per coordinate from its gradient and
+ * the running statistics kept in the optimizer's per-coordinate state.
+ *
+ * <p>Features, by id (a feature set is a comma-separated list of them, in column order):
+ *
+ * <ul>
+ *   <li>{@code log-sign}: the paper's preprocessing, two columns ({@link Preprocessing#LOG_SIGN},
+ *       with the config's p);
+ *   <li>{@code grad}: the raw gradient, one column ({@link Preprocessing#NONE});
+ *   <li>{@code rms}: the gradient over its running root mean square, {@code g / (sqrt(v^) + eps)}
+ *       with {@code v = 0.999 v + 0.001 g^2} bias-corrected by {@code 1 - 0.999^t} (Adam's second
+ *       moment, {@value #EPS_TEXT});
+ *   <li>{@code mom:B} (for a decay {@code B} in (0, 1), e.g. {@code mom:0.9}): the momentum {@code
+ *       m = B m + (1 - B) g}, bias-corrected by {@code 1 - B^t}, over the same {@code sqrt(v^) +
+ *       eps}.
+ * </ul>
+ *
+ * <p>State ({@link #stateRows()} floats per coordinate, none if the set has neither {@code rms} nor
+ * a momentum): row 0 the coordinate's own step count {@code t}, row 1 the second moment {@code v},
+ * then one row per momentum in the order of the set. They are updated from gradients only, so they
+ * do not depend on the optimizer's weights: the first-order meta-gradient treats them, like the
+ * gradients, as constants (docs/design.md section 2). A coordinate frozen by {@link
+ * ZeroGradientPolicy#FREEZE} or skipped for a non-finite gradient keeps them as they are, its
+ * {@code t} included, so its bias correction stays its own.
+ *
+ * <p>{@link #step} is the one implementation of the features, in double, used by the inference
+ * kernel (float state, float network) and by the meta-trainer's double kernel. Immutable.
+ */
+public final class FeatureSet {
+    /** Decay of the running second moment. */
+    public static final double RMS_DECAY = 0.999;
+
+    /** Added to {@code sqrt(v^)} before dividing. */
+    public static final double EPS = 1e-8;
+
+    private static final String EPS_TEXT = "eps = 1e-8";
+
+    /** The kinds of feature. */
+    public enum Kind {
+        /** Log-sign preprocessing, two columns. */
+        LOG_SIGN("log-sign", 2),
+        /** The raw gradient, one column. */
+        GRAD("grad", 1),
+        /** The gradient over the running RMS, one column. */
+        RMS("rms", 1),
+        /** A momentum over the running RMS, one column; has a decay. */
+        MOMENTUM("mom", 1);
+
+        private final String id;
+        private final int columns;
+
+        Kind(String id, int columns) {
+            this.id = id;
+            this.columns = columns;
+        }
+
+        /** The id in feature lists. */
+        public String id() {
+            return id;
+        }
+    }
+
+    /** One feature: its kind and, for a momentum, its decay. */
+    public static final class Feature {
+        private final Kind kind;
+        private final double decay;
+
+        private Feature(Kind kind, double decay) {
+            this.kind = kind;
+            this.decay = decay;
+        }
+
+        /** The kind. */
+        public Kind kind() {
+            return kind;
+        }
+
+        /** The decay of a momentum (NaN for the others). */
+        public double decay() {
+            return decay;
+        }
+
+        /** The id: {@code log-sign}, {@code grad}, {@code rms} or {@code mom:B}. */
+        public String id() {
+            return kind == Kind.MOMENTUM ? "mom:" + decay : kind.id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Feature
+                    && ((Feature) o).kind == kind
+                    && Double.compare(((Feature) o).decay, decay) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(kind, decay);
+        }
+
+        @Override
+        public String toString() {
+            return id();
+        }
+    }
+
+    /** Today's LSTM input: log-sign. */
+    public static final FeatureSet LOG_SIGN = parse("log-sign");
+
+    /** The raw gradient. */
+    public static final FeatureSet GRAD = parse("grad");
+
+    /** The default of the MLP cell: the RMS-normalized gradient and three momenta. */
+    public static final FeatureSet MLP_DEFAULT = parse("rms,mom:0.5,mom:0.9,mom:0.99");
+
+    private final List<Feature> features;
+    private final int columns;
+    private final boolean stats;
+    private final double[] momDecays;
+    private final double[] momLogDecays;
+    private final double logRmsDecay = Math.log(RMS_DECAY);
+
+    private FeatureSet(List<Feature> features) {
+        this.features = Collections.unmodifiableList(new ArrayList<>(features));
+        int c = 0;
+        boolean s = false;
+        int moms = 0;
+        for (Feature f : features) {
+            c += f.kind.columns;
+            s |= f.kind == Kind.RMS || f.kind == Kind.MOMENTUM;
+            if (f.kind == Kind.MOMENTUM) {
+                moms++;
+            }
+        }
+        this.columns = c;
+        this.stats = s;
+        this.momDecays = new double[moms];
+        this.momLogDecays = new double[moms];
+        int m = 0;
+        for (Feature f : features) {
+            if (f.kind == Kind.MOMENTUM) {
+                momDecays[m] = f.decay;
+                momLogDecays[m] = Math.log(f.decay);
+                m++;
+            }
+        }
+    }
+
+    /**
+     * Parses a comma-separated list of feature ids (see the class comment).
+     *
+     * @throws IllegalArgumentException naming the unknown or malformed feature and what is accepted
+     */
+    public static FeatureSet parse(String list) {
+        Objects.requireNonNull(list, "features");
+        List<Feature> out = new ArrayList<>();
+        for (String raw : list.split(",", -1)) {
+            String id = raw.trim().toLowerCase(Locale.ROOT);
+            Feature f;
+            if (id.equals("log-sign")) {
+                f = new Feature(Kind.LOG_SIGN, Double.NaN);
+            } else if (id.equals("grad")) {
+                f = new Feature(Kind.GRAD, Double.NaN);
+            } else if (id.equals("rms")) {
+                f = new Feature(Kind.RMS, Double.NaN);
+            } else if (id.startsWith("mom:")) {
+                double b;
+                try {
+                    b = Double.parseDouble(id.substring(4));
+                } catch (NumberFormatException e) {
+                    b = Double.NaN;
+                }
+                if (!(b > 0 && b < 1)) {
+                    throw new IllegalArgumentException(
+                            "Feature '"
+                                    + raw.trim()
+                                    + "': a momentum's decay must be a number in (0, 1), e.g."
+                                    + " mom:0.9");
+                }
+                f = new Feature(Kind.MOMENTUM, b);
+            } else {
+                throw new IllegalArgumentException(
+                        "Unknown feature '"
+                                + raw.trim()
+                                + "': expected one of log-sign, grad, rms, mom:B (0 < B < 1)");
+            }
+            if (out.contains(f)) {
+                throw new IllegalArgumentException("Feature '" + f.id() + "' is listed twice");
+            }
+            out.add(f);
+        }
+        return new FeatureSet(out);
+    }
+
+    /** The features in column order. */
+    public List<Feature> features() {
+        return features;
+    }
+
+    /** Input columns of the cell. */
+    public int columns() {
+        return columns;
+    }
+
+    /** Floats of running statistics per coordinate: 0, or 2 + the number of momenta. */
+    public int stateRows() {
+        return stats ? 2 + momDecays.length : 0;
+    }
+
+    /** Whether the set has a log-sign feature. */
+    public boolean hasLogSign() {
+        for (Feature f : features) {
+            if (f.kind == Kind.LOG_SIGN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The canonical comma-separated id, as written to weight files. */
+    public String id() {
+        StringBuilder sb = new StringBuilder();
+        for (Feature f : features) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(f.id());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * One step of one coordinate: advances the statistics {@code st[0 .. stateRows())} in place
+     * with the gradient {@code g} and writes the {@link #columns()} features to {@code x[xOff + c *
+     * stride]}.
+     *
+     * @param expNegP log-sign threshold {@code e^-p} (as the kernels round it)
+     * @param expP {@code e^p} (as the kernels round it)
+     * @param invP {@code 1 / p}
+     */
+    public void step(
+            double g,
+            double[] st,
+            double[] x,
+            int xOff,
+            int stride,
+            double expNegP,
+            double expP,
+            double invP) {
+        step(g, st, x, xOff, stride, expNegP, expP, invP, null);
+    }
+
+    /**
+     * Doubles of the bias-correction cache of {@link #step(double, double[], double[], int, int,
+     * double, double, double, double[])}.
+     */
+    public int cacheSize() {
+        return 2 + momDecays.length;
+    }
+
+    /**
+     * {@link #step} with a cache of the bias corrections of the last step count seen ({@link
+     * #cacheSize()} doubles, first element NaN when fresh; not shared between threads): the
+     * coordinates of a step usually share their step count, so the powers are computed once. The
+     * results are the same with or without it.
+     */
+    public void step(
+            double g,
+            double[] st,
+            double[] x,
+            int xOff,
+            int stride,
+            double expNegP,
+            double expP,
+            double invP,
+            double[] cache) {
+        double denom = 0;
+        double[] corr = cache;
+        if (stats) {
+            double t = st[0] + 1;
+            st[0] = t;
+            if (corr == null) {
+                corr = new double[cacheSize()];
+                corr[0] = Double.NaN;
+            }
+            if (corr[0] != t) {
+                corr[0] = t;
+                corr[1] = 1 - Math.exp(t * logRmsDecay);
+                for (int k = 0; k < momDecays.length; k++) {
+                    corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
+                }
+            }
+            double v = RMS_DECAY * st[1] + (1 - RMS_DECAY) * g * g;
+            st[1] = v;
+            denom = Math.sqrt(v / corr[1]) + EPS;
+            for (int k = 0; k < momDecays.length; k++) {
+                double b = momDecays[k];
+                st[2 + k] = b * st[2 + k] + (1 - b) * g;
+            }
+        }
+        int c = 0;
+        int m = 0;
+        for (Feature f : features) {
+            switch (f.kind) {
+                case LOG_SIGN:
+                    {
+                        double a = Math.abs(g);
+                        if (a >= expNegP) {
+                            x[xOff + c * stride] = Math.log(a) * invP;
+                            x[xOff + (c + 1) * stride] = Math.signum(g);
+                        } else {
+                            x[xOff + c * stride] = -1.0;
+                            x[xOff + (c + 1) * stride] = expP * g;
+                        }
+                        c += 2;
+                        break;
+                    }
+                case GRAD:
+                    x[xOff + c * stride] = g;
+                    c++;
+                    break;
+                case RMS:
+                    x[xOff + c * stride] = g / denom;
+                    c++;
+                    break;
+                default:
+                    {
+                        x[xOff + c * stride] = st[2 + m] / corr[2 + m] / denom;
+                        m++;
+                        c++;
+                        break;
+                    }
+            }
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FeatureSet && ((FeatureSet) o).features.equals(features);
+    }
+
+    @Override
+    public int hashCode() {
+        return features.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}

@@ -1,0 +1,222 @@
+package org.l2o4j.core.meta;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.l2o4j.core.lstm.CellActivation;
+import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmWeights;
+import org.l2o4j.core.task.QuadraticTaskFamily;
+import org.l2o4j.core.task.Task;
+
+/**
+ * Meta-training the GRU cell: its first-order meta-gradient against finite differences (the
+ * features' running statistics are functions of the gradients only, so on tasks with a fixed
+ * gradient sequence first-order is exact), determinism over threads, and a short run that trains.
+ */
+class GruMetaTrainingTest {
+    static final String ALL = "log-sign,grad,rms,mom:0.5,mom:0.9";
+
+    static LstmConfig mlp(CellActivation act) {
+        return LstmConfig.builder()
+                .cell(CellType.GRU)
+                .features(FeatureSet.parse(ALL))
+                .layers(2)
+                .hidden(4)
+                .build();
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of("uniform", "linear", "discounted:0.7")
+                .flatMap(w -> Stream.of(CellActivation.RELU).map(a -> Arguments.of(w, a)));
+    }
+
+    /** f_t(theta) = c_t . theta: the gradient sequence is fixed, so first-order == exact. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesFiniteDifferencesOnLinearTasks(String weighting, CellActivation act) {
+        SplittableRandom rng = new SplittableRandom(weighting.hashCode() + act.ordinal());
+        int horizon = 6;
+        Task[] tasks = {linear(70, horizon, rng), linear(3, horizon, rng)};
+        LstmConfig c = mlp(act);
+        double[] phi = phi(c, 1);
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        TrainKernel k = new TrainKernel(c);
+        double[] analytic;
+        try (Workers workers = new Workers(2)) {
+            analytic = gradient(k, workers, phi, tasks, w, horizon);
+        }
+        compare(finiteDifferences(k, phi, tasks, w, horizon), analytic);
+    }
+
+    /** On a quadratic: the frozen-gradient surrogate (recorded gradients replayed). */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesFrozenGradientSurrogateOnQuadratics(String weighting, CellActivation act) {
+        int horizon = 6;
+        LstmConfig c = mlp(act);
+        double[] phi = phi(c, 2);
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        TrainKernel k = new TrainKernel(c);
+        Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
+        double[][] recorded = new double[horizon + 1][];
+        Task recorder =
+                new Task() {
+                    @Override
+                    public String name() {
+                        return "recorder";
+                    }
+
+                    @Override
+                    public int dimension() {
+                        return 3;
+                    }
+
+                    @Override
+                    public double[] initialParameters() {
+                        return quad.initialParameters();
+                    }
+
+                    @Override
+                    public double lossAndGradient(double[] theta, long t, double[] gradOut) {
+                        double l = quad.lossAndGradient(theta, t, gradOut);
+                        recorded[(int) t] = gradOut.clone();
+                        return l;
+                    }
+                };
+        double[] firstOrder;
+        try (Workers workers = new Workers(1)) {
+            firstOrder = gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
+        }
+        Task replay = new FirstOrderMetaGradientTest.Linear(quad.initialParameters(), recorded);
+        compare(finiteDifferences(k, phi, new Task[] {replay}, w, horizon), firstOrder);
+    }
+
+    @Test
+    void metaTrainingIsIdenticalForAnyThreadCountAndRecordsTheCell() throws IOException {
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.GRU)
+                        .features(FeatureSet.parse("rms,mom:0.9,grad"))
+                        .hidden(6)
+                        .outputScale(0.02)
+                        .build();
+        // non-default features and activation: every place that rebuilds the config keeps them
+        for (int subsample : new int[] {64, 0}) {
+            MetaTrainingConfig.Builder b =
+                    MetaTrainerTest.small()
+                            .lstmConfig(c)
+                            .iterations(3)
+                            .tasksPerIteration(5)
+                            .coordinateSubsample(subsample);
+            LstmWeights one = new MetaTrainer(b.threads(1).build()).train();
+            float[] two = new MetaTrainer(b.threads(2).build()).train().parameters();
+            float[] three = new MetaTrainer(b.threads(3).build()).train().parameters();
+            assertArrayEquals(one.parameters(), two, "subsample " + subsample);
+            assertArrayEquals(one.parameters(), three, "subsample " + subsample);
+            assertEquals(c, one.config());
+            assertEquals("double", one.metadata().get("train_kernel"));
+        }
+    }
+
+    @Test
+    void metaTrainingReducesTheValidationMetaLoss() throws IOException {
+        LstmConfig c = LstmConfig.builder().cell(CellType.GRU).hidden(16).outputScale(0.1).build();
+        MetaTrainer trainer =
+                new MetaTrainer(
+                        MetaTrainerTest.small()
+                                .lstmConfig(c)
+                                .iterations(60)
+                                .validateEvery(20)
+                                .learningRate(0.01)
+                                .build());
+        LstmWeights w = trainer.train();
+        double initial = trainer.validationHistory().get(0)[1];
+        double best = Double.parseDouble(w.metadata().get("best_validation_loss"));
+        assertTrue(best < 0.5 * initial, "best " + best + " vs initial " + initial);
+    }
+
+    private static void compare(double[] fd, double[] analytic) {
+        double max = 0;
+        for (double v : fd) {
+            max = Math.max(max, Math.abs(v));
+        }
+        assertTrue(max > 0, "the meta-gradient must not vanish");
+        for (int p = 0; p < fd.length; p++) {
+            assertEquals(
+                    fd[p],
+                    analytic[p],
+                    1e-6 * Math.max(Math.abs(fd[p]), 1e-3 * max),
+                    "parameter " + p);
+        }
+    }
+
+    private static double[] gradient(
+            TrainKernel k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
+        Rollout r = new Rollout(k, tasks, null, null);
+        Truncator tr = new Truncator(k, workers, r, w, horizon);
+        int[] all = new int[r.blocks.length];
+        for (int b = 0; b < all.length; b++) {
+            all[b] = b;
+        }
+        double[] g = new double[phi.length];
+        tr.run(phi, 0, horizon, all, new double[tasks.length], g);
+        for (int p = 0; p < g.length; p++) {
+            g[p] /= tasks.length;
+        }
+        return g;
+    }
+
+    private static double[] finiteDifferences(
+            TrainKernel k, double[] phi, Task[] tasks, double[] w, int horizon) {
+        double h = 1e-5;
+        double[] fd = new double[phi.length];
+        try (Workers workers = new Workers(1)) {
+            for (int p = 0; p < phi.length; p++) {
+                double save = phi[p];
+                double[] l = new double[4];
+                double[] at = {2 * h, h, -h, -2 * h};
+                for (int q = 0; q < 4; q++) {
+                    phi[p] = save + at[q];
+                    l[q] = MetaTrainer.rollout(k, workers, phi, tasks, w, horizon, false)[0];
+                }
+                phi[p] = save;
+                fd[p] = (8 * (l[1] - l[2]) - (l[0] - l[3])) / (12 * h);
+            }
+        }
+        return fd;
+    }
+
+    private static double[] phi(LstmConfig c, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] phi = MetaTrainer.initialParameters(c, seed);
+        for (int p = 0; p < phi.length; p++) {
+            phi[p] += rng.nextGaussian() * 0.3;
+        }
+        return phi;
+    }
+
+    private static Task linear(int dim, int horizon, SplittableRandom rng) {
+        double[] theta0 = new double[dim];
+        double[][] c = new double[horizon + 1][dim];
+        for (int i = 0; i < dim; i++) {
+            theta0[i] = rng.nextGaussian();
+        }
+        for (double[] row : c) {
+            for (int i = 0; i < dim; i++) {
+                row[i] = rng.nextGaussian() * Math.pow(10, rng.nextInt(3) - 1);
+            }
+        }
+        return new FirstOrderMetaGradientTest.Linear(theta0, c);
+    }
+}
