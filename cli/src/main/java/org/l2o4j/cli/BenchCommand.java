@@ -16,7 +16,7 @@ import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.StateType;
-import org.l2o4j.core.meta.MetaTrainingKernel;
+import org.l2o4j.core.meta.BpttPrecision;
 import org.l2o4j.core.meta.TrainThroughput;
 import org.l2o4j.core.optim.Adam;
 import org.l2o4j.core.optim.OptimizerState;
@@ -246,7 +246,7 @@ public final class BenchCommand implements Callable<Integer> {
                         TRAIN_UNROLL,
                         threads,
                         seconds,
-                        MetaTrainingKernel.FLOAT,
+                        BpttPrecision.FLOAT,
                         k);
         String trainKind = train.trainKernel.equals("float-vector") ? "vector" : "scalar";
         result.put("train_coords_per_second", Math.round(train.coordStepsPerSecond));

@@ -21,13 +21,13 @@ import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
+import org.l2o4j.core.meta.BpttPrecision;
 import org.l2o4j.core.meta.DamagedCheckpointException;
 import org.l2o4j.core.meta.GroupedMetaTrainer;
 import org.l2o4j.core.meta.HeapEstimate;
 import org.l2o4j.core.meta.MetaLossWeighting;
 import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.meta.MetaTrainingConfig;
-import org.l2o4j.core.meta.MetaTrainingKernel;
 import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.core.meta.RunFiles;
 import org.l2o4j.core.meta.RunLockedException;
@@ -406,8 +406,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .resume(resume)
                 .trainKernel(
                         trainKernel != null
-                                ? MetaTrainingKernel.parse(trainKernel)
-                                : MetaTrainingKernel.FLOAT)
+                                ? BpttPrecision.parse(trainKernel)
+                                : BpttPrecision.FLOAT)
                 .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
         b.listener(listener);

@@ -10,7 +10,7 @@ import java.util.Locale;
 /**
  * The one place that chooses between the Vector API and the plain-Java arithmetic, for the three
  * kernels that have both: the LSTM step ({@link LstmKernel}), the float meta-training pass ({@code
- * org.l2o4j.core.meta.FloatTrainKernel}) and the convolution of the CNN task ({@code
+ * org.l2o4j.core.meta.FloatBptt}) and the convolution of the CNN task ({@code
  * org.l2o4j.core.task.ConvKernel}). As Lucene's {@code VectorizationProvider}, it checks the JVM
  * before any class that uses {@code jdk.incubator.vector} is loaded.
  *

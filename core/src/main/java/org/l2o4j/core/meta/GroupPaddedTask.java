@@ -5,7 +5,7 @@ import org.l2o4j.core.task.Task;
 
 /**
  * A task's coordinates reordered group by group, each group padded with dummy coordinates to a
- * multiple of {@link TrainKernel#BLOCK}, so that every block of the training kernel holds the
+ * multiple of {@link DoubleBptt#BLOCK}, so that every block of the training kernel holds the
  * coordinates of one group only (per-group meta-training, {@link GroupedMetaTrainer}).
  *
  * <p>A dummy coordinate does not enter the loss and always has gradient 0, so its meta-gradient
@@ -37,14 +37,14 @@ final class GroupPaddedTask implements Task {
         groupBlocks = new int[g + 1];
         for (int k = 0; k < g; k++) {
             groupBlocks[k + 1] =
-                    groupBlocks[k] + (counts[k] + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+                    groupBlocks[k] + (counts[k] + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
         }
-        source = new int[groupBlocks[g] * TrainKernel.BLOCK];
+        source = new int[groupBlocks[g] * DoubleBptt.BLOCK];
         java.util.Arrays.fill(source, -1);
         int[] fill = new int[g];
         for (int i = 0; i < labels.length; i++) {
             int l = labels[i];
-            source[groupBlocks[l] * TrainKernel.BLOCK + fill[l]++] = i;
+            source[groupBlocks[l] * DoubleBptt.BLOCK + fill[l]++] = i;
         }
         innerTheta = new double[inner.dimension()];
         innerGrad = new double[inner.dimension()];

@@ -26,7 +26,7 @@ import org.l2o4j.core.task.TaskFamily;
  *
  * <ul>
  *   <li>the task's coordinates are reordered group by group and each group padded to a multiple of
- *       {@value TrainKernel#BLOCK} with dummy coordinates of gradient 0 ({@link GroupPaddedTask}),
+ *       {@value DoubleBptt#BLOCK} with dummy coordinates of gradient 0 ({@link GroupPaddedTask}),
  *       so that no block of the backward pass straddles two groups (a dummy's meta-gradient is
  *       exactly 0); blocks are not shuffled;
  *   <li>every coordinate runs the double training kernel (no float inference kernel for untracked
@@ -176,7 +176,7 @@ public final class GroupedMetaTrainer {
     /** The best (or, without validation, the last) weights. */
     public GroupedWeights train() {
         Config c = config;
-        TrainKernel kernel = new TrainKernel(c.lstm);
+        DoubleBptt kernel = new DoubleBptt(c.lstm);
         Task probe = family.sample(taskSeed(0));
         List<String> groups = probe.parameterGroups();
         int p = kernel.numParams;
@@ -329,7 +329,7 @@ public final class GroupedMetaTrainer {
 
     /** Mean meta-loss on the validation tasks (forward only); +inf if one diverges. */
     private double validate(
-            TrainKernel kernel, Workers workers, double[] phi, List<String> groups, double[] w) {
+            DoubleBptt kernel, Workers workers, double[] phi, List<String> groups, double[] w) {
         Config c = config;
         double sum = 0;
         int p = kernel.numParams;

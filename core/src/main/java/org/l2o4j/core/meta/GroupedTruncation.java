@@ -8,11 +8,11 @@ import org.l2o4j.core.task.Task;
 /**
  * The truncations of one run of a task under a per-group optimizer ({@link GroupedMetaTrainer}):
  * the task padded group by group ({@link GroupPaddedTask}) so that every block of {@value
- * TrainKernel#BLOCK} positions belongs to one group, each block stepped by the double training
+ * DoubleBptt#BLOCK} positions belongs to one group, each block stepped by the double training
  * kernel with its group's weights, and the backward of the tracked blocks accumulated per group.
  */
 final class GroupedTruncation {
-    private final TrainKernel kernel;
+    private final DoubleBptt kernel;
     private final Workers workers;
     final GroupPaddedTask task;
     final Rollout r;
@@ -23,11 +23,10 @@ final class GroupedTruncation {
     private final double[] update;
     private final double[] wNext;
     private final int[] blockGroup;
-    private final List<TrainKernel.Storage> pool = new ArrayList<>();
+    private final List<DoubleBptt.Storage> pool = new ArrayList<>();
 
     /** Evaluates the task at its initial point (minibatch 0). */
-    GroupedTruncation(
-            TrainKernel kernel, Workers workers, Task task, double[] weights, int unroll) {
+    GroupedTruncation(DoubleBptt kernel, Workers workers, Task task, double[] weights, int unroll) {
         this.kernel = kernel;
         this.workers = workers;
         this.task = new GroupPaddedTask(task);
@@ -101,7 +100,7 @@ final class GroupedTruncation {
             workers.forEach(
                     tracked.length,
                     j -> {
-                        TrainKernel.Block blk = r.blocks[tracked[j]];
+                        DoubleBptt.Block blk = r.blocks[tracked[j]];
                         Arrays.fill(blk.acc, 0.0);
                         kernel.backward(phi[blockGroup[tracked[j]]], blk, gradNext, wNext, len);
                     });

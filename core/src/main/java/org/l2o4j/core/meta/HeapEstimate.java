@@ -122,24 +122,24 @@ public final class HeapEstimate {
      * @param dimension coordinates of one task of the family
      */
     public static HeapEstimate metaTraining(MetaTrainingConfig c, long dimension) {
-        TrainKernel k = new TrainKernel(c.lstmConfig());
+        DoubleBptt k = new DoubleBptt(c.lstmConfig());
         // the double kernel's rollout keeps a double block (state and scratch) per coordinate;
         // the float one only the float state; both store one row element per activation
-        boolean isFloat = c.trainKernel() == MetaTrainingKernel.FLOAT && c.lstmConfig().isLstm();
+        boolean isFloat = c.trainKernel() == BpttPrecision.FLOAT && c.lstmConfig().isLstm();
         long perCoordDouble = 40L + 8L * (k.stateRows() + k.rowsPerStep);
         long perCoord = isFloat ? 48L + 4L * k.stateRows() : perCoordDouble;
         long act = isFloat ? 4 : 8;
-        long rows = isFloat ? FloatTrainKernel.rowsPerStep(c.lstmConfig()) : k.rowsPerStep;
+        long rows = isFloat ? FloatBptt.rowsPerStep(c.lstmConfig()) : k.rowsPerStep;
         long n = c.tasksPerIteration() * dimension;
         long nv = (long) c.validationTasks() * dimension;
-        long blocks = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        long blocks = (n + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
         long tracked =
                 c.coordinateSubsample() == 0
                         ? blocks
                         : Math.min(
                                 blocks,
-                                (c.coordinateSubsample() + TrainKernel.BLOCK - 1)
-                                        / TrainKernel.BLOCK);
+                                (c.coordinateSubsample() + DoubleBptt.BLOCK - 1)
+                                        / DoubleBptt.BLOCK);
         long unroll = c.unroll();
         HeapEstimate e = new HeapEstimate();
         e.add("--horizon", c.horizon(), "meta-loss weights 8 B/step", 8.0 * (c.horizon() + 1));
@@ -152,7 +152,7 @@ public final class HeapEstimate {
                         + dimension
                         + " coordinates/task",
                 (double) perCoord * n);
-        long trackedCoords = tracked * TrainKernel.BLOCK;
+        long trackedCoords = tracked * DoubleBptt.BLOCK;
         boolean byUnroll = unroll >= trackedCoords;
         e.add(
                 byUnroll
@@ -170,8 +170,7 @@ public final class HeapEstimate {
                         + " steps x "
                         + trackedCoords
                         + " coordinates",
-                (double) act * unroll * rows * TrainKernel.BLOCK * tracked
-                        + 8.0 * (unroll + 2) * n);
+                (double) act * unroll * rows * DoubleBptt.BLOCK * tracked + 8.0 * (unroll + 2) * n);
         // validation runs the float inference kernel: float state, no double blocks
         long perCoordValidation = 48L + 4L * k.stateRows();
         e.add(

@@ -54,7 +54,7 @@ import org.l2o4j.core.task.Task;
  * divided by the number of tasks {@code P}. A {@link TruncationExecutor} runs the tasks'
  * truncations: in this JVM by default ({@link LocalTruncationExecutor}), or on a cluster (the
  * {@code l2o4j-spark} adapter) with bit-identical results. Within a task, coordinates are processed
- * in blocks of {@value TrainKernel#BLOCK}; each block accumulates its own meta-gradient, and the
+ * in blocks of {@value DoubleBptt#BLOCK}; each block accumulates its own meta-gradient, and the
  * blocks are summed in block order, so results are bit-identical for a given seed whatever the
  * thread count. With a coordinate subsample {@code S > 0}, each task's coordinates are shuffled
  * with the task's own stream, and each task backpropagates {@code min(blocks, ceil(ceil(S/64)/P))}
@@ -62,9 +62,9 @@ import org.l2o4j.core.task.Task;
  * blocks/backpropagated} (unbiased). Task 0 uses the streams all tasks shared before this
  * decomposition, so one-task runs are unchanged by it; runs with several tasks per iteration differ
  * from those of earlier versions. Backpropagated blocks run the training kernel's forward with
- * stored activations and its backward: by default the float32 {@link FloatTrainKernel} (Vector API,
- * or its scalar fallback), or the double-precision {@link TrainKernel} with {@link
- * MetaTrainingConfig#trainKernel()} {@link MetaTrainingKernel#DOUBLE} (what every optimizer trained
+ * stored activations and its backward: by default the float32 {@link FloatBptt} (Vector API, or its
+ * scalar fallback), or the double-precision {@link DoubleBptt} with {@link
+ * MetaTrainingConfig#trainKernel()} {@link BpttPrecision#DOUBLE} (what every optimizer trained
  * before the float kernel used; it reproduces them bit for bit). The other coordinates only need
  * their updates and get them from the float inference kernel ({@link LstmOptimizer}, the code users
  * run), whose per-coordinate results do not depend on threads either. That kernel runs with {@link
@@ -104,10 +104,10 @@ public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
 
     private final MetaTrainingConfig config;
-    private final TrainKernel kernel;
+    private final DoubleBptt kernel;
 
     /** The float training kernel, or null when the config asks for the double one. */
-    private final FloatTrainKernel floatKernel;
+    private final FloatBptt floatKernel;
 
     private final double[] weights;
 
@@ -120,10 +120,10 @@ public final class MetaTrainer {
     /** A trainer for {@code config}; nothing runs until {@link #train()}. */
     public MetaTrainer(MetaTrainingConfig config) {
         this.config = config;
-        this.kernel = new TrainKernel(config.lstmConfig());
+        this.kernel = new DoubleBptt(config.lstmConfig());
         this.floatKernel =
-                config.trainKernel() == MetaTrainingKernel.FLOAT
-                        ? FloatTrainKernel.create(config.lstmConfig())
+                config.trainKernel() == BpttPrecision.FLOAT
+                        ? FloatBptt.create(config.lstmConfig())
                         : null;
         this.weights = config.weighting().weights(config.horizon());
         this.outer = new OuterAdam(config.learningRate());
@@ -433,7 +433,7 @@ public final class MetaTrainer {
      * @param fast use the float inference kernel (validation) instead of the double one
      */
     static double[] rollout(
-            TrainKernel kernel,
+            DoubleBptt kernel,
             Workers workers,
             double[] phi,
             Task[] tasks,
@@ -553,13 +553,13 @@ public final class MetaTrainer {
      *
      * @return coordinate-steps per second (forward + backward)
      * @deprecated use {@link TrainThroughput#measure(LstmConfig, int, int, int, double,
-     *     MetaTrainingKernel)}, which also measures the float kernel
+     *     BpttPrecision)}, which also measures the float kernel
      */
     @Deprecated
     public static double measureThroughput(
             LstmConfig config, int coordinates, int unroll, int threads, double seconds) {
         return TrainThroughput.measure(
-                        config, coordinates, unroll, threads, seconds, MetaTrainingKernel.DOUBLE)
+                        config, coordinates, unroll, threads, seconds, BpttPrecision.DOUBLE)
                 .coordStepsPerSecond;
     }
 

@@ -61,7 +61,7 @@ public final class MetaTrainingConfig {
     private final int threads;
 
     /** The arithmetic of the training pass. */
-    private final MetaTrainingKernel trainKernel;
+    private final BpttPrecision trainKernel;
 
     /** Seed of the initialisation, task sampling and subsampling. */
     private final long seed;
@@ -209,8 +209,8 @@ public final class MetaTrainingConfig {
         return threads;
     }
 
-    /** The training kernel ({@link MetaTrainingKernel#FLOAT} unless set). */
-    public MetaTrainingKernel trainKernel() {
+    /** The training kernel ({@link BpttPrecision#FLOAT} unless set). */
+    public BpttPrecision trainKernel() {
         return trainKernel;
     }
 
@@ -285,9 +285,7 @@ public final class MetaTrainingConfig {
                 + seed
                 + ";validate-every="
                 + validateEvery
-                + (trainKernel == MetaTrainingKernel.DOUBLE
-                        ? ""
-                        : ";train_kernel=" + trainKernel.id())
+                + (trainKernel == BpttPrecision.DOUBLE ? "" : ";train_kernel=" + trainKernel.id())
                 + (randomScale == 0 ? "" : ";random_scale=" + randomScale);
     }
 
@@ -307,7 +305,7 @@ public final class MetaTrainingConfig {
         private int iterations = -1;
         private int coordinateSubsample = 0;
         private int threads = Runtime.getRuntime().availableProcessors();
-        private MetaTrainingKernel trainKernel = MetaTrainingKernel.FLOAT;
+        private BpttPrecision trainKernel = BpttPrecision.FLOAT;
         private long seed = 0;
         private double randomScale = 0;
         private Path checkpointPath;
@@ -398,10 +396,10 @@ public final class MetaTrainingConfig {
         }
 
         /**
-         * The training kernel [{@link MetaTrainingKernel#FLOAT}]; {@link MetaTrainingKernel#DOUBLE}
+         * The training kernel [{@link BpttPrecision#FLOAT}]; {@link BpttPrecision#DOUBLE}
          * reproduces runs made before the float kernel existed.
          */
-        public Builder trainKernel(MetaTrainingKernel k) {
+        public Builder trainKernel(BpttPrecision k) {
             this.trainKernel = java.util.Objects.requireNonNull(k, "trainKernel");
             return this;
         }

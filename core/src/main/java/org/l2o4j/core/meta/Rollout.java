@@ -8,7 +8,7 @@ import org.l2o4j.core.task.Task;
 
 /**
  * Several tasks optimized side by side by one LSTM optimizer: their coordinates are concatenated
- * and (optionally) shuffled into "positions", which are cut into {@link TrainKernel.Block}s.
+ * and (optionally) shuffled into "positions", which are cut into {@link DoubleBptt.Block}s.
  *
  * <p>The shuffle (a random permutation per rollout) makes every block a random set of coordinates,
  * so picking random blocks for the backward pass is an unbiased, well-mixed coordinate subsample.
@@ -23,9 +23,9 @@ final class Rollout {
     final int[] posIndex;
 
     /** The double kernel's blocks, or null when the rollout runs the float training kernel. */
-    final TrainKernel.Block[] blocks;
+    final DoubleBptt.Block[] blocks;
 
-    /** Blocks of {@value TrainKernel#BLOCK} positions (the last may be narrower). */
+    /** Blocks of {@value DoubleBptt#BLOCK} positions (the last may be narrower). */
     final int numBlocks;
 
     /** Float LSTM state of every position (for the float forward of untracked coordinates). */
@@ -39,7 +39,7 @@ final class Rollout {
      * @param shuffle source of the coordinate permutation, or null for the identity
      * @param previous a finished rollout whose blocks (and their storage) may be reused, or null
      */
-    Rollout(TrainKernel kernel, Task[] tasks, SplittableRandom shuffle, Rollout previous) {
+    Rollout(DoubleBptt kernel, Task[] tasks, SplittableRandom shuffle, Rollout previous) {
         this(kernel, tasks, shuffle, previous, true);
     }
 
@@ -48,7 +48,7 @@ final class Rollout {
      *     training kernel, which keeps the state of every position in the float state)
      */
     Rollout(
-            TrainKernel kernel,
+            DoubleBptt kernel,
             Task[] tasks,
             SplittableRandom shuffle,
             Rollout previous,
@@ -98,7 +98,7 @@ final class Rollout {
                 posIndex[j] = t;
             }
         }
-        int nb = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        int nb = (n + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
         this.numBlocks = nb;
         if (!doubleBlocks) {
             this.blocks = null;
@@ -109,10 +109,10 @@ final class Rollout {
             resetStates();
             return;
         }
-        this.blocks = new TrainKernel.Block[nb];
+        this.blocks = new DoubleBptt.Block[nb];
         for (int b = 0; b < nb; b++) {
-            int start = b * TrainKernel.BLOCK;
-            blocks[b] = kernel.newBlock(start, Math.min(TrainKernel.BLOCK, n - start));
+            int start = b * DoubleBptt.BLOCK;
+            blocks[b] = kernel.newBlock(start, Math.min(DoubleBptt.BLOCK, n - start));
         }
     }
 
@@ -154,7 +154,7 @@ final class Rollout {
 
     void resetStates() {
         if (blocks != null) {
-            for (TrainKernel.Block b : blocks) {
+            for (DoubleBptt.Block b : blocks) {
                 b.resetState();
             }
         }
@@ -235,7 +235,7 @@ final class Rollout {
         }
         double[] out = new double[stateRows * size];
         int o = 0;
-        for (TrainKernel.Block b : blocks) {
+        for (DoubleBptt.Block b : blocks) {
             System.arraycopy(b.state, 0, out, o, b.state.length);
             o += b.state.length;
         }
@@ -260,7 +260,7 @@ final class Rollout {
         }
         if (blockData != null && blocks != null) {
             int o = 0;
-            for (TrainKernel.Block b : blocks) {
+            for (DoubleBptt.Block b : blocks) {
                 System.arraycopy(blockData, o, b.state, 0, b.state.length);
                 o += b.state.length;
             }
@@ -269,7 +269,7 @@ final class Rollout {
     }
 
     /** Copies the float state of a block's positions into its double state. */
-    void loadBlockState(TrainKernel.Block b) {
+    void loadBlockState(DoubleBptt.Block b) {
         // a restored state not yet installed (the float state is made by the first float step)
         float[] f = floatState != null ? floatState.data() : pendingFloat;
         if (f == null) {
@@ -286,7 +286,7 @@ final class Rollout {
     }
 
     /** Copies a block's double state into the float state of its positions. */
-    void storeBlockState(TrainKernel.Block b) {
+    void storeBlockState(DoubleBptt.Block b) {
         if (floatState == null) {
             return;
         }

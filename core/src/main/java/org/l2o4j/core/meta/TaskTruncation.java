@@ -8,7 +8,7 @@ import org.l2o4j.core.task.TaskFamily;
  * decomposition by task (docs/design.md section 2).
  *
  * <p>Task {@code m} of iteration {@code it} is sampled with {@link TruncationContext#taskSeed}, its
- * coordinates are shuffled with its own stream and cut into blocks of {@value TrainKernel#BLOCK},
+ * coordinates are shuffled with its own stream and cut into blocks of {@value DoubleBptt#BLOCK},
  * and truncation {@code k} backpropagates its own choice of blocks ({@link
  * TruncationContext#blocksPerTask}); the contribution is the block-order sum of the blocks'
  * meta-gradients, scaled by {@code blocks/backpropagated}. It depends only on (phi, the task's

@@ -7,7 +7,7 @@ import org.l2o4j.core.lstm.LstmConfig;
 
 /**
  * Measures meta-training throughput: the forward with stored activations and the backward of {@code
- * unroll} steps over {@code coordinates} coordinates (blocks of {@value TrainKernel#BLOCK} run in
+ * unroll} steps over {@code coordinates} coordinates (blocks of {@value DoubleBptt#BLOCK} run in
  * parallel on {@code threads} threads) with synthetic gradients, as {@link MetaTrainer} runs them,
  * without the optimizee.
  */
@@ -32,7 +32,7 @@ public final class TrainThroughput {
      * The name of the float kernel this JVM selects: {@code float-vector} or {@code float-scalar}.
      */
     public static String selectedFloatKernel() {
-        return FloatTrainKernel.create(LstmConfig.paperDefaults()).id();
+        return FloatBptt.create(LstmConfig.paperDefaults()).id();
     }
 
     /**
@@ -45,13 +45,13 @@ public final class TrainThroughput {
             int unroll,
             int threads,
             double seconds,
-            MetaTrainingKernel kind) {
+            BpttPrecision kind) {
         return measure(config, coordinates, unroll, threads, seconds, kind, Kernel.selected());
     }
 
     /**
-     * As {@link #measure(LstmConfig, int, int, int, double, MetaTrainingKernel)}, with the float
-     * kernel of the given kind ({@code SCALAR} or {@code VECTOR}).
+     * As {@link #measure(LstmConfig, int, int, int, double, BpttPrecision)}, with the float kernel
+     * of the given kind ({@code SCALAR} or {@code VECTOR}).
      */
     public static Result measure(
             LstmConfig config,
@@ -59,7 +59,7 @@ public final class TrainThroughput {
             int unroll,
             int threads,
             double seconds,
-            MetaTrainingKernel kind,
+            BpttPrecision kind,
             Kernel floatKind) {
         try (Pass pass = new Pass(config, coordinates, unroll, threads, kind, floatKind)) {
             long warmEnd = System.nanoTime() + (long) (Math.min(2.0, seconds / 2) * 1e9);
@@ -98,10 +98,10 @@ public final class TrainThroughput {
                 int coordinates,
                 int unroll,
                 int threads,
-                MetaTrainingKernel kind,
+                BpttPrecision kind,
                 Kernel floatKind) {
             double[] phi = MetaTrainer.initialParameters(config, 1);
-            int nb = (coordinates + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+            int nb = (coordinates + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
             SplittableRandom rng = new SplittableRandom(3);
             double[][] grads = new double[unroll + 1][coordinates];
             for (double[] g : grads) {
@@ -115,14 +115,13 @@ public final class TrainThroughput {
             double[] update = new double[coordinates];
             gradient = new double[config.numParameters()];
             workers = new Workers(threads);
-            if (kind == MetaTrainingKernel.DOUBLE) {
-                TrainKernel kernel = new TrainKernel(config);
-                TrainKernel.Block[] blocks = new TrainKernel.Block[nb];
+            if (kind == BpttPrecision.DOUBLE) {
+                DoubleBptt kernel = new DoubleBptt(config);
+                DoubleBptt.Block[] blocks = new DoubleBptt.Block[nb];
                 for (int b = 0; b < nb; b++) {
-                    int start = b * TrainKernel.BLOCK;
+                    int start = b * DoubleBptt.BLOCK;
                     blocks[b] =
-                            kernel.newBlock(
-                                    start, Math.min(TrainKernel.BLOCK, coordinates - start));
+                            kernel.newBlock(start, Math.min(DoubleBptt.BLOCK, coordinates - start));
                     blocks[b].ensureTracking(unroll);
                 }
                 id = "double";
@@ -152,9 +151,9 @@ public final class TrainThroughput {
                             }
                         };
             } else {
-                FloatTrainKernel kernel = FloatTrainKernel.create(config, floatKind);
+                FloatBptt kernel = FloatBptt.create(config, floatKind);
                 kernel.prepare(phi);
-                FloatTrainKernel.Storage[] st = new FloatTrainKernel.Storage[nb];
+                FloatBptt.Storage[] st = new FloatBptt.Storage[nb];
                 for (int b = 0; b < nb; b++) {
                     st[b] = kernel.newStorage(unroll);
                 }
@@ -166,18 +165,16 @@ public final class TrainThroughput {
                                 workers.forEach(
                                         nb,
                                         b -> {
-                                            int start = b * TrainKernel.BLOCK;
-                                            int w =
-                                                    Math.min(
-                                                            TrainKernel.BLOCK, coordinates - start);
+                                            int start = b * DoubleBptt.BLOCK;
+                                            int w = Math.min(DoubleBptt.BLOCK, coordinates - start);
                                             kernel.forward(st[b], start, w, grads[uu], update, uu);
                                         });
                             }
                             workers.forEach(
                                     nb,
                                     b -> {
-                                        int start = b * TrainKernel.BLOCK;
-                                        int w = Math.min(TrainKernel.BLOCK, coordinates - start);
+                                        int start = b * DoubleBptt.BLOCK;
+                                        int w = Math.min(DoubleBptt.BLOCK, coordinates - start);
                                         kernel.backward(st[b], start, w, gradNext, wNext, unroll);
                                     });
                             Arrays.fill(gradient, 0.0);

@@ -44,7 +44,7 @@ public final class TruncationContext implements Serializable {
 
     private final CellActivation activation;
     private final OutputHead head;
-    private final MetaTrainingKernel trainKernel;
+    private final BpttPrecision trainKernel;
     private final double[] weights;
     private final int unroll;
     private final int horizon;
@@ -95,7 +95,7 @@ public final class TruncationContext implements Serializable {
     }
 
     /** The training kernel. */
-    public MetaTrainingKernel trainKernel() {
+    public BpttPrecision trainKernel() {
         return trainKernel;
     }
 
@@ -170,7 +170,7 @@ public final class TruncationContext implements Serializable {
         if (subsample == 0) {
             return nb;
         }
-        int total = (subsample + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        int total = (subsample + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
         int per = (total + tasksPerIteration - 1) / tasksPerIteration;
         return Math.min(nb, per);
     }

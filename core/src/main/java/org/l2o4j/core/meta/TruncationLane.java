@@ -10,14 +10,14 @@ import java.util.List;
  */
 public final class TruncationLane implements AutoCloseable {
     final TruncationContext ctx;
-    final TrainKernel kernel;
+    final DoubleBptt kernel;
 
     /** The float training kernel, or null for the double one. */
-    final FloatTrainKernel floatKernel;
+    final FloatBptt floatKernel;
 
     final Workers workers;
-    final List<TrainKernel.Storage> storagePool = new ArrayList<>();
-    final List<FloatTrainKernel.Storage> floatPool = new ArrayList<>();
+    final List<DoubleBptt.Storage> storagePool = new ArrayList<>();
+    final List<FloatBptt.Storage> floatPool = new ArrayList<>();
 
     /** Phase timer, or null. */
     MetaProfile profile;
@@ -28,10 +28,10 @@ public final class TruncationLane implements AutoCloseable {
 
     TruncationLane(TruncationContext ctx, Workers workers) {
         this.ctx = ctx;
-        this.kernel = new TrainKernel(ctx.lstmConfig());
+        this.kernel = new DoubleBptt(ctx.lstmConfig());
         this.floatKernel =
-                ctx.trainKernel() == MetaTrainingKernel.FLOAT
-                        ? FloatTrainKernel.create(ctx.lstmConfig())
+                ctx.trainKernel() == BpttPrecision.FLOAT
+                        ? FloatBptt.create(ctx.lstmConfig())
                         : null;
         this.workers = workers;
     }

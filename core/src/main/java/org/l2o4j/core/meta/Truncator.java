@@ -11,7 +11,7 @@ import org.l2o4j.core.lstm.ZeroGradientPolicy;
  * losses belong to a truncation).
  */
 final class Truncator {
-    private final TrainKernel kernel;
+    private final DoubleBptt kernel;
     private final Workers workers;
     private final Rollout r;
     private final double[] weights;
@@ -20,18 +20,18 @@ final class Truncator {
     private final double[][] gradNext;
     private final double[] update;
     private final double[] wNext;
-    private final java.util.List<TrainKernel.Storage> pool;
+    private final java.util.List<DoubleBptt.Storage> pool;
 
     /** The float training kernel, or null for the double one. */
-    private final FloatTrainKernel floatKernel;
+    private final FloatBptt floatKernel;
 
-    private final java.util.List<FloatTrainKernel.Storage> floatPool;
+    private final java.util.List<FloatBptt.Storage> floatPool;
 
     /** Phase timer, or null. */
     MetaProfile profile;
 
     /** Evaluates the tasks at their initial points (minibatch 0). */
-    Truncator(TrainKernel kernel, Workers workers, Rollout r, double[] weights, int unroll) {
+    Truncator(DoubleBptt kernel, Workers workers, Rollout r, double[] weights, int unroll) {
         this(kernel, workers, r, weights, unroll, new java.util.ArrayList<>());
     }
 
@@ -40,12 +40,12 @@ final class Truncator {
      *     truncators of the same kernel and unroll)
      */
     Truncator(
-            TrainKernel kernel,
+            DoubleBptt kernel,
             Workers workers,
             Rollout r,
             double[] weights,
             int unroll,
-            java.util.List<TrainKernel.Storage> pool) {
+            java.util.List<DoubleBptt.Storage> pool) {
         this(kernel, null, workers, r, weights, unroll, pool, null);
     }
 
@@ -55,14 +55,14 @@ final class Truncator {
      * storage from {@code pool}.
      */
     Truncator(
-            TrainKernel kernel,
-            FloatTrainKernel floatKernel,
+            DoubleBptt kernel,
+            FloatBptt floatKernel,
             Workers workers,
             Rollout r,
             double[] weights,
             int unroll,
-            java.util.List<TrainKernel.Storage> pool,
-            java.util.List<FloatTrainKernel.Storage> floatPool) {
+            java.util.List<DoubleBptt.Storage> pool,
+            java.util.List<FloatBptt.Storage> floatPool) {
         this(kernel, floatKernel, workers, r, weights, unroll, pool, floatPool, null);
     }
 
@@ -72,14 +72,14 @@ final class Truncator {
      * null.
      */
     Truncator(
-            TrainKernel kernel,
-            FloatTrainKernel floatKernel,
+            DoubleBptt kernel,
+            FloatBptt floatKernel,
             Workers workers,
             Rollout r,
             double[] weights,
             int unroll,
-            java.util.List<TrainKernel.Storage> pool,
-            java.util.List<FloatTrainKernel.Storage> floatPool,
+            java.util.List<DoubleBptt.Storage> pool,
+            java.util.List<FloatBptt.Storage> floatPool,
             double[] grad) {
         this.floatKernel = floatKernel;
         this.floatPool = floatPool;
@@ -107,25 +107,25 @@ final class Truncator {
 
     /**
      * The float inference optimizer for {@code phi}, with {@link ZeroGradientPolicy#UPDATE}: the
-     * double training kernel ({@link TrainKernel}) runs the LSTM on every coordinate, zero gradient
+     * double training kernel ({@link DoubleBptt}) runs the LSTM on every coordinate, zero gradient
      * or not, so the untracked coordinates must too, or a coordinate's trajectory would depend on
      * whether it is tracked; this also keeps meta-training bit-identical to runs made before the
      * zero-gradient option existed (the shipped optimizers regenerate bit-identically). Rollouts do
      * see exact zeros: the weights from MNIST pixels that are 0 in the whole minibatch, and doubles
      * that underflow to 0 in float.
      */
-    static LstmOptimizer floatOptimizer(TrainKernel kernel, double[] phi, int threads) {
+    static LstmOptimizer floatOptimizer(DoubleBptt kernel, double[] phi, int threads) {
         return LstmOptimizer.of(new LstmWeights(kernel.config, MetaTrainer.toFloat(phi)))
                 .withZeroGradientPolicy(ZeroGradientPolicy.UPDATE)
                 .withThreads(threads);
     }
 
     private static int blockStart(int b) {
-        return b * TrainKernel.BLOCK;
+        return b * DoubleBptt.BLOCK;
     }
 
     private int blockWidth(int b) {
-        return Math.min(TrainKernel.BLOCK, r.size - b * TrainKernel.BLOCK);
+        return Math.min(DoubleBptt.BLOCK, r.size - b * DoubleBptt.BLOCK);
     }
 
     /**
@@ -189,7 +189,7 @@ final class Truncator {
             workers.forEach(
                     tracked.length,
                     j -> {
-                        TrainKernel.Block blk = r.blocks[tracked[j]];
+                        DoubleBptt.Block blk = r.blocks[tracked[j]];
                         Arrays.fill(blk.acc, 0.0);
                         kernel.backward(phi, blk, gradNext, wNext, len);
                     });
@@ -223,7 +223,7 @@ final class Truncator {
      */
     private boolean runFloat(
             double[] phi, int s0, int len, int[] tracked, double[] taskMeta, double[] gradOut) {
-        final FloatTrainKernel fk = floatKernel;
+        final FloatBptt fk = floatKernel;
         final int nb = r.numBlocks;
         final int n = r.size;
         while (floatPool.size() < tracked.length) {
@@ -241,7 +241,7 @@ final class Truncator {
         // bounds are tile bounds of the inference kernel (then bitwise as in a full step).
         int[] bounds = null;
         int ranges = 0;
-        if (!allTracked && TrainKernel.BLOCK % fast.rangeAlignment() == 0) {
+        if (!allTracked && DoubleBptt.BLOCK % fast.rangeAlignment() == 0) {
             bounds = new int[2 * (tracked.length + 1)];
             int from = 0;
             for (int b : tracked) {

@@ -31,7 +31,7 @@ class KernelSelectionTest {
             System.out.println(
                     "lstm=" + KernelSelection.create(Kernel.selected(), w).description());
             Method create =
-                    Class.forName("org.l2o4j.core.meta.FloatTrainKernel")
+                    Class.forName("org.l2o4j.core.meta.FloatBptt")
                             .getDeclaredMethod("create", LstmConfig.class);
             create.setAccessible(true);
             Object train = create.invoke(null, c);

@@ -49,7 +49,7 @@ class FirstOrderMetaGradientTest {
         LstmConfig c = LstmConfig.builder().preprocessing(pre).layers(2).hidden(4).build();
         double[] phi = phi(c, 2);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        TrainKernel k = new TrainKernel(c);
+        DoubleBptt k = new DoubleBptt(c);
         Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
         // Record the gradient sequence of the real run.
         double[][] recorded = new double[horizon + 1][];
@@ -90,7 +90,7 @@ class FirstOrderMetaGradientTest {
         LstmConfig c = LstmConfig.builder().preprocessing(pre).layers(2).hidden(4).build();
         double[] phi = phi(c, 1);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        TrainKernel k = new TrainKernel(c);
+        DoubleBptt k = new DoubleBptt(c);
         double[] analytic;
         try (Workers workers = new Workers(2)) {
             analytic = gradient(k, workers, phi, tasks, w, horizon);
@@ -115,7 +115,7 @@ class FirstOrderMetaGradientTest {
 
     /** The first-order meta-gradient of the mean (over tasks) meta-loss, one truncation. */
     private static double[] gradient(
-            TrainKernel k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
+            DoubleBptt k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
         Rollout r = new Rollout(k, tasks, null, null);
         Truncator tr = new Truncator(k, workers, r, w, horizon);
         int[] all = new int[r.blocks.length];
@@ -131,7 +131,7 @@ class FirstOrderMetaGradientTest {
     }
 
     private static double[] finiteDifferences(
-            TrainKernel k, double[] phi, Task[] tasks, double[] w, int horizon) {
+            DoubleBptt k, double[] phi, Task[] tasks, double[] w, int horizon) {
         // Five-point stencil, error O(h^4): round-off stays ~1e-12 relative.
         double h = 1e-4;
         double[] fd = new double[phi.length];

@@ -38,7 +38,7 @@ class GroupedMetaTrainerTest {
         double[] phi = MetaTrainer.initialParameters(CFG, 3);
         int unroll = 4;
         double[] w = MetaLossWeighting.uniform().weights(2 * unroll);
-        TrainKernel k = new TrainKernel(CFG);
+        DoubleBptt k = new DoubleBptt(CFG);
         try (Workers wk = new Workers(1)) {
             Task a = f.sample(11);
             Rollout r = new Rollout(k, new Task[] {a}, null, null);
@@ -134,7 +134,7 @@ class GroupedMetaTrainerTest {
         }
     }
 
-    private static double metaLoss(TrainKernel k, Workers wk, double[][] phiG, double[] w, int h) {
+    private static double metaLoss(DoubleBptt k, Workers wk, double[][] phiG, double[] w, int h) {
         GroupedTruncation t = new GroupedTruncation(k, wk, new LinearTask(90), w, h);
         double[] meta = new double[1];
         t.run(phiG, 0, h, new int[0], meta);
@@ -145,7 +145,7 @@ class GroupedMetaTrainerTest {
     void perGroupMetaGradientMatchesFiniteDifferences() {
         int h = 4;
         double[] w = MetaLossWeighting.linear().weights(h);
-        TrainKernel k = new TrainKernel(CFG);
+        DoubleBptt k = new DoubleBptt(CFG);
         int p = CFG.numParameters();
         double[][] phiG = {
             MetaTrainer.initialParameters(CFG, 1), MetaTrainer.initialParameters(CFG, 2)

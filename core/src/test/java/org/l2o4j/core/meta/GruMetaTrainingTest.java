@@ -51,7 +51,7 @@ class GruMetaTrainingTest {
         LstmConfig c = mlp(act);
         double[] phi = phi(c, 1);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        TrainKernel k = new TrainKernel(c);
+        DoubleBptt k = new DoubleBptt(c);
         double[] analytic;
         try (Workers workers = new Workers(2)) {
             analytic = gradient(k, workers, phi, tasks, w, horizon);
@@ -67,7 +67,7 @@ class GruMetaTrainingTest {
         LstmConfig c = mlp(act);
         double[] phi = phi(c, 2);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        TrainKernel k = new TrainKernel(c);
+        DoubleBptt k = new DoubleBptt(c);
         Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
         double[][] recorded = new double[horizon + 1][];
         Task recorder =
@@ -162,7 +162,7 @@ class GruMetaTrainingTest {
     }
 
     private static double[] gradient(
-            TrainKernel k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
+            DoubleBptt k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
         Rollout r = new Rollout(k, tasks, null, null);
         Truncator tr = new Truncator(k, workers, r, w, horizon);
         int[] all = new int[r.blocks.length];
@@ -178,7 +178,7 @@ class GruMetaTrainingTest {
     }
 
     private static double[] finiteDifferences(
-            TrainKernel k, double[] phi, Task[] tasks, double[] w, int horizon) {
+            DoubleBptt k, double[] phi, Task[] tasks, double[] w, int horizon) {
         double h = 1e-5;
         double[] fd = new double[phi.length];
         try (Workers workers = new Workers(1)) {

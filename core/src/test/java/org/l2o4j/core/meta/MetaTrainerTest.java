@@ -57,7 +57,7 @@ class MetaTrainerTest {
         // The returned weights are the best ones: validating them again gives the best loss.
         double again =
                 MetaTrainer.rollout(
-                        new TrainKernel(w.config()),
+                        new DoubleBptt(w.config()),
                         new Workers(1),
                         MetaTrainer.toDouble(w.parameters()),
                         validationTasks(8),
@@ -82,8 +82,8 @@ class MetaTrainerTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(MetaTrainingKernel.class)
-    void resultsAreIdenticalForAnyThreadCount(MetaTrainingKernel kernel) throws IOException {
+    @org.junit.jupiter.params.provider.EnumSource(BpttPrecision.class)
+    void resultsAreIdenticalForAnyThreadCount(BpttPrecision kernel) throws IOException {
         // a subsample (float inference kernel for the other coordinates) and all coordinates
         for (int subsample : new int[] {64, 0}) {
             MetaTrainingConfig.Builder b =
@@ -97,7 +97,7 @@ class MetaTrainerTest {
             assertArrayEquals(one.parameters(), two, "subsample " + subsample);
             assertArrayEquals(one.parameters(), three, "subsample " + subsample);
             String expected =
-                    kernel == MetaTrainingKernel.DOUBLE
+                    kernel == BpttPrecision.DOUBLE
                             ? "double"
                             : org.l2o4j.core.lstm.Kernel.selected()
                                             == org.l2o4j.core.lstm.Kernel.VECTOR
@@ -112,13 +112,9 @@ class MetaTrainerTest {
     void floatAndDoubleKernelsTrainAlike() throws IOException {
         MetaTrainingConfig.Builder b = small().iterations(2).tasksPerIteration(4);
         float[] f =
-                new MetaTrainer(b.trainKernel(MetaTrainingKernel.FLOAT).build())
-                        .train()
-                        .parameters();
+                new MetaTrainer(b.trainKernel(BpttPrecision.FLOAT).build()).train().parameters();
         float[] d =
-                new MetaTrainer(b.trainKernel(MetaTrainingKernel.DOUBLE).build())
-                        .train()
-                        .parameters();
+                new MetaTrainer(b.trainKernel(BpttPrecision.DOUBLE).build()).train().parameters();
         double num = 0;
         double den = 0;
         for (int p = 0; p < f.length; p++) {
@@ -258,7 +254,7 @@ class MetaTrainerTest {
         List<double[]> h = t.validationHistory();
         double initLoss =
                 MetaTrainer.rollout(
-                        new TrainKernel(c),
+                        new DoubleBptt(c),
                         new Workers(1),
                         MetaTrainer.toDouble(init.parameters()),
                         validationTasks(8),
@@ -319,7 +315,7 @@ class MetaTrainerTest {
                                 3,
                                 1,
                                 0.05,
-                                MetaTrainingKernel.DOUBLE)
+                                BpttPrecision.DOUBLE)
                         .coordStepsPerSecond;
         assertTrue(cps > 0);
     }

@@ -104,7 +104,7 @@ class TaskDecompositionTest {
                         .iterations(3)
                         .tasksPerIteration(4)
                         .threads(2)
-                        .trainKernel(MetaTrainingKernel.DOUBLE)
+                        .trainKernel(BpttPrecision.DOUBLE)
                         .build());
     }
 
@@ -133,13 +133,13 @@ class TaskDecompositionTest {
 
     @Test
     void mnistMlpWithSubsampleDoubleKernel() throws IOException {
-        check(mlp().trainKernel(MetaTrainingKernel.DOUBLE).build());
+        check(mlp().trainKernel(BpttPrecision.DOUBLE).build());
     }
 
     /** Three truncations: a restored state is used before its first float step. */
     @Test
     void mnistMlpWithSubsampleDoubleKernelThreeTruncations() throws IOException {
-        check(mlp().horizon(12).iterations(1).trainKernel(MetaTrainingKernel.DOUBLE).build());
+        check(mlp().horizon(12).iterations(1).trainKernel(BpttPrecision.DOUBLE).build());
     }
 
     @Test

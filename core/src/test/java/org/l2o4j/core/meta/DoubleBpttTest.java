@@ -14,7 +14,7 @@ import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.lstm.ZeroGradientPolicy;
 import org.l2o4j.core.optim.OptimizerState;
 
-class TrainKernelTest {
+class DoubleBpttTest {
 
     /** The double kernel agrees with the float LstmOptimizer, in both storage modes. */
     @ParameterizedTest
@@ -30,11 +30,11 @@ class TrainKernelTest {
                         .withThreads(1);
         int n = 100; // a full block and a partial one
         OptimizerState st = opt.newState(n);
-        TrainKernel k = new TrainKernel(c);
-        TrainKernel.Block[] untracked = {k.newBlock(0, 64), k.newBlock(64, 36)};
-        TrainKernel.Block[] tracked = {k.newBlock(0, 64), k.newBlock(64, 36)};
+        DoubleBptt k = new DoubleBptt(c);
+        DoubleBptt.Block[] untracked = {k.newBlock(0, 64), k.newBlock(64, 36)};
+        DoubleBptt.Block[] tracked = {k.newBlock(0, 64), k.newBlock(64, 36)};
         int steps = 6;
-        for (TrainKernel.Block b : tracked) {
+        for (DoubleBptt.Block b : tracked) {
             b.ensureTracking(steps);
         }
         SplittableRandom rng = new SplittableRandom(11);
@@ -51,10 +51,10 @@ class TrainKernelTest {
             opt.step(st, gf, uf);
             double[] ud = new double[n];
             double[] ut = new double[n];
-            for (TrainKernel.Block b : untracked) {
+            for (DoubleBptt.Block b : untracked) {
                 k.forward(phi, b, gd, ud, 0, false);
             }
-            for (TrainKernel.Block b : tracked) {
+            for (DoubleBptt.Block b : tracked) {
                 k.forward(phi, b, gd, ut, u, true);
             }
             assertArrayEquals(ud, ut, 0.0, "tracked and untracked forward must agree exactly");
@@ -77,7 +77,7 @@ class TrainKernelTest {
     @EnumSource(Preprocessing.class)
     void backwardMatchesFiniteDifferences(Preprocessing pre) {
         LstmConfig c = LstmConfig.builder().preprocessing(pre).layers(2).hidden(3).build();
-        TrainKernel k = new TrainKernel(c);
+        DoubleBptt k = new DoubleBptt(c);
         SplittableRandom rng = new SplittableRandom(4);
         double[] phi = new double[c.numParameters()];
         for (int p = 0; p < phi.length; p++) {
@@ -107,7 +107,7 @@ class TrainKernelTest {
                 gradNext[u][i] = up[u][i] - (u + 1 < steps ? up[u + 1][i] : 0);
             }
         }
-        TrainKernel.Block b = k.newBlock(0, n);
+        DoubleBptt.Block b = k.newBlock(0, n);
         b.ensureTracking(steps);
         System.arraycopy(state0, 0, b.state, 0, state0.length);
         double[] upd = new double[n];
@@ -139,9 +139,9 @@ class TrainKernelTest {
     }
 
     private static double objective(
-            TrainKernel k, double[] phi, double[] state0, double[][] in, double[][] up) {
+            DoubleBptt k, double[] phi, double[] state0, double[][] in, double[][] up) {
         int n = in[0].length;
-        TrainKernel.Block b = k.newBlock(0, n);
+        DoubleBptt.Block b = k.newBlock(0, n);
         System.arraycopy(state0, 0, b.state, 0, state0.length);
         double[] upd = new double[n];
         double j = 0;

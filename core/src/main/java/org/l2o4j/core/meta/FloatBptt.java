@@ -11,15 +11,15 @@ import org.l2o4j.core.lstm.Preprocessing;
 /**
  * The float32 meta-training pass: the LSTM forward with stored activations and the first-order
  * backward through time over one block of {@link #W} coordinates, the default training path of
- * {@link MetaTrainer} ({@link TrainKernel} is the double-precision one, kept as the test oracle and
+ * {@link MetaTrainer} ({@link DoubleBptt} is the double-precision one, kept as the test oracle and
  * to reproduce runs made with it).
  *
  * <p>This class holds everything but the arithmetic loops: the float weights repacked for the loops
  * ({@link #prepare}), the per-block {@link Storage}, the driver of the forward and backward passes
  * and the deterministic reduction of the meta-gradient into double. The loops (gate matmuls, cell
  * nonlinearities, their backward, the weight-gradient contraction) are the abstract primitives,
- * implemented in plain Java by {@link ScalarFloatTrainKernel} and with the Vector API by {@code
- * VectorFloatTrainKernel} (in {@code src/main/java-vector}; only loaded, by name through {@link
+ * implemented in plain Java by {@link ScalarFloatBptt} and with the Vector API by {@code
+ * VectorFloatBptt} (in {@code src/main/java-vector}; only loaded, by name through {@link
  * KernelSelection}, when the {@code jdk.incubator.vector} module is present; the choice follows
  * {@link Kernel#selected()}, which logs its one line).
  *
@@ -28,7 +28,7 @@ import org.l2o4j.core.lstm.Preprocessing;
  * Every array is structure-of-arrays with the coordinate innermost: a "row" is {@link #W} floats,
  * one per coordinate of the block (a narrower last block is padded with coordinates whose gradient
  * and upstream gradient are zero, so they contribute exactly zero). A step's activations are the
- * rows of {@link TrainKernel} in float without its tanh(c) rows: the preprocessed input ({@code
+ * rows of {@link DoubleBptt} in float without its tanh(c) rows: the preprocessed input ({@code
  * in_0} rows), then per layer the gates i, f, g, o (after their nonlinearity), c and h, {@code in_0
  * + 6 H L} rows (the backward recomputes tanh(c) from c, the same float function on the same float:
  * a seventh of the memory traffic less for one tanh per unit). During the backward pass the gate
@@ -49,9 +49,9 @@ import org.l2o4j.core.lstm.Preprocessing;
  * <p>Instances are thread-safe for {@link #forward} and {@link #backward} on different storages;
  * {@link #prepare} must not run concurrently with them.
  */
-abstract class FloatTrainKernel {
-    /** Coordinates per block: the block of {@link TrainKernel}, so subsamples are identical. */
-    static final int W = TrainKernel.BLOCK;
+abstract class FloatBptt {
+    /** Coordinates per block: the block of {@link DoubleBptt}, so subsamples are identical. */
+    static final int W = DoubleBptt.BLOCK;
 
     final LstmConfig config;
     final int layers;
@@ -100,7 +100,7 @@ abstract class FloatTrainKernel {
     /** Whether {@link #prepare} ran. */
     private boolean prepared;
 
-    FloatTrainKernel(LstmConfig c) {
+    FloatBptt(LstmConfig c) {
         this.config = c;
         this.layers = c.layers();
         this.hidden = c.hidden();
@@ -158,30 +158,30 @@ abstract class FloatTrainKernel {
     /**
      * The kernel for {@code c}: the Vector API one when {@link Kernel#selected()} is {@code VECTOR}
      * (and the vector width divides {@link #W}), else the scalar one; null for another cell than
-     * the LSTM (the MLP cell trains with the double {@link TrainKernel}).
+     * the LSTM (the MLP cell trains with the double {@link DoubleBptt}).
      */
-    static FloatTrainKernel create(LstmConfig c) {
+    static FloatBptt create(LstmConfig c) {
         if (!c.isLstm()) {
-            return null; // other cells train with the double TrainKernel only
+            return null; // other cells train with the double DoubleBptt only
         }
         return create(c, Kernel.selected());
     }
 
     /** The kernel of the given kind (tests and benchmarks compare both in one JVM). */
-    static FloatTrainKernel create(LstmConfig c, Kernel kind) {
+    static FloatBptt create(LstmConfig c, Kernel kind) {
         if (kind == Kernel.VECTOR && Kernel.vectorAvailable()) {
-            FloatTrainKernel k =
+            FloatBptt k =
                     KernelSelection.newVectorInstance(
                             MethodHandles.lookup(),
-                            "VectorFloatTrainKernel",
-                            FloatTrainKernel.class,
+                            "VectorFloatBptt",
+                            FloatBptt.class,
                             new Class<?>[] {LstmConfig.class},
                             c);
             if (k != null) {
                 return k;
             }
         }
-        return new ScalarFloatTrainKernel(c);
+        return new ScalarFloatBptt(c);
     }
 
     /** {@code float-vector} or {@code float-scalar} (the {@code train_kernel} metadata value). */
@@ -277,7 +277,7 @@ abstract class FloatTrainKernel {
 
         final int[] colOff;
 
-        Storage(FloatTrainKernel k, int unroll) {
+        Storage(FloatBptt k, int unroll) {
             int h = k.hidden;
             steps = new float[unroll][k.rowsPerStep * W];
             state0 = new float[k.stateRows() * W];
@@ -365,7 +365,7 @@ abstract class FloatTrainKernel {
      * Backpropagation through the {@code steps} stored steps of a block, writing {@code dL/dphi} of
      * the block to {@code s.acc} (overwritten). {@code gradNext[u]} is the optimizee gradient at
      * {@code theta_{s+1}} (position order) and {@code wNext[u]} its weight, as in {@link
-     * TrainKernel#backward}. Destroys the stored gate activations (it overwrites them with their
+     * DoubleBptt#backward}. Destroys the stored gate activations (it overwrites them with their
      * gradients); the states (h, c) stay.
      */
     final void backward(

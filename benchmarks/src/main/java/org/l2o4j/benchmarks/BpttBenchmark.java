@@ -3,7 +3,7 @@ package org.l2o4j.benchmarks;
 import java.util.concurrent.TimeUnit;
 import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
-import org.l2o4j.core.meta.MetaTrainingKernel;
+import org.l2o4j.core.meta.BpttPrecision;
 import org.l2o4j.core.meta.TrainThroughput;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  *   ./mvnw -q -pl benchmarks -am -DskipTests package
- *   java -jar benchmarks/target/benchmarks.jar TrainKernelBenchmark
- *   java -jar benchmarks/target/benchmarks.jar TrainKernelBenchmark -p coords=16384 -p threads=2
+ *   java -jar benchmarks/target/benchmarks.jar BpttBenchmark
+ *   java -jar benchmarks/target/benchmarks.jar BpttBenchmark -p coords=16384 -p threads=2
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(
         value = 1,
         jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
-public class TrainKernelBenchmark {
+public class BpttBenchmark {
     /** Unroll of the pass (the paper's truncation). */
     public static final int UNROLL = 20;
 
@@ -61,8 +61,7 @@ public class TrainKernelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        MetaTrainingKernel kind =
-                kernel.equals("double") ? MetaTrainingKernel.DOUBLE : MetaTrainingKernel.FLOAT;
+        BpttPrecision kind = kernel.equals("double") ? BpttPrecision.DOUBLE : BpttPrecision.FLOAT;
         Kernel floatKind = kernel.equals("float-scalar") ? Kernel.SCALAR : Kernel.VECTOR;
         pass =
                 new TrainThroughput.Pass(

@@ -10,8 +10,8 @@ import org.l2o4j.core.lstm.RationalTanh;
  * absent (and the reference the vector kernel is tested against). Inner loops run over the {@link
  * #W} coordinates of a row, which C2 can auto-vectorize where no reduction is involved.
  */
-final class ScalarFloatTrainKernel extends FloatTrainKernel {
-    ScalarFloatTrainKernel(LstmConfig c) {
+final class ScalarFloatBptt extends FloatBptt {
+    ScalarFloatBptt(LstmConfig c) {
         super(c);
     }
 

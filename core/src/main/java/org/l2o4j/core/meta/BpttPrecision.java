@@ -14,7 +14,7 @@ import java.util.Locale;
  * different arithmetic, so a run's trajectory depends on the choice (and, for {@code FLOAT}, on the
  * vector width); for a given choice results do not depend on the thread count.
  */
-public enum MetaTrainingKernel {
+public enum BpttPrecision {
     /** float32, Vector API or scalar (the default). */
     FLOAT,
     /** float64, the original kernel. */
@@ -26,8 +26,8 @@ public enum MetaTrainingKernel {
     }
 
     /** Parses {@code float} or {@code double} (case-insensitive). */
-    public static MetaTrainingKernel parse(String s) {
-        for (MetaTrainingKernel k : values()) {
+    public static BpttPrecision parse(String s) {
+        for (BpttPrecision k : values()) {
             if (k.id().equalsIgnoreCase(s.trim())) {
                 return k;
             }

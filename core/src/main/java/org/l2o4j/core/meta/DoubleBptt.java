@@ -25,7 +25,7 @@ import org.l2o4j.core.lstm.Preprocessing;
  *
  * <p>Not thread-safe per block; different blocks may be processed concurrently.
  */
-final class TrainKernel {
+final class DoubleBptt {
     /** Coordinates per block (the last block of a rollout may be narrower). */
     static final int BLOCK = 64;
 
@@ -53,7 +53,7 @@ final class TrainKernel {
     /** Rows of one step's activation storage. */
     final int rowsPerStep;
 
-    TrainKernel(LstmConfig c) {
+    DoubleBptt(LstmConfig c) {
         this.config = c;
         this.layers = c.layers();
         this.hidden = c.hidden();
@@ -121,7 +121,7 @@ final class TrainKernel {
         final double[] lam;
         final double[] dout;
 
-        Storage(TrainKernel k, int unroll) {
+        Storage(DoubleBptt k, int unroll) {
             int w = BLOCK;
             int h = k.hidden;
             steps = new double[unroll][k.rowsPerStep * w];
@@ -166,9 +166,9 @@ final class TrainKernel {
         double[] lam;
         double[] dout;
 
-        private final TrainKernel k;
+        private final DoubleBptt k;
 
-        Block(TrainKernel k, int start, int width) {
+        Block(DoubleBptt k, int start, int width) {
             this.k = k;
             this.start = start;
             this.width = width;

@@ -17,11 +17,11 @@ import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.Preprocessing;
 
 /**
- * The float training kernels (vector and scalar) against the double-precision {@link TrainKernel}
+ * The float training kernels (vector and scalar) against the double-precision {@link DoubleBptt}
  * oracle: same weights, same initial state, same gradient sequence; the forward updates agree to
  * float precision and the meta-gradient to 1e-4 relative (norm of the difference over the norm).
  */
-class FloatTrainKernelTest {
+class FloatBpttTest {
     static final double TOLERANCE = 1e-4;
 
     static Stream<Arguments> cases() {
@@ -110,8 +110,8 @@ class FloatTrainKernelTest {
         }
         // round to float so both kernels see the same weights
         phi = MetaTrainer.toDouble(MetaTrainer.toFloat(phi));
-        TrainKernel dk = new TrainKernel(c);
-        FloatTrainKernel fk = FloatTrainKernel.create(c, kind);
+        DoubleBptt dk = new DoubleBptt(c);
+        FloatBptt fk = FloatBptt.create(c, kind);
         assertEquals(kind == Kernel.VECTOR ? "float-vector" : "float-scalar", fk.id());
         fk.prepare(phi);
         int rows = fk.stateRows();
@@ -131,23 +131,23 @@ class FloatTrainKernelTest {
             wNext[u] = w[u + 1];
         }
         double[][] gradNext = java.util.Arrays.copyOfRange(grads, 1, steps + 1);
-        int nb = (n + TrainKernel.BLOCK - 1) / TrainKernel.BLOCK;
+        int nb = (n + DoubleBptt.BLOCK - 1) / DoubleBptt.BLOCK;
         double[] accD = new double[c.numParameters()];
         double[] accF = new double[c.numParameters()];
         double[] upD = new double[n];
         double[] upF = new double[n];
         float[] stateF = state.clone();
         for (int b = 0; b < nb; b++) {
-            int start = b * TrainKernel.BLOCK;
-            int width = Math.min(TrainKernel.BLOCK, n - start);
-            TrainKernel.Block db = dk.newBlock(start, width);
+            int start = b * DoubleBptt.BLOCK;
+            int width = Math.min(DoubleBptt.BLOCK, n - start);
+            DoubleBptt.Block db = dk.newBlock(start, width);
             db.ensureTracking(steps);
             for (int k = 0; k < rows; k++) {
                 for (int i = 0; i < width; i++) {
                     db.state[k * width + i] = state[k * n + start + i];
                 }
             }
-            FloatTrainKernel.Storage fs = fk.newStorage(steps);
+            FloatBptt.Storage fs = fk.newStorage(steps);
             fk.loadState(fs, stateF, n, start, width);
             for (int u = 0; u < steps; u++) {
                 dk.forward(phi, db, grads[u], upD, u, true);
@@ -214,8 +214,8 @@ class FloatTrainKernelTest {
         for (int m = 0; m < tasks.length; m++) {
             tasks[m] = fam.sample(100 + m);
         }
-        TrainKernel dk = new TrainKernel(c);
-        FloatTrainKernel fk = FloatTrainKernel.create(c);
+        DoubleBptt dk = new DoubleBptt(c);
+        FloatBptt fk = FloatBptt.create(c);
         for (int subsample = 0; subsample < 2; subsample++) {
             double[] gd = new double[phi.length];
             double[] gf = new double[phi.length];
@@ -271,7 +271,7 @@ class FloatTrainKernelTest {
     void blockResultsAreIndependentOfOrder() {
         LstmConfig c = LstmConfig.builder().build();
         for (Kernel kind : Kernel.values()) {
-            FloatTrainKernel fk = FloatTrainKernel.create(c, kind);
+            FloatBptt fk = FloatBptt.create(c, kind);
             double[] phi = MetaTrainer.initialParameters(c, 9);
             fk.prepare(phi);
             int n = 128;
@@ -289,7 +289,7 @@ class FloatTrainKernelTest {
             double[] up = new double[n];
             double[][] acc = new double[2][];
             for (int rep = 0; rep < 2; rep++) {
-                FloatTrainKernel.Storage[] st = {fk.newStorage(steps), fk.newStorage(steps)};
+                FloatBptt.Storage[] st = {fk.newStorage(steps), fk.newStorage(steps)};
                 int first = rep; // block 0 first, then block 1 first
                 for (int o = 0; o < 2; o++) {
                     int b = (first + o) % 2;
@@ -317,11 +317,11 @@ class FloatTrainKernelTest {
     void storageHasNoTanhRowsAndTheHeapEstimateCountsIt() {
         LstmConfig c = LstmConfig.paperDefaults();
         for (Kernel kind : Kernel.values()) {
-            FloatTrainKernel fk = FloatTrainKernel.create(c, kind);
+            FloatBptt fk = FloatBptt.create(c, kind);
             assertEquals(2 + 6 * 20 * 2, fk.rowsPerStep);
-            assertEquals(242 * FloatTrainKernel.W, fk.newStorage(3).steps[0].length);
+            assertEquals(242 * FloatBptt.W, fk.newStorage(3).steps[0].length);
         }
-        assertEquals(282, new TrainKernel(c).rowsPerStep);
+        assertEquals(282, new DoubleBptt(c).rowsPerStep);
         MetaTrainingConfig.Builder b =
                 MetaTrainingConfig.builder()
                         .taskFamily(new org.l2o4j.core.task.QuadraticTaskFamily())
@@ -330,10 +330,10 @@ class FloatTrainKernelTest {
                         .coordinateSubsample(0);
         assertEquals(
                 "stored activations 968 B/coordinate/step x 20 steps x 6400 coordinates",
-                activationTerm(b.trainKernel(MetaTrainingKernel.FLOAT).build()));
+                activationTerm(b.trainKernel(BpttPrecision.FLOAT).build()));
         assertEquals(
                 "stored activations 2256 B/coordinate/step x 20 steps x 6400 coordinates",
-                activationTerm(b.trainKernel(MetaTrainingKernel.DOUBLE).build()));
+                activationTerm(b.trainKernel(BpttPrecision.DOUBLE).build()));
     }
 
     private static String activationTerm(MetaTrainingConfig config) {

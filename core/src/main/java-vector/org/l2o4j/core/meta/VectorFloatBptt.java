@@ -23,15 +23,15 @@ import org.l2o4j.core.lstm.LstmConfig;
  * </ul>
  *
  * <p>Helpers take arrays, never vectors, so that no {@code FloatVector} crosses a call C2 might not
- * inline. Only loaded (by name, through {@code KernelSelection}, from {@link
- * FloatTrainKernel#create}) when the {@code jdk.incubator.vector} module is present.
+ * inline. Only loaded (by name, through {@code KernelSelection}, from {@link FloatBptt#create})
+ * when the {@code jdk.incubator.vector} module is present.
  */
-final class VectorFloatTrainKernel extends FloatTrainKernel {
+final class VectorFloatBptt extends FloatBptt {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
     private static final int TW = 4 * L;
 
-    VectorFloatTrainKernel(LstmConfig c) {
+    VectorFloatBptt(LstmConfig c) {
         super(c);
         if (W % TW != 0) {
             // the caller (KernelSelection) falls back to the scalar kernel
@@ -461,7 +461,7 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
             FloatVector den = x2.fma(B6, B4);
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B2));
             den = den.fma(x2, FloatVector.broadcast(SPECIES, B0));
-            // exactly +-1 at the clamp (see ScalarFloatTrainKernel#tanh); inline: no vector
+            // exactly +-1 at the clamp (see ScalarFloatBptt#tanh); inline: no vector
             // crosses a call
             num.mul(x)
                     .div(den)
@@ -471,7 +471,7 @@ final class VectorFloatTrainKernel extends FloatTrainKernel {
         }
     }
 
-    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link ScalarFloatTrainKernel#sigmoid}. */
+    /** {@code a[..] = 0.5 + 0.5 tanh(a[..] / 2)}, as {@link ScalarFloatBptt#sigmoid}. */
     private static void sigmoidInPlace(float[] a, int off, int len) {
         for (int v = off; v < off + len; v += L) {
             FloatVector x =

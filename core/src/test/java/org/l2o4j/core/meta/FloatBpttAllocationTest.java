@@ -11,14 +11,14 @@ import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 
 /** A steady-state training pass (forward of every step, then backward) allocates nothing. */
-class FloatTrainKernelAllocationTest {
+class FloatBpttAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** Bytes the calling thread allocates in one pass over one block. */
     private static long onePass(
-            FloatTrainKernel k,
-            FloatTrainKernel.Storage s,
+            FloatBptt k,
+            FloatBptt.Storage s,
             double[][] g,
             double[][] gn,
             double[] w,
@@ -40,10 +40,10 @@ class FloatTrainKernelAllocationTest {
         assumeTrue(THREADS.isThreadAllocatedMemorySupported());
         LstmConfig c = LstmConfig.paperDefaults();
         for (Kernel kind : Kernel.values()) {
-            FloatTrainKernel k = FloatTrainKernel.create(c, kind);
+            FloatBptt k = FloatBptt.create(c, kind);
             k.prepare(MetaTrainer.initialParameters(c, 2));
             int steps = 4;
-            FloatTrainKernel.Storage s = k.newStorage(steps);
+            FloatBptt.Storage s = k.newStorage(steps);
             SplittableRandom rng = new SplittableRandom(1);
             double[][] g = new double[steps + 1][50];
             for (double[] r : g) {
