@@ -15,10 +15,7 @@ package org.l2o4j.core.lstm;
  * <p>State per coordinate (rows of {@code n}): the features' statistics ({@link
  * FeatureSet#stateRows()} rows), then {@code h} of each layer ({@code L * H} rows).
  */
-public final class GruCell {
-    /** Coordinates per tile of the float inference forward. */
-    static final int TILE = 16;
-
+public final class GruCell extends InferenceCell {
     private final FeatureSet features;
     private final int layers;
     private final int hidden;
@@ -356,11 +353,13 @@ public final class GruCell {
     // Float forward (inference)
 
     /** Floats of scratch {@link #run} needs. */
+    @Override
     int scratchSize() {
         return (in0 + 5 * hidden + 1 + 1) * TILE;
     }
 
     /** The float inference step of coordinates {@code [from, to)}, as {@link MlpCell#run}. */
+    @Override
     long run(
             float[] p,
             float[] s,

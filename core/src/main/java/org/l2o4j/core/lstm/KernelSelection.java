@@ -221,11 +221,8 @@ public final class KernelSelection {
 
     /** A kernel of the given kind for the given weights. */
     static LstmKernel create(Kernel kind, LstmWeights weights) {
-        if (weights.config().cell() == CellType.MLP) {
-            return new MlpKernel(weights); // one (scalar) kernel for either kind
-        }
-        if (weights.config().cell() == CellType.GRU) {
-            return new GruKernel(weights);
+        if (weights.config().cell() != CellType.LSTM) {
+            return new CellKernel(weights); // one (scalar) kernel for either kind
         }
         if (kind == Kernel.SCALAR) {
             return new ScalarLstmKernel(weights);

@@ -56,7 +56,7 @@ abstract class LstmKernel {
         this.outputScale = (float) config.outputScale();
         float[] p = weights.parameters();
         if (config.cell() != CellType.LSTM) {
-            // another cell's kernel (MlpKernel) reads the canonical parameters as they are
+            // another cell's kernel (CellKernel) reads the canonical parameters as they are
             this.layerOffset = new int[0];
             this.outputOffset = 0;
             this.packed = p;

@@ -19,11 +19,10 @@ package org.l2o4j.core.lstm;
  * <p>Arrays are structure-of-arrays with the coordinate innermost ({@code row * width + i}), so the
  * inner loops are simple loops over coordinates. Immutable; thread-safe.
  */
-public final class MlpCell {
+public final class MlpCell extends InferenceCell {
     /** Coordinates per tile of the float inference forward. */
-    static final int TILE = 16;
-
     private final LstmConfig config;
+
     private final FeatureSet features;
     private final int layers;
     private final int hidden;
@@ -267,6 +266,7 @@ public final class MlpCell {
     // Float forward (inference)
 
     /** Floats of scratch {@link #run} needs. */
+    @Override
     int scratchSize() {
         return (in0 + 2 * hidden + 1) * TILE;
     }
@@ -278,6 +278,7 @@ public final class MlpCell {
      * gets update {@code +0.0} and keeps its state. Returns the number of non-finite gradients
      * skipped.
      */
+    @Override
     long run(
             float[] p,
             float[] s,
