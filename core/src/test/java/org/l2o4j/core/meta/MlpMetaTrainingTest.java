@@ -51,16 +51,19 @@ class MlpMetaTrainingTest {
     void matchesFiniteDifferencesOnLinearTasks(String weighting, CellActivation act) {
         SplittableRandom rng = new SplittableRandom(weighting.hashCode() + act.ordinal());
         int horizon = 6;
-        Task[] tasks = {linear(70, horizon, rng), linear(3, horizon, rng)};
+        Task[] tasks = {
+            MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
+        };
         LstmConfig c = mlp(act);
-        double[] phi = phi(c, 1);
+        double[] phi = MetaGradientChecks.phi(c, 1);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
         DoubleBptt k = new DoubleBptt(c);
         double[] analytic;
         try (Workers workers = new Workers(2)) {
-            analytic = gradient(k, workers, phi, tasks, w, horizon);
+            analytic = MetaGradientChecks.gradient(k, workers, phi, tasks, w, horizon);
         }
-        compare(finiteDifferences(k, phi, tasks, w, horizon), analytic);
+        MetaGradientChecks.compare(
+                MetaGradientChecks.finiteDifferences(k, phi, tasks, w, horizon), analytic);
     }
 
     /** On a quadratic: the frozen-gradient surrogate (recorded gradients replayed). */
@@ -69,7 +72,7 @@ class MlpMetaTrainingTest {
     void matchesFrozenGradientSurrogateOnQuadratics(String weighting, CellActivation act) {
         int horizon = 6;
         LstmConfig c = mlp(act);
-        double[] phi = phi(c, 2);
+        double[] phi = MetaGradientChecks.phi(c, 2);
         double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
         DoubleBptt k = new DoubleBptt(c);
         Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
@@ -100,10 +103,13 @@ class MlpMetaTrainingTest {
                 };
         double[] firstOrder;
         try (Workers workers = new Workers(1)) {
-            firstOrder = gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
+            firstOrder =
+                    MetaGradientChecks.gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
         }
         Task replay = new FirstOrderMetaGradientTest.Linear(quad.initialParameters(), recorded);
-        compare(finiteDifferences(k, phi, new Task[] {replay}, w, horizon), firstOrder);
+        MetaGradientChecks.compare(
+                MetaGradientChecks.finiteDifferences(k, phi, new Task[] {replay}, w, horizon),
+                firstOrder);
     }
 
     @Test
@@ -149,79 +155,5 @@ class MlpMetaTrainingTest {
         double initial = trainer.validationHistory().get(0)[1];
         double best = Double.parseDouble(w.metadata().get("best_validation_loss"));
         assertTrue(best < 0.5 * initial, "best " + best + " vs initial " + initial);
-    }
-
-    private static void compare(double[] fd, double[] analytic) {
-        double max = 0;
-        for (double v : fd) {
-            max = Math.max(max, Math.abs(v));
-        }
-        assertTrue(max > 0, "the meta-gradient must not vanish");
-        for (int p = 0; p < fd.length; p++) {
-            assertEquals(
-                    fd[p],
-                    analytic[p],
-                    1e-6 * Math.max(Math.abs(fd[p]), 1e-3 * max),
-                    "parameter " + p);
-        }
-    }
-
-    private static double[] gradient(
-            DoubleBptt k, Workers workers, double[] phi, Task[] tasks, double[] w, int horizon) {
-        Rollout r = new Rollout(k, tasks, null, null);
-        Truncator tr = new Truncator(k, workers, r, w, horizon);
-        int[] all = new int[r.blocks.length];
-        for (int b = 0; b < all.length; b++) {
-            all[b] = b;
-        }
-        double[] g = new double[phi.length];
-        tr.run(phi, 0, horizon, all, new double[tasks.length], g);
-        for (int p = 0; p < g.length; p++) {
-            g[p] /= tasks.length;
-        }
-        return g;
-    }
-
-    private static double[] finiteDifferences(
-            DoubleBptt k, double[] phi, Task[] tasks, double[] w, int horizon) {
-        double h = 1e-5;
-        double[] fd = new double[phi.length];
-        try (Workers workers = new Workers(1)) {
-            for (int p = 0; p < phi.length; p++) {
-                double save = phi[p];
-                double[] l = new double[4];
-                double[] at = {2 * h, h, -h, -2 * h};
-                for (int q = 0; q < 4; q++) {
-                    phi[p] = save + at[q];
-                    l[q] = MetaTrainer.rollout(k, workers, phi, tasks, w, horizon, false)[0];
-                }
-                phi[p] = save;
-                fd[p] = (8 * (l[1] - l[2]) - (l[0] - l[3])) / (12 * h);
-            }
-        }
-        return fd;
-    }
-
-    private static double[] phi(LstmConfig c, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        double[] phi = MetaTrainer.initialParameters(c, seed);
-        for (int p = 0; p < phi.length; p++) {
-            phi[p] += rng.nextGaussian() * 0.3;
-        }
-        return phi;
-    }
-
-    private static Task linear(int dim, int horizon, SplittableRandom rng) {
-        double[] theta0 = new double[dim];
-        double[][] c = new double[horizon + 1][dim];
-        for (int i = 0; i < dim; i++) {
-            theta0[i] = rng.nextGaussian();
-        }
-        for (double[] row : c) {
-            for (int i = 0; i < dim; i++) {
-                row[i] = rng.nextGaussian() * Math.pow(10, rng.nextInt(3) - 1);
-            }
-        }
-        return new FirstOrderMetaGradientTest.Linear(theta0, c);
     }
 }
