@@ -16,7 +16,6 @@ import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
-import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.Task;
 
 /**
@@ -25,6 +24,9 @@ import org.l2o4j.core.task.Task;
  * gradient sequence first-order is exact), determinism over threads, and a short run that trains.
  */
 class GruMetaTrainingTest {
+    /** Finite-difference step. */
+    private static final double FD_STEP = 1e-5;
+
     static final String ALL = "log-sign,grad,rms,mom:0.5,mom:0.9";
 
     static LstmConfig mlp(CellActivation act) {
@@ -50,16 +52,7 @@ class GruMetaTrainingTest {
         Task[] tasks = {
             MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
         };
-        LstmConfig c = mlp(act);
-        double[] phi = MetaGradientChecks.phi(c, 1);
-        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        DoubleBptt k = new DoubleBptt(c);
-        double[] analytic;
-        try (Workers workers = new Workers(2)) {
-            analytic = MetaGradientChecks.gradient(k, workers, phi, tasks, w, horizon);
-        }
-        MetaGradientChecks.compare(
-                MetaGradientChecks.finiteDifferences(k, phi, tasks, w, horizon), analytic);
+        MetaGradientChecks.checkOnTasks(mlp(act), weighting, tasks, horizon, FD_STEP);
     }
 
     /** On a quadratic: the frozen-gradient surrogate (recorded gradients replayed). */
@@ -67,45 +60,7 @@ class GruMetaTrainingTest {
     @MethodSource("cases")
     void matchesFrozenGradientSurrogateOnQuadratics(String weighting, CellActivation act) {
         int horizon = 6;
-        LstmConfig c = mlp(act);
-        double[] phi = MetaGradientChecks.phi(c, 2);
-        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
-        DoubleBptt k = new DoubleBptt(c);
-        Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
-        double[][] recorded = new double[horizon + 1][];
-        Task recorder =
-                new Task() {
-                    @Override
-                    public String name() {
-                        return "recorder";
-                    }
-
-                    @Override
-                    public int dimension() {
-                        return 3;
-                    }
-
-                    @Override
-                    public double[] initialParameters() {
-                        return quad.initialParameters();
-                    }
-
-                    @Override
-                    public double lossAndGradient(double[] theta, long t, double[] gradOut) {
-                        double l = quad.lossAndGradient(theta, t, gradOut);
-                        recorded[(int) t] = gradOut.clone();
-                        return l;
-                    }
-                };
-        double[] firstOrder;
-        try (Workers workers = new Workers(1)) {
-            firstOrder =
-                    MetaGradientChecks.gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
-        }
-        Task replay = new FirstOrderMetaGradientTest.Linear(quad.initialParameters(), recorded);
-        MetaGradientChecks.compare(
-                MetaGradientChecks.finiteDifferences(k, phi, new Task[] {replay}, w, horizon),
-                firstOrder);
+        MetaGradientChecks.checkFrozenGradientSurrogate(mlp(act), weighting, horizon, FD_STEP);
     }
 
     @Test

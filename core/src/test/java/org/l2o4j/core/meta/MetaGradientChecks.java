@@ -5,15 +5,76 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.Task;
 
 /**
- * The finite-difference check of the first-order meta-gradient shared by the cells' meta-training
- * tests ({@link MlpMetaTrainingTest}, {@link GruMetaTrainingTest}): the double training pass's
- * gradient over all blocks against fourth-order central differences of the rollout's meta-loss.
+ * The finite-difference check of the first-order meta-gradient shared by {@link
+ * FirstOrderMetaGradientTest} (the LSTM) and the other cells' meta-training tests ({@link
+ * MlpMetaTrainingTest}, {@link GruMetaTrainingTest}): the double training pass's gradient over all
+ * blocks against fourth-order central differences (step {@code h}) of the rollout's meta-loss.
  */
 final class MetaGradientChecks {
     private MetaGradientChecks() {}
+
+    /**
+     * On tasks whose gradient does not depend on theta (first-order == exact): the gradient of the
+     * mean meta-loss with the perturbed weights {@code phi(c, 1)}, on 2 threads.
+     */
+    static void checkOnTasks(LstmConfig c, String weighting, Task[] tasks, int horizon, double h) {
+        double[] phi = phi(c, 1);
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        DoubleBptt k = new DoubleBptt(c);
+        double[] analytic;
+        try (Workers workers = new Workers(2)) {
+            analytic = gradient(k, workers, phi, tasks, w, horizon);
+        }
+        compare(finiteDifferences(k, phi, tasks, w, horizon, h), analytic);
+    }
+
+    /**
+     * On a quadratic the first-order gradient is the exact gradient of the surrogate in which the
+     * optimizee gradients are frozen at their recorded values: record them in the real run, replay
+     * them, and compare with finite differences of the surrogate (weights {@code phi(c, 2)}).
+     */
+    static void checkFrozenGradientSurrogate(
+            LstmConfig c, String weighting, int horizon, double h) {
+        double[] phi = phi(c, 2);
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        DoubleBptt k = new DoubleBptt(c);
+        Task quad = new QuadraticTaskFamily(3, 1.0).sample(9);
+        double[][] recorded = new double[horizon + 1][];
+        Task recorder =
+                new Task() {
+                    @Override
+                    public String name() {
+                        return "recorder";
+                    }
+
+                    @Override
+                    public int dimension() {
+                        return 3;
+                    }
+
+                    @Override
+                    public double[] initialParameters() {
+                        return quad.initialParameters();
+                    }
+
+                    @Override
+                    public double lossAndGradient(double[] theta, long t, double[] gradOut) {
+                        double l = quad.lossAndGradient(theta, t, gradOut);
+                        recorded[(int) t] = gradOut.clone();
+                        return l;
+                    }
+                };
+        double[] firstOrder;
+        try (Workers workers = new Workers(1)) {
+            firstOrder = gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
+        }
+        Task replay = new FirstOrderMetaGradientTest.Linear(quad.initialParameters(), recorded);
+        compare(finiteDifferences(k, phi, new Task[] {replay}, w, horizon, h), firstOrder);
+    }
 
     static void compare(double[] fd, double[] analytic) {
         double max = 0;
@@ -47,8 +108,7 @@ final class MetaGradientChecks {
     }
 
     static double[] finiteDifferences(
-            DoubleBptt k, double[] phi, Task[] tasks, double[] w, int horizon) {
-        double h = 1e-5;
+            DoubleBptt k, double[] phi, Task[] tasks, double[] w, int horizon, double h) {
         double[] fd = new double[phi.length];
         try (Workers workers = new Workers(1)) {
             for (int p = 0; p < phi.length; p++) {
