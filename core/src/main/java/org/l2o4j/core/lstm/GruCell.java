@@ -16,15 +16,9 @@ package org.l2o4j.core.lstm;
  * FeatureSet#stateRows()} rows), then {@code h} of each layer ({@code L * H} rows).
  */
 public final class GruCell extends InferenceCell {
-    private final FeatureSet features;
     private final int layers;
     private final int hidden;
-    private final int in0;
-    private final int stats;
     private final double scale;
-    private final double expP;
-    private final double expNegP;
-    private final double invP;
     private final int[] wih;
     private final int[] whh;
     private final int[] bih;
@@ -37,19 +31,13 @@ public final class GruCell extends InferenceCell {
      * @throws IllegalArgumentException if {@code c} is not a GRU config
      */
     public GruCell(LstmConfig c) {
+        super(c);
         if (c.cell() != CellType.GRU) {
             throw new IllegalArgumentException("expected a gru config but got " + c);
         }
-        this.features = c.features();
         this.layers = c.layers();
         this.hidden = c.hidden();
-        this.in0 = features.columns();
-        this.stats = features.stateRows();
         this.scale = c.outputScale();
-        double p = c.logSignP();
-        this.expP = (float) Math.exp(p);
-        this.expNegP = (float) Math.exp(-p);
-        this.invP = 1.0 / p;
         this.wih = new int[layers];
         this.whh = new int[layers];
         this.bih = new int[layers];
@@ -391,32 +379,21 @@ public final class GruCell extends InferenceCell {
             for (int c = 0; c < tw; c++) {
                 scratch[keepRow + c] = 1f;
             }
-            for (int c = 0; c < w; c++) {
-                int i = i0 + c;
-                float g = grad[gradOff + i];
-                boolean bad = checkFinite && g - g != 0f;
-                boolean keep = bad || (freezeZeros && g == 0f);
-                if (bad) {
-                    skipped++;
-                }
-                scratch[keepRow + c] = keep ? 1f : 0f;
-                if (keep) {
-                    for (int k = 0; k < in0; k++) {
-                        scratch[xBase + k * tw + c] = 0f;
-                    }
-                    continue;
-                }
-                for (int k = 0; k < stats; k++) {
-                    st[k] = s[k * n + i];
-                }
-                features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
-                for (int k = 0; k < stats; k++) {
-                    s[k * n + i] = (float) st[k];
-                }
-                for (int k = 0; k < in0; k++) {
-                    scratch[xBase + k * tw + c] = (float) xd[k];
-                }
-            }
+            skipped +=
+                    tileFeatures(
+                            s,
+                            n,
+                            grad,
+                            gradOff,
+                            i0,
+                            w,
+                            checkFinite,
+                            freezeZeros,
+                            scratch,
+                            keepRow,
+                            st,
+                            xd,
+                            cache);
             int xR = xBase;
             int in = in0;
             for (int l = 0; l < layers; l++) {

@@ -8,6 +8,30 @@ abstract class InferenceCell {
     /** Coordinates per tile. */
     static final int TILE = 16;
 
+    /** The input features and their per-coordinate running statistics. */
+    final FeatureSet features;
+
+    /** Feature columns (the cell's input width). */
+    final int in0;
+
+    /** State rows of the features' statistics (the first rows of the state). */
+    final int stats;
+
+    // exp(p), exp(-p) (rounded to float as in the LSTM kernels) and 1/p of the log-sign feature
+    final double expP;
+    final double expNegP;
+    final double invP;
+
+    InferenceCell(LstmConfig c) {
+        this.features = c.features();
+        this.in0 = features.columns();
+        this.stats = features.stateRows();
+        double p = c.logSignP();
+        this.expP = (float) Math.exp(p);
+        this.expNegP = (float) Math.exp(-p);
+        this.invP = 1.0 / p;
+    }
+
     /** Floats of scratch {@link #run} needs. */
     abstract int scratchSize();
 
@@ -31,4 +55,58 @@ abstract class InferenceCell {
             boolean checkFinite,
             boolean freezeZeros,
             float[] scratch);
+
+    /**
+     * The features of the tile's coordinates {@code [i0, i0 + w)} (tile width {@link #TILE}) into
+     * scratch rows {@code 0 .. in0}, their statistics advanced in the state rows of {@code s}; a
+     * coordinate with a non-finite gradient (if {@code checkFinite}) or, if {@code freezeZeros}, an
+     * exactly-zero one gets 1 in row {@code keepRow}, zero features and an unchanged state (the
+     * others 0). {@code st}, {@code xd} and {@code cache} are the caller's work arrays for {@link
+     * FeatureSet#step}. Returns the number of non-finite gradients skipped.
+     */
+    final long tileFeatures(
+            float[] s,
+            int n,
+            float[] grad,
+            int gradOff,
+            int i0,
+            int w,
+            boolean checkFinite,
+            boolean freezeZeros,
+            float[] scratch,
+            int keepRow,
+            double[] st,
+            double[] xd,
+            double[] cache) {
+        final int tw = TILE;
+        final int xBase = 0;
+        long skipped = 0;
+        for (int c = 0; c < w; c++) {
+            int i = i0 + c;
+            float g = grad[gradOff + i];
+            boolean bad = checkFinite && g - g != 0f;
+            boolean keep = bad || (freezeZeros && g == 0f);
+            if (bad) {
+                skipped++;
+            }
+            scratch[keepRow + c] = keep ? 1f : 0f;
+            if (keep) {
+                for (int k = 0; k < in0; k++) {
+                    scratch[xBase + k * tw + c] = 0f;
+                }
+                continue;
+            }
+            for (int k = 0; k < stats; k++) {
+                st[k] = s[k * n + i];
+            }
+            features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
+            for (int k = 0; k < stats; k++) {
+                s[k * n + i] = (float) st[k];
+            }
+            for (int k = 0; k < in0; k++) {
+                scratch[xBase + k * tw + c] = (float) xd[k];
+            }
+        }
+        return skipped;
+    }
 }

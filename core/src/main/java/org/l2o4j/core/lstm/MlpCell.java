@@ -23,16 +23,10 @@ public final class MlpCell extends InferenceCell {
     /** Coordinates per tile of the float inference forward. */
     private final LstmConfig config;
 
-    private final FeatureSet features;
     private final int layers;
     private final int hidden;
-    private final int in0;
-    private final int stats;
     private final boolean relu;
     private final double scale;
-    private final double expP;
-    private final double expNegP;
-    private final double invP;
     private final int[] wOff;
     private final int[] bOff;
     private final int outOff;
@@ -43,22 +37,15 @@ public final class MlpCell extends InferenceCell {
      * @throws IllegalArgumentException if {@code c} is not an MLP config
      */
     public MlpCell(LstmConfig c) {
+        super(c);
         if (c.cell() != CellType.MLP) {
             throw new IllegalArgumentException("expected an mlp config but got " + c);
         }
         this.config = c;
-        this.features = c.features();
         this.layers = c.layers();
         this.hidden = c.hidden();
-        this.in0 = features.columns();
-        this.stats = features.stateRows();
         this.relu = c.activation() == CellActivation.RELU;
         this.scale = c.outputScale();
-        double p = c.logSignP();
-        // rounded to float as in the LSTM kernels
-        this.expP = (float) Math.exp(p);
-        this.expNegP = (float) Math.exp(-p);
-        this.invP = 1.0 / p;
         this.wOff = new int[layers];
         this.bOff = new int[layers];
         for (int l = 0; l < layers; l++) {
@@ -307,32 +294,21 @@ public final class MlpCell extends InferenceCell {
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {
             int w = Math.min(tw, to - i0);
-            for (int c = 0; c < w; c++) {
-                int i = i0 + c;
-                float g = grad[gradOff + i];
-                boolean bad = checkFinite && g - g != 0f;
-                boolean keep = bad || (freezeZeros && g == 0f);
-                if (bad) {
-                    skipped++;
-                }
-                scratch[keepRow + c] = keep ? 1f : 0f;
-                if (keep) {
-                    for (int k = 0; k < in0; k++) {
-                        scratch[xBase + k * tw + c] = 0f;
-                    }
-                    continue;
-                }
-                for (int k = 0; k < stats; k++) {
-                    st[k] = s[k * n + i];
-                }
-                features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
-                for (int k = 0; k < stats; k++) {
-                    s[k * n + i] = (float) st[k];
-                }
-                for (int k = 0; k < in0; k++) {
-                    scratch[xBase + k * tw + c] = (float) xd[k];
-                }
-            }
+            skipped +=
+                    tileFeatures(
+                            s,
+                            n,
+                            grad,
+                            gradOff,
+                            i0,
+                            w,
+                            checkFinite,
+                            freezeZeros,
+                            scratch,
+                            keepRow,
+                            st,
+                            xd,
+                            cache);
             int xR = xBase;
             int in = in0;
             int outR = hA;
