@@ -11,6 +11,13 @@ import org.l2o4j.core.task.TaskFamily;
  * line flags (flags override bracket options), resolved through {@link TaskFamilies}.
  */
 final class TaskSpec {
+    /**
+     * A comma that separates options ({@code ,key=}), not one inside a list value such as {@code
+     * activations=relu,tanh}.
+     */
+    private static final java.util.regex.Pattern OPTION_COMMA =
+            java.util.regex.Pattern.compile(",(?=\\s*[A-Za-z][A-Za-z0-9_-]*\\s*=)");
+
     private TaskSpec() {}
 
     /** The family name of a spec (the part before {@code [}). */
@@ -57,7 +64,10 @@ final class TaskSpec {
                     + "["
                     + (body.isEmpty()
                             ? ""
-                            : (familyName(s).equals("mixed") ? body : body.replace(',', ';')) + ";")
+                            : (familyName(s).equals("mixed") || body.contains(";")
+                                            ? body
+                                            : OPTION_COMMA.matcher(body).replaceAll(";"))
+                                    + ";")
                     + sb
                     + "]";
         }
@@ -68,6 +78,7 @@ final class TaskSpec {
     static String lossLabel(String familyName) {
         if (familyName.startsWith("mnist-mlp")
                 || familyName.startsWith("conv")
+                || familyName.startsWith("mlp-zoo")
                 || familyName.startsWith("mixed")) {
             return "training loss (cross-entropy on the minibatch, nats)";
         }

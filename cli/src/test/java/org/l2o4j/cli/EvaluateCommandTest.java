@@ -181,6 +181,45 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void mlpZooRunsOnTheTestSplitWithCommaListsInTheSpec() {
+        // the spec's comma lists survive the split=test that evaluate appends
+        Run r =
+                run(
+                        "--task",
+                        "mlp-zoo[min-width=4,max-width=6,activations=relu,tanh,conv=0.5,"
+                                + "channels=2,batch=8]",
+                        "--data-dir",
+                        "bundled",
+                        "--seeds",
+                        "3",
+                        "--steps",
+                        "3",
+                        "--baselines",
+                        "adam",
+                        "--lr-grid",
+                        "0.01",
+                        "--tuning-seeds",
+                        "1",
+                        "--threads",
+                        "2",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject o = lastLineJson(r.out);
+        assertEquals(
+                "mlp-zoo(width=4..6,depth=1..3,activations=relu|tanh,datasets=mnist|fashion-mnist,"
+                        + "conv=0.5,split=test,batch=8,init=normal,channels=2,blocks=2)",
+                o.get("task").getAsString());
+        assertTrue(
+                Double.isFinite(
+                        o.getAsJsonArray("results")
+                                .get(0)
+                                .getAsJsonObject()
+                                .get("final_loss_mean")
+                                .getAsDouble()),
+                o.toString());
+    }
+
+    @Test
     void styleRunEvaluatesOnHeldOutImagesByDefault() {
         Run r =
                 run(

@@ -28,6 +28,11 @@ import org.l2o4j.core.data.Split;
  *       default), e.g. {@code mnist-mlp:2,mnist-mlp[activation=relu;layers=2]:1}. Every other
  *       option (e.g. {@code split}, {@code data-dir}) is passed to each component that accepts it;
  *       bracket options override it.
+ *   <li>{@code mlp-zoo}: {@link MlpZooTaskFamily}; per task seed an MLP variant (width, depth,
+ *       activation, dataset drawn) or a {@code conv} task; options {@code min-width} [10], {@code
+ *       max-width} [160], {@code min-depth} [1], {@code max-depth} [3], {@code activations}
+ *       [sigmoid,relu,tanh], {@code datasets} [mnist,fashion-mnist], {@code conv} [0.2], {@code
+ *       batch}, {@code split}, {@code init}, {@code channels}, {@code blocks}, {@code data-dir}.
  * </ul>
  *
  * <p>A family is also written in one string as {@code name[key=value;...]}, see {@link
@@ -114,6 +119,15 @@ public final class TaskFamilies {
                         + " reparameterised by param-scale (f'(x) = a f(s x)); options of (the"
                         + " family's spec), loss-scale [1], param-scale [1]",
                 TaskFamilies::scaled);
+        register(
+                MlpZooTaskFamily.NAME,
+                MlpZooTaskFamily.OPTIONS,
+                "broad classifier distribution for general optimizers: per task seed an MLP of"
+                        + " width log-uniform in min-width..max-width [10..160], depth"
+                        + " min-depth..max-depth [1..3], one of activations [sigmoid,relu,tanh]"
+                        + " and datasets [mnist,fashion-mnist], or with probability conv [0.2] a"
+                        + " conv task (channels, blocks); batch, split, init, data-dir",
+                MlpZooTaskFamily::fromOptions);
         // Further built-in families: register them here.
     }
 
@@ -192,7 +206,10 @@ public final class TaskFamilies {
 
     /**
      * Builds a family from one string {@code name} or {@code name[key=value;key=value]} (commas
-     * also separate options when the name is not {@code mixed}).
+     * also separate options when the name is not {@code mixed} and the brackets hold no {@code ;};
+     * then a comma-separated part without {@code =} continues the previous option's value, so
+     * {@code mlp-zoo[activations=relu,tanh,conv=0]} gives {@code activations} the list {@code
+     * relu,tanh}).
      *
      * @throws IllegalArgumentException if the string is malformed or names an unknown family
      */
@@ -378,16 +395,23 @@ public final class TaskFamilies {
         String name = s.substring(0, open).trim().toLowerCase(Locale.ROOT);
         String body = s.substring(open + 1, s.length() - 1);
         char sep = name.equals(MixtureTaskFamily.NAME) || body.indexOf(';') >= 0 ? ';' : ',';
+        String lastKey = null;
         for (String kv : splitTopLevel(body, sep)) {
             if (kv.isBlank()) {
                 continue;
             }
             int eq = kv.indexOf('=');
+            if (eq < 0 && sep == ',' && lastKey != null) {
+                // a comma list value written with comma separators: hidden=20,activations=a,b
+                options.put(lastKey, options.get(lastKey) + "," + kv.trim());
+                continue;
+            }
             if (eq <= 0) {
                 throw new IllegalArgumentException(
                         "option '" + kv.trim() + "' in task '" + spec + "' must be key=value");
             }
-            options.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            lastKey = kv.substring(0, eq).trim();
+            options.put(lastKey, kv.substring(eq + 1).trim());
         }
         return name;
     }
