@@ -22,6 +22,7 @@ import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
 import org.l2o4j.core.lstm.Preprocessing;
 import org.l2o4j.core.meta.BpttPrecision;
+import org.l2o4j.core.meta.Curriculum;
 import org.l2o4j.core.meta.DamagedCheckpointException;
 import org.l2o4j.core.meta.GroupedMetaTrainer;
 import org.l2o4j.core.meta.HeapEstimate;
@@ -125,6 +126,27 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " 0 = off [0].")
     double randomScale;
 
+    @Option(
+            names = "--curriculum",
+            paramLabel = "H:U,H:U,...",
+            description =
+                    "Curriculum over horizon and unroll (Chen et al. 2020): stages"
+                            + " HORIZON:UNROLL from short to long, e.g. 50:10,100:20,200:20; the"
+                            + " next stage begins after --curriculum-patience validations without"
+                            + " a new best, or at the iterations given as H:U@ITERATION"
+                            + " (50:10,100:20@200,200:20@400). Each stage validates at its own"
+                            + " horizon; the best weights are chosen within the last stage"
+                            + " reached. Replaces --horizon and --unroll [none].")
+    String curriculum;
+
+    @Option(
+            names = "--curriculum-patience",
+            paramLabel = "N",
+            description =
+                    "--curriculum without @ITERATION: validations in a row without a new best"
+                            + " before the next stage [2].")
+    Integer curriculumPatience;
+
     @Option(names = "--validate-every", description = "Validate every K iterations [50].")
     int validateEvery = 50;
 
@@ -216,6 +238,12 @@ public final class MetaTrainCommand implements Callable<Integer> {
     }
 
     private int run(PrintWriter err, PrintWriter outw) throws IOException {
+        if (curriculum != null && (perGroup || spark != null)) {
+            throw new IllegalArgumentException(
+                    "--curriculum cannot be combined with "
+                            + (perGroup ? "--per-group" : "--spark")
+                            + " (the stages run in this JVM with the shared-weights trainer)");
+        }
         if (perGroup) {
             return runPerGroup(err, outw);
         }
@@ -224,6 +252,20 @@ public final class MetaTrainCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(err, System.console() != null, quiet);
         MetaTrainingConfig config = buildConfig(progress);
+        Curriculum cur = config.curriculum();
+        if (cur != null && cur.scheduled()) {
+            for (Curriculum.Stage st : cur.stages()) {
+                if (st.start() > config.iterations()) {
+                    err.printf(
+                            Locale.ROOT,
+                            "l2o meta-train: curriculum stage %s starts after this run's %d"
+                                    + " iterations; it is reached only if the run is continued"
+                                    + " with --resume and more --iterations%n",
+                            st,
+                            config.iterations());
+                }
+            }
+        }
         Path ckpt = config.checkpointPath();
         // Before any work: both files can be written (parent directories are created).
         RunFiles.checkWritableFile(out, "--out");
@@ -348,10 +390,22 @@ public final class MetaTrainCommand implements Callable<Integer> {
     /** Refuses sizes whose arrays cannot fit in this JVM's heap (instead of OutOfMemoryError). */
     private static void checkHeap(MetaTrainingConfig config) {
         long dim = config.validationFamily().sample(1L << 61).dimension();
-        String refusal =
-                HeapEstimate.metaTraining(config, dim).check(Runtime.getRuntime().maxMemory());
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
+        int stages = config.curriculum() == null ? 1 : config.curriculum().size();
+        for (int s = 0; s < stages; s++) {
+            MetaTrainingConfig c = config.curriculum() == null ? config : config.stageConfig(s);
+            String refusal =
+                    HeapEstimate.metaTraining(c, dim).check(Runtime.getRuntime().maxMemory());
+            if (refusal != null) {
+                throw new IllegalArgumentException(
+                        (stages > 1
+                                        ? "curriculum stage "
+                                                + c.horizon()
+                                                + ":"
+                                                + c.unroll()
+                                                + ": "
+                                        : "")
+                                + refusal);
+            }
         }
     }
 
@@ -367,6 +421,17 @@ public final class MetaTrainCommand implements Callable<Integer> {
         TaskFamily family = family();
         boolean quadratic = family instanceof QuadraticTaskFamily;
         MetaTrainingConfig.Builder b = MetaTrainingConfig.builder().taskFamily(family);
+        if (curriculum != null) {
+            if (budget.horizon != null || budget.unroll != null) {
+                throw new IllegalArgumentException(
+                        "--curriculum gives the horizon and unroll of each stage (H:U,...); do"
+                                + " not combine it with --horizon or --unroll");
+            }
+            b.curriculum(Curriculum.parse(curriculum, curriculumPatience));
+        } else if (curriculumPatience != null) {
+            throw new IllegalArgumentException(
+                    "--curriculum-patience needs --curriculum (stages HORIZON:UNROLL,...)");
+        }
         if (init != null) {
             if (lstm.any()) {
                 throw new IllegalArgumentException(
@@ -606,6 +671,26 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (l != null) {
                 l.close();
             }
+        }
+
+        @Override
+        public void onStage(StageChange c) {
+            if (quiet || stopped) {
+                return;
+            }
+            if (terminal) {
+                err.print("\r\033[K");
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "curriculum: stage %d of %d (horizon %d, unroll %d) from iteration %d%s%n",
+                    c.stage() + 1,
+                    c.stages(),
+                    c.horizon(),
+                    c.unroll(),
+                    c.iteration(),
+                    c.stage() > 0 ? "; the best weights are chosen within this stage" : "");
+            err.flush();
         }
 
         @Override

@@ -184,6 +184,23 @@ public final class WeightMetadata {
      */
     public static final String RANDOM_SCALE = "random_scale";
 
+    /**
+     * Meta-training with a curriculum ({@code meta-train --curriculum}): its stages, e.g. {@code
+     * 50:10,100:20,200:20} or {@code 50:10,100:20@40,200:20@80}; absent without one. Then {@link
+     * #HORIZON} and {@link #UNROLL} are those of the stage reached at the end, at whose horizon the
+     * returned weights were validated.
+     */
+    public static final String CURRICULUM = "curriculum";
+
+    /** Meta-training: validations without improvement before the next curriculum stage. */
+    public static final String CURRICULUM_PATIENCE = "curriculum_patience";
+
+    /** Meta-training: the curriculum stage reached, e.g. {@code 3 of 3}. */
+    public static final String CURRICULUM_STAGE = "curriculum_stage";
+
+    /** Meta-training: the first meta-iteration of each stage reached, e.g. {@code 0,40,80}. */
+    public static final String CURRICULUM_STAGE_STARTS = "curriculum_stage_starts";
+
     /** Meta-training: the best validation meta-loss (the returned weights'). */
     public static final String BEST_VALIDATION_LOSS = "best_validation_loss";
 

@@ -24,18 +24,23 @@ import java.util.List;
  * bit-identically. All randomness is derived from (seed, iteration, ...) counters, so no random
  * generator state needs saving.
  *
- * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (2), the
+ * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (3), the
  * length of the body, the body (the config fingerprint, counters including the outer steps, then
  * phi, the outer optimizer's two slot arrays ({@link OuterAdam}'s moments m and v) and the best
- * weights as double arrays, then the validation history), and last the SHA-256 of all bytes before
- * it. Reading checks the length and the checksum before parsing, so a flipped byte or a truncated
- * file is a {@link DamagedCheckpointException}, never a silently different run. Written to a
- * temporary file in the same directory, forced to disk and renamed over the target, so a crash
- * leaves either the old or the new checkpoint.
+ * weights as double arrays, then the validation history, then the curriculum state: the stage, the
+ * validations without improvement in it, and the start iterations of the stages reached), and last
+ * the SHA-256 of all bytes before it. Version 2 (no curriculum state) is still read, as stage 0.
+ * Reading checks the length and the checksum before parsing, so a flipped byte or a truncated file
+ * is a {@link DamagedCheckpointException}, never a silently different run. Written to a temporary
+ * file in the same directory, forced to disk and renamed over the target, so a crash leaves either
+ * the old or the new checkpoint.
  */
 final class Checkpoint {
     private static final long MAGIC = 0x4C324F344A4D5443L; // "L2O4JMTC"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
+
+    /** The version before the curriculum state; read as stage 0. */
+    private static final int VERSION_WITHOUT_CURRICULUM = 2;
 
     /**
      * Slot arrays of the outer optimizer's state in version 2 (Adam's m and v); an outer optimizer
@@ -68,6 +73,15 @@ final class Checkpoint {
     int bestIteration;
     List<double[]> history = new ArrayList<>(); // {iteration, metaLoss, finalLoss}
 
+    /** The curriculum stage (0 without a curriculum). */
+    int stage;
+
+    /** Validations in a row without a new best (in the current stage). */
+    int staleValidations;
+
+    /** The first meta-iteration of each stage reached ({@code [0]} to begin with). */
+    List<Integer> stageStarts = new ArrayList<>(List.of(0));
+
     Checkpoint copy() {
         Checkpoint c = new Checkpoint();
         c.fingerprint = fingerprint;
@@ -85,6 +99,9 @@ final class Checkpoint {
         for (double[] h : history) {
             c.history.add(h.clone());
         }
+        c.stage = stage;
+        c.staleValidations = staleValidations;
+        c.stageStarts = new ArrayList<>(stageStarts);
         return c;
     }
 
@@ -124,6 +141,12 @@ final class Checkpoint {
                     out.writeDouble(h[0]);
                     out.writeDouble(h[1]);
                     out.writeDouble(h[2]);
+                }
+                out.writeInt(stage);
+                out.writeInt(staleValidations);
+                out.writeInt(stageStarts.size());
+                for (int st : stageStarts) {
+                    out.writeInt(st);
                 }
             }
             byte[] b = body.toByteArray();
@@ -228,14 +251,16 @@ final class Checkpoint {
             throw damaged(path, "truncated to " + bytes.length + " bytes");
         }
         int version = b.getInt(8);
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_CURRICULUM) {
             throw new CheckpointException(
                     path,
                     "checkpoint "
                             + path
                             + " has format version "
                             + version
-                            + " but this version of l2o4j reads version "
+                            + " but this version of l2o4j reads versions "
+                            + VERSION_WITHOUT_CURRICULUM
+                            + " and "
                             + VERSION
                             + (version == 1
                                     ? " (version 1 carried no checksum); start the run again"
@@ -282,6 +307,19 @@ final class Checkpoint {
             }
             for (int i = 0; i < n; i++) {
                 c.history.add(new double[] {in.readDouble(), in.readDouble(), in.readDouble()});
+            }
+            if (version >= 3) {
+                c.stage = in.readInt();
+                c.staleValidations = in.readInt();
+                int starts = in.readInt();
+                if (c.stage < 0 || c.staleValidations < 0 || starts != c.stage + 1) {
+                    throw new IOException(
+                            "curriculum stage " + c.stage + " with " + starts + " stage starts");
+                }
+                c.stageStarts = new ArrayList<>();
+                for (int i = 0; i < starts; i++) {
+                    c.stageStarts.add(in.readInt());
+                }
             }
             if (in.available() != 0
                     || c.completedIterations < 0

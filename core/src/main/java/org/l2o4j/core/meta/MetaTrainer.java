@@ -109,7 +109,11 @@ public final class MetaTrainer {
     /** The float training kernel, or null when the config asks for the double one. */
     private final FloatBptt floatKernel;
 
-    private final double[] weights;
+    /** The meta-loss weights of the current stage's horizon (the only one without curriculum). */
+    private double[] weights;
+
+    /** The config of the current curriculum stage ({@link #config} without a curriculum). */
+    private MetaTrainingConfig stageConfig;
 
     private final OuterOptimizer outer;
     private Checkpoint state;
@@ -125,8 +129,25 @@ public final class MetaTrainer {
                 config.trainKernel() == BpttPrecision.FLOAT
                         ? FloatBptt.create(config.lstmConfig())
                         : null;
+        this.stageConfig = config;
         this.weights = config.weighting().weights(config.horizon());
         this.outer = new OuterAdam(config.learningRate());
+    }
+
+    /** Switches the horizon, unroll and meta-loss weights to curriculum stage {@code s}. */
+    private void enterStage(int s) {
+        stageConfig = config.stageConfig(s);
+        weights = config.weighting().weights(stageConfig.horizon());
+    }
+
+    /** The truncation executor of the current stage (the user's, or one in this JVM). */
+    private TruncationExecutor stageExecutor(Workers workers) {
+        if (executor != null) {
+            return executor;
+        }
+        TruncationLane lane = new TruncationLane(TruncationContext.of(stageConfig), workers);
+        lane.profile = profile;
+        return new LocalTruncationExecutor(lane, config.taskFamily());
     }
 
     /**
@@ -167,10 +188,21 @@ public final class MetaTrainer {
         long startNanos = System.nanoTime();
         Path ckpt = config.checkpointPath();
         try (Workers workers = new Workers(config.threads())) {
+            if (config.curriculum() != null && executor != null) {
+                throw new IllegalStateException(
+                        "a curriculum runs its truncations in this JVM; it cannot use the"
+                                + " executor "
+                                + executor.getClass().getSimpleName());
+            }
             if (config.resume()) {
                 state = readCheckpoint();
             } else {
                 state = fresh();
+            }
+            if (config.curriculum() != null) {
+                enterStage(state.stage);
+            }
+            if (!config.resume()) {
                 ValidationOutcome v = validate(workers, state.phi);
                 state.bestLoss = v.metaLoss;
                 state.bestPhi = state.phi.clone();
@@ -188,11 +220,17 @@ public final class MetaTrainer {
                 int startIt = state.completedIterations;
                 config.listener().onStart(startIt, total);
                 long sessionStart = System.nanoTime();
-                TruncationExecutor ex = executor;
-                if (ex == null) {
-                    TruncationLane lane = new TruncationLane(TruncationContext.of(config), workers);
-                    lane.profile = profile;
-                    ex = new LocalTruncationExecutor(lane, config.taskFamily());
+                TruncationExecutor ex = stageExecutor(workers);
+                Curriculum cur = config.curriculum();
+                if (cur != null) {
+                    config.listener()
+                            .onStage(
+                                    new MetaTrainingListener.StageChange(
+                                            state.stage,
+                                            cur.size(),
+                                            startIt,
+                                            stageConfig.horizon(),
+                                            stageConfig.unroll()));
                 }
                 for (int it = startIt; it < total; it++) {
                     double[] stats = runIteration(ex, it);
@@ -204,7 +242,13 @@ public final class MetaTrainer {
                     state.optimizationRuns += config.tasksPerIteration();
                     double sessionSec = (System.nanoTime() - sessionStart) / 1e9;
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
-                    if (done % config.validateEvery() == 0 || done == total) {
+                    // a scheduled stage change at this iteration replaces its regular validation
+                    boolean scheduledChange =
+                            cur != null
+                                    && cur.scheduled()
+                                    && state.stage + 1 < cur.size()
+                                    && done == cur.stage(state.stage + 1).start();
+                    if ((done % config.validateEvery() == 0 || done == total) && !scheduledChange) {
                         long tv = System.nanoTime();
                         ValidationOutcome v = validate(workers, state.phi);
                         if (profile != null) {
@@ -216,6 +260,9 @@ public final class MetaTrainer {
                             state.bestLoss = v.metaLoss;
                             state.bestPhi = state.phi.clone();
                             state.bestIteration = done;
+                            state.staleValidations = 0;
+                        } else {
+                            state.staleValidations++;
                         }
                         state.history.add(new double[] {done, v.metaLoss, v.finalLoss});
                         config.listener()
@@ -226,6 +273,36 @@ public final class MetaTrainer {
                                                 v.finalLoss,
                                                 best,
                                                 state.bestLoss));
+                    }
+                    boolean patienceChange =
+                            cur != null
+                                    && !cur.scheduled()
+                                    && state.stage + 1 < cur.size()
+                                    && state.staleValidations >= cur.patience();
+                    if (scheduledChange || patienceChange) {
+                        state.stage++;
+                        state.staleValidations = 0;
+                        state.stageStarts.add(done);
+                        enterStage(state.stage);
+                        ex = stageExecutor(workers);
+                        config.listener()
+                                .onStage(
+                                        new MetaTrainingListener.StageChange(
+                                                state.stage,
+                                                cur.size(),
+                                                done,
+                                                stageConfig.horizon(),
+                                                stageConfig.unroll()));
+                        // the new stage's first best: the current weights at its horizon
+                        ValidationOutcome v = validate(workers, state.phi);
+                        state.bestLoss = v.metaLoss;
+                        state.bestPhi = state.phi.clone();
+                        state.bestIteration = done;
+                        state.history.add(new double[] {done, v.metaLoss, v.finalLoss});
+                        config.listener()
+                                .onValidation(
+                                        new MetaTrainingListener.ValidationResult(
+                                                done, v.metaLoss, v.finalLoss, true, v.metaLoss));
                     }
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
                     if (saver != null) {
@@ -304,8 +381,9 @@ public final class MetaTrainer {
         Map<String, String> md = new LinkedHashMap<>();
         md.put(WeightMetadata.TASK_FAMILY, config.taskFamily().name());
         md.put(WeightMetadata.WEIGHTING, config.weighting().toString());
-        md.put(WeightMetadata.HORIZON, Integer.toString(config.horizon()));
-        md.put(WeightMetadata.UNROLL, Integer.toString(config.unroll()));
+        // with a curriculum: the stage reached, whose horizon the returned weights were chosen at
+        md.put(WeightMetadata.HORIZON, Integer.toString(stageConfig.horizon()));
+        md.put(WeightMetadata.UNROLL, Integer.toString(stageConfig.unroll()));
         md.put(WeightMetadata.SEED, Long.toString(config.seed()));
         md.put(WeightMetadata.THREADS, Integer.toString(config.threads()));
         md.put(WeightMetadata.ITERATIONS, Integer.toString(state.completedIterations));
@@ -337,6 +415,19 @@ public final class MetaTrainer {
         if (config.randomScale() != 0) {
             md.put(WeightMetadata.RANDOM_SCALE, Double.toString(config.randomScale()));
         }
+        Curriculum cur = config.curriculum();
+        if (cur != null) {
+            md.put(WeightMetadata.CURRICULUM, cur.toString());
+            if (!cur.scheduled()) {
+                md.put(WeightMetadata.CURRICULUM_PATIENCE, Integer.toString(cur.patience()));
+            }
+            md.put(WeightMetadata.CURRICULUM_STAGE, (state.stage + 1) + " of " + cur.size());
+            StringBuilder starts = new StringBuilder();
+            for (int st : state.stageStarts) {
+                starts.append(starts.length() == 0 ? "" : ",").append(st);
+            }
+            md.put(WeightMetadata.CURRICULUM_STAGE_STARTS, starts.toString());
+        }
         md.put(WeightMetadata.BEST_VALIDATION_LOSS, Double.toString(state.bestLoss));
         md.put(WeightMetadata.BEST_ITERATION, Integer.toString(state.bestIteration));
         md.putAll(config.extraMetadata());
@@ -349,8 +440,8 @@ public final class MetaTrainer {
      */
     private double[] runIteration(TruncationExecutor ex, int it) {
         int mTasks = config.tasksPerIteration();
-        int horizon = config.horizon();
-        int unroll = config.unroll();
+        int horizon = stageConfig.horizon();
+        int unroll = stageConfig.unroll();
         double normSum = 0;
         int normCount = 0;
         boolean diverged = false;
@@ -421,7 +512,14 @@ public final class MetaTrainer {
             }
         }
         double[] r =
-                rollout(kernel, workers, phi, validationTasks, weights, config.horizon(), true);
+                rollout(
+                        kernel,
+                        workers,
+                        phi,
+                        validationTasks,
+                        weights,
+                        stageConfig.horizon(),
+                        true);
         return new ValidationOutcome(r[0], r[1]);
     }
 

@@ -69,6 +69,9 @@ public final class MetaTrainingConfig {
     /** Log10 range of the random loss and parameter scales of training tasks (0 = off). */
     private final double randomScale;
 
+    /** The curriculum over horizon and unroll, or null for none. */
+    private final Curriculum curriculum;
+
     /** Checkpoint file, or null for none. */
     private final Path checkpointPath;
 
@@ -105,6 +108,7 @@ public final class MetaTrainingConfig {
         this.trainKernel = b.trainKernel;
         this.seed = b.seed;
         this.randomScale = b.randomScale;
+        this.curriculum = b.curriculum;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
         this.resume = b.resume;
@@ -138,6 +142,7 @@ public final class MetaTrainingConfig {
         b.trainKernel = trainKernel;
         b.seed = seed;
         b.randomScale = randomScale;
+        b.curriculum = curriculum;
         b.checkpointPath = checkpointPath;
         b.checkpointEvery = checkpointEvery;
         b.resume = resume;
@@ -168,12 +173,35 @@ public final class MetaTrainingConfig {
         return initialWeights;
     }
 
+    /** Optimizee steps per run; with a curriculum, its last stage's. */
     public int horizon() {
         return horizon;
     }
 
+    /** Steps per truncation; with a curriculum, its last stage's. */
     public int unroll() {
         return unroll;
+    }
+
+    /** The curriculum over horizon and unroll, or null for none. */
+    public Curriculum curriculum() {
+        return curriculum;
+    }
+
+    /**
+     * This config for curriculum stage {@code s}: its horizon and unroll, without the curriculum
+     * (what the stage's truncations and validations run with).
+     *
+     * @throws IllegalStateException without a curriculum
+     */
+    public MetaTrainingConfig stageConfig(int s) {
+        if (curriculum == null) {
+            throw new IllegalStateException("no curriculum");
+        }
+        Curriculum.Stage st = curriculum.stage(s);
+        Builder b = toBuilder();
+        b.curriculum = null;
+        return b.horizon(st.horizon()).unroll(st.unroll()).build();
     }
 
     /** Truncations per run: {@code ceil(horizon / unroll)}. */
@@ -254,7 +282,9 @@ public final class MetaTrainingConfig {
      * kernel adds nothing, so checkpoints written before the float kernel existed (all double)
      * still resume with {@code --train-kernel double}; the float one adds {@code
      * ;train_kernel=float} (its vector and scalar variants may resume each other's checkpoints, on
-     * a slightly different trajectory). Random scaling adds {@code ;random_scale=R} only when on.
+     * a slightly different trajectory). Random scaling adds {@code ;random_scale=R} only when on, a
+     * curriculum {@code ;curriculum=SPEC} (and {@code ;curriculum_patience=N} when it moves on by
+     * patience).
      */
     String fingerprint() {
         return "family="
@@ -286,7 +316,14 @@ public final class MetaTrainingConfig {
                 + ";validate-every="
                 + validateEvery
                 + (trainKernel == BpttPrecision.DOUBLE ? "" : ";train_kernel=" + trainKernel.id())
-                + (randomScale == 0 ? "" : ";random_scale=" + randomScale);
+                + (randomScale == 0 ? "" : ";random_scale=" + randomScale)
+                + (curriculum == null
+                        ? ""
+                        : ";curriculum="
+                                + curriculum
+                                + (curriculum.scheduled()
+                                        ? ""
+                                        : ";curriculum_patience=" + curriculum.patience()));
     }
 
     /** Builder; {@link #build()} validates. */
@@ -308,6 +345,7 @@ public final class MetaTrainingConfig {
         private BpttPrecision trainKernel = BpttPrecision.FLOAT;
         private long seed = 0;
         private double randomScale = 0;
+        private Curriculum curriculum;
         private Path checkpointPath;
         private int checkpointEvery = 50;
         private boolean resume;
@@ -427,6 +465,16 @@ public final class MetaTrainingConfig {
             return this;
         }
 
+        /**
+         * A curriculum over horizon and unroll [none] (Chen et al. 2020; see {@link Curriculum}).
+         * When set, {@link #build()} takes the horizon and unroll of its last stage in place of
+         * {@link #horizon} and {@link #unroll}; each stage runs with its own.
+         */
+        public Builder curriculum(Curriculum c) {
+            this.curriculum = c;
+            return this;
+        }
+
         /** Checkpoint file [none]. */
         public Builder checkpointPath(Path p) {
             this.checkpointPath = p;
@@ -477,6 +525,10 @@ public final class MetaTrainingConfig {
                 throw new IllegalArgumentException("an LSTM config or initial weights is required");
             }
             Objects.requireNonNull(weighting, "weighting");
+            if (curriculum != null) {
+                horizon = curriculum.last().horizon();
+                unroll = curriculum.last().unroll();
+            }
             check(validationTasks >= 1, "validation tasks must be >= 1", validationTasks);
             check(horizon >= 1, "horizon must be >= 1", horizon);
             if (unroll < 1 || unroll > horizon) {

@@ -17,6 +17,12 @@ public interface MetaTrainingListener {
     /** A validation finished. */
     default void onValidation(ValidationResult result) {}
 
+    /**
+     * A curriculum stage begins (also once when training starts or resumes, with the current
+     * stage); only runs with a {@link Curriculum} call it.
+     */
+    default void onStage(StageChange change) {}
+
     /** A checkpoint was written. */
     default void onCheckpoint(Path path, int completedIterations) {}
 
@@ -57,4 +63,15 @@ public interface MetaTrainingListener {
      */
     record ValidationResult(
             int iteration, double metaLoss, double finalLoss, boolean best, double bestMetaLoss) {}
+
+    /**
+     * A curriculum stage in effect from an iteration on.
+     *
+     * @param stage the stage, 0-based
+     * @param stages the number of stages
+     * @param iteration meta-iterations completed when it took effect
+     * @param horizon the stage's horizon
+     * @param unroll the stage's unroll
+     */
+    record StageChange(int stage, int stages, int iteration, int horizon, int unroll) {}
 }
