@@ -24,18 +24,23 @@ import java.util.List;
  * bit-identically. All randomness is derived from (seed, iteration, ...) counters, so no random
  * generator state needs saving.
  *
- * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (2), the
+ * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (3), the
  * length of the body, the body (the config fingerprint, counters including the outer steps, then
  * phi, the outer optimizer's two slot arrays ({@link OuterAdam}'s moments m and v) and the best
- * weights as double arrays, then the validation history), and last the SHA-256 of all bytes before
- * it. Reading checks the length and the checksum before parsing, so a flipped byte or a truncated
- * file is a {@link DamagedCheckpointException}, never a silently different run. Written to a
- * temporary file in the same directory, forced to disk and renamed over the target, so a crash
- * leaves either the old or the new checkpoint.
+ * weights as double arrays, then the validation history, then (version 3) the CPU seconds spent in
+ * meta-iterations), and last the SHA-256 of all bytes before it. Version 2 (without the CPU
+ * seconds) is still read; its CPU seconds are unknown and count as 0. Reading checks the length and
+ * the checksum before parsing, so a flipped byte or a truncated file is a {@link
+ * DamagedCheckpointException}, never a silently different run. Written to a temporary file in the
+ * same directory, forced to disk and renamed over the target, so a crash leaves either the old or
+ * the new checkpoint.
  */
 final class Checkpoint {
     private static final long MAGIC = 0x4C324F344A4D5443L; // "L2O4JMTC"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
+
+    /** The version before {@link #cpuSeconds} was stored; still read. */
+    private static final int VERSION_WITHOUT_CPU = 2;
 
     /**
      * Slot arrays of the outer optimizer's state in version 2 (Adam's m and v); an outer optimizer
@@ -58,6 +63,10 @@ final class Checkpoint {
     long skippedOuterSteps;
     long divergedRuns;
     double wallSeconds;
+
+    /** Process CPU seconds spent in meta-iterations (validation excluded), all sessions. */
+    double cpuSeconds;
+
     double[] phi;
 
     /** The outer optimizer's state (steps and slot arrays). */
@@ -77,6 +86,7 @@ final class Checkpoint {
         c.skippedOuterSteps = skippedOuterSteps;
         c.divergedRuns = divergedRuns;
         c.wallSeconds = wallSeconds;
+        c.cpuSeconds = cpuSeconds;
         c.phi = phi.clone();
         c.outer = outer.copy();
         c.bestPhi = bestPhi.clone();
@@ -125,6 +135,7 @@ final class Checkpoint {
                     out.writeDouble(h[1]);
                     out.writeDouble(h[2]);
                 }
+                out.writeDouble(cpuSeconds);
             }
             byte[] b = body.toByteArray();
             ByteBuffer all = ByteBuffer.allocate(HEADER_BYTES + b.length + HASH_BYTES);
@@ -228,14 +239,16 @@ final class Checkpoint {
             throw damaged(path, "truncated to " + bytes.length + " bytes");
         }
         int version = b.getInt(8);
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_CPU) {
             throw new CheckpointException(
                     path,
                     "checkpoint "
                             + path
                             + " has format version "
                             + version
-                            + " but this version of l2o4j reads version "
+                            + " but this version of l2o4j reads versions "
+                            + VERSION_WITHOUT_CPU
+                            + " and "
                             + VERSION
                             + (version == 1
                                     ? " (version 1 carried no checksum); start the run again"
@@ -283,6 +296,7 @@ final class Checkpoint {
             for (int i = 0; i < n; i++) {
                 c.history.add(new double[] {in.readDouble(), in.readDouble(), in.readDouble()});
             }
+            c.cpuSeconds = version == VERSION_WITHOUT_CPU ? 0 : in.readDouble();
             if (in.available() != 0
                     || c.completedIterations < 0
                     || c.outer.slots[0].length != c.phi.length
