@@ -627,10 +627,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         completed + 1,
                         iterations,
                         cpuBudget > 0
-                                ? String.format(
-                                        Locale.ROOT,
-                                        ", or until %.1f CPU-s are spent in meta-iterations",
-                                        cpuBudget)
+                                ? ", or until " + cpuBudget + " CPU-s are spent in meta-iterations"
                                 : "");
             }
             err.flush();
@@ -666,10 +663,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
             }
             err.printf(
                     Locale.ROOT,
-                    "meta-train: CPU budget spent (%.1f of %.1f CPU-s in meta-iterations) after"
+                    "meta-train: CPU budget spent (%.2f of %s CPU-s in meta-iterations) after"
                             + " iteration %d; keeping the best validated weights%n",
                     cpuSeconds,
-                    budgetSeconds,
+                    Double.toString(budgetSeconds),
                     completedIterations);
             err.flush();
         }

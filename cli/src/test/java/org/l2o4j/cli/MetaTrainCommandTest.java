@@ -135,34 +135,36 @@ class MetaTrainCommandTest {
         cl.setErr(new PrintWriter(err, true));
         cl.setOut(new PrintWriter(stdout, true));
         assertEquals(0, cl.execute(args), err.toString());
-        // no --iterations: the cap is large, and the budget ends the run after one iteration
+        // no --iterations: the cap is large, and the budget ends the run at the first iteration
+        // in which the process CPU clock (10 ms ticks on Linux) moves
         assertTrue(
-                err.toString().contains("starting iterations 1..1000000, or until 0.0 CPU-s"),
+                err.toString().contains("starting iterations 1..1000000, or until 1.0E-6 CPU-s"),
                 err.toString());
         assertTrue(
                 err.toString().contains("meta-train: CPU budget spent (")
-                        && err.toString().contains(" after iteration 1; keeping the best"),
+                        && err.toString().contains("; keeping the best validated weights"),
                 err.toString());
         assertTrue(
                 stdout.toString().contains("stopped by the CPU budget: ")
                         && stdout.toString().contains(" of at most 1000000 iterations"),
                 stdout.toString());
         var md = WeightFiles.read(out).metadata();
-        assertEquals("1", md.get(WeightMetadata.ITERATIONS));
+        int done = Integer.parseInt(md.get(WeightMetadata.ITERATIONS));
+        assertTrue(done >= 1 && done < 1000000, md.toString());
         assertEquals(WeightMetadata.STOPPED_BY_CPU_BUDGET, md.get(WeightMetadata.STOPPED_BY));
-        assertEquals("0.0", md.get(WeightMetadata.CPU_BUDGET_SECONDS));
-        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) >= 0, md.toString());
+        assertEquals("1.0E-6", md.get(WeightMetadata.CPU_BUDGET_SECONDS));
+        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) > 0, md.toString());
 
         // resumed with a larger budget and a cap: it continues to the cap, adding to the CPU
         String[] more = java.util.Arrays.copyOf(args, args.length + 3);
         more[args.length - 1] = "1000";
         more[args.length] = "--iterations";
-        more[args.length + 1] = "3";
+        more[args.length + 1] = Integer.toString(done + 2);
         more[args.length + 2] = "--resume";
         StringWriter err2 = new StringWriter();
         assertEquals(0, run(err2, more), err2.toString());
         var md2 = WeightFiles.read(out).metadata();
-        assertEquals("3", md2.get(WeightMetadata.ITERATIONS));
+        assertEquals(Integer.toString(done + 2), md2.get(WeightMetadata.ITERATIONS));
         assertEquals(WeightMetadata.STOPPED_BY_ITERATIONS, md2.get(WeightMetadata.STOPPED_BY));
         assertEquals("1000.0", md2.get(WeightMetadata.CPU_BUDGET_SECONDS));
 

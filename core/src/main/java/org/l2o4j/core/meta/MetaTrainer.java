@@ -335,11 +335,9 @@ public final class MetaTrainer {
         md.put(
                 WeightMetadata.WALL_TIME_SECONDS,
                 String.format(Locale.ROOT, "%.1f", state.wallSeconds));
-        md.put(WeightMetadata.CPU_SECONDS, String.format(Locale.ROOT, "%.1f", state.cpuSeconds));
+        md.put(WeightMetadata.CPU_SECONDS, String.format(Locale.ROOT, "%.2f", state.cpuSeconds));
         if (config.cpuBudgetSeconds() > 0) {
-            md.put(
-                    WeightMetadata.CPU_BUDGET_SECONDS,
-                    String.format(Locale.ROOT, "%.1f", config.cpuBudgetSeconds()));
+            md.put(WeightMetadata.CPU_BUDGET_SECONDS, Double.toString(config.cpuBudgetSeconds()));
         }
         md.put(
                 WeightMetadata.STOPPED_BY,

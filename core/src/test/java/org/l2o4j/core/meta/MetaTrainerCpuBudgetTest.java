@@ -42,15 +42,19 @@ class MetaTrainerCpuBudgetTest {
                                         .listener(l)
                                         .build())
                         .train();
+        // The process CPU clock ticks in 10 ms steps on Linux: the first iteration in which it
+        // ticks spends the budget, so the run stops long before 1000 iterations.
         Map<String, String> md = w.metadata();
-        assertEquals("1", md.get(WeightMetadata.ITERATIONS));
+        int done = Integer.parseInt(md.get(WeightMetadata.ITERATIONS));
+        assertTrue(done >= 1 && done < 1000, md.toString());
         assertEquals(WeightMetadata.STOPPED_BY_CPU_BUDGET, md.get(WeightMetadata.STOPPED_BY));
-        assertEquals("0.0", md.get(WeightMetadata.CPU_BUDGET_SECONDS));
-        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) >= 0);
-        // the last iteration is validated although 1 is not a multiple of validate-every
-        assertEquals(List.of(0, 1), validated);
+        assertEquals("1.0E-6", md.get(WeightMetadata.CPU_BUDGET_SECONDS));
+        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) > 0, md.toString());
+        // the last iteration is validated whether or not it is a multiple of validate-every
+        assertEquals(0, validated.get(0));
+        assertEquals(done, validated.get(validated.size() - 1));
         int best = Integer.parseInt(md.get(WeightMetadata.BEST_ITERATION));
-        assertTrue(best == 0 || best == 1, md.toString());
+        assertTrue(validated.contains(best), md.toString());
     }
 
     @Test
@@ -75,25 +79,28 @@ class MetaTrainerCpuBudgetTest {
     void theSpentCpuIsCheckpointedAndCountsOnResume() throws IOException {
         Path ckpt = dir.resolve("run.ckpt");
         MetaTrainingConfig.Builder b =
-                MetaTrainerTest.small().iterations(50).checkpointEvery(10).checkpointPath(ckpt);
+                MetaTrainerTest.small().iterations(1000).checkpointEvery(10).checkpointPath(ckpt);
         Map<String, String> first =
                 new MetaTrainer(b.cpuBudgetSeconds(1e-6).build()).train().metadata();
-        assertEquals("1", first.get(WeightMetadata.ITERATIONS));
-        double spent = Checkpoint.read(ckpt).cpuSeconds;
+        assertEquals(WeightMetadata.STOPPED_BY_CPU_BUDGET, first.get(WeightMetadata.STOPPED_BY));
+        int done = Integer.parseInt(first.get(WeightMetadata.ITERATIONS));
+        Checkpoint saved = Checkpoint.read(ckpt);
+        assertEquals(done, saved.completedIterations);
+        double spent = saved.cpuSeconds;
         assertTrue(spent > 0, "CPU seconds in the checkpoint: " + spent);
         // resumed with the same budget: already spent, nothing more runs
         Map<String, String> again =
                 new MetaTrainer(b.cpuBudgetSeconds(1e-6).resume(true).build()).train().metadata();
-        assertEquals("1", again.get(WeightMetadata.ITERATIONS));
+        assertEquals(Integer.toString(done), again.get(WeightMetadata.ITERATIONS));
         assertEquals(WeightMetadata.STOPPED_BY_CPU_BUDGET, again.get(WeightMetadata.STOPPED_BY));
         // a raised budget and iteration cap continue, adding to the CPU already spent
         Map<String, String> more =
-                new MetaTrainer(b.iterations(3).cpuBudgetSeconds(1e6).resume(true).build())
+                new MetaTrainer(b.iterations(done + 2).cpuBudgetSeconds(1e6).resume(true).build())
                         .train()
                         .metadata();
-        assertEquals("3", more.get(WeightMetadata.ITERATIONS));
+        assertEquals(Integer.toString(done + 2), more.get(WeightMetadata.ITERATIONS));
         assertEquals(WeightMetadata.STOPPED_BY_ITERATIONS, more.get(WeightMetadata.STOPPED_BY));
-        assertTrue(Checkpoint.read(ckpt).cpuSeconds > spent);
+        assertTrue(Checkpoint.read(ckpt).cpuSeconds >= spent);
     }
 
     @Test
