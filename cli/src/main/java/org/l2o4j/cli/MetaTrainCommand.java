@@ -203,6 +203,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " per truncation (a random choice, rescaled) [16].")
     int blocksPerGroup = 16;
 
+    /** The iteration limit of a run with {@code --cpu-budget} and no {@code --iterations}. */
+    static final int CPU_BUDGET_ITERATION_CAP = 1_000_000;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -250,6 +253,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
         if (resume && overwrite) {
             throw new IllegalArgumentException("give --resume or --overwrite, not both");
         }
+        if (budget.cpuBudget != null && spark != null) {
+            throw new IllegalArgumentException(
+                    "--cpu-budget counts this process's CPU time, which does not include the work"
+                            + " of Spark executors; give --cpu-budget or --spark, not both");
+        }
         Progress progress = new Progress(err, System.console() != null, quiet);
         MetaTrainingConfig config = buildConfig(progress);
         Curriculum cur = config.curriculum();
@@ -266,6 +274,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 }
             }
         }
+        progress.cpuBudget = config.cpuBudgetSeconds();
         Path ckpt = config.checkpointPath();
         // Before any work: both files can be written (parent directories are created).
         RunFiles.checkWritableFile(out, "--out");
@@ -347,6 +356,20 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     md.get(WeightMetadata.ITERATIONS),
                     md.get(WeightMetadata.OPTIMIZATION_RUNS),
                     md.get(WeightMetadata.WALL_TIME_SECONDS));
+            if (config.cpuBudgetSeconds() > 0) {
+                outw.printf(
+                        Locale.ROOT,
+                        "%s: %s CPU-s in meta-iterations of the --cpu-budget %s s, %s of at most %d"
+                                + " iterations%n",
+                        WeightMetadata.STOPPED_BY_CPU_BUDGET.equals(
+                                        md.get(WeightMetadata.STOPPED_BY))
+                                ? "stopped by the CPU budget"
+                                : "all iterations done within the CPU budget",
+                        md.get(WeightMetadata.CPU_SECONDS),
+                        md.get(WeightMetadata.CPU_BUDGET_SECONDS),
+                        md.get(WeightMetadata.ITERATIONS),
+                        config.iterations());
+            }
             outw.flush();
             return 0;
         }
@@ -451,7 +474,17 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             quadratic ? Preprocessing.NONE : Preprocessing.LOG_SIGN);
             b.lstmConfig(lc.build());
         }
-        b.iterations(iterations != null ? iterations : 1000)
+        double cpuBudget = budget.cpuBudget != null ? budget.cpuBudget : 0;
+        if (budget.cpuBudget != null && !(cpuBudget > 0 && Double.isFinite(cpuBudget))) {
+            throw new IllegalArgumentException(
+                    "--cpu-budget must be a positive number of seconds but was "
+                            + budget.cpuBudget);
+        }
+        b.iterations(
+                        iterations != null
+                                ? iterations
+                                : cpuBudget > 0 ? CPU_BUDGET_ITERATION_CAP : 1000)
+                .cpuBudgetSeconds(cpuBudget)
                 .weighting(
                         MetaLossWeighting.parse(
                                 weighting != null ? weighting : quadratic ? "uniform" : "linear"))
@@ -481,9 +514,14 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     /** {@code --per-group}: {@link GroupedMetaTrainer} with the options that apply to it. */
     private int runPerGroup(PrintWriter err, PrintWriter outw) throws IOException {
-        if (resume || spark != null || subsample != null || trainKernel != null) {
+        if (resume
+                || spark != null
+                || subsample != null
+                || trainKernel != null
+                || budget.cpuBudget != null) {
             throw new IllegalArgumentException(
-                    "--per-group does not take --resume, --spark, --subsample or --train-kernel"
+                    "--per-group does not take --resume, --spark, --subsample, --train-kernel or"
+                            + " --cpu-budget"
                             + " (it runs the double training kernel with --blocks-per-group, one"
                             + " task per iteration, without checkpoints)");
         }
@@ -627,6 +665,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
         /** Set on shutdown: the training thread's last lines would follow the "stopped" one. */
         private volatile boolean stopped;
 
+        /** The CPU budget in seconds (0 = none): progress lines then show no iteration total. */
+        double cpuBudget;
+
         Progress(PrintWriter err, boolean terminal, boolean quiet) {
             this.err = err;
             this.terminal = terminal;
@@ -646,10 +687,13 @@ public final class MetaTrainCommand implements Callable<Integer> {
             } else {
                 err.printf(
                         Locale.ROOT,
-                        "meta-train: %s iterations %d..%d%n",
+                        "meta-train: %s iterations %d..%d%s%n",
                         completed == 0 ? "starting" : "resuming,",
                         completed + 1,
-                        iterations);
+                        iterations,
+                        cpuBudget > 0
+                                ? ", or until " + cpuBudget + " CPU-s are spent in meta-iterations"
+                                : "");
             }
             err.flush();
         }
@@ -690,6 +734,25 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     c.unroll(),
                     c.iteration(),
                     c.stage() > 0 ? "; the best weights are chosen within this stage" : "");
+            err.flush();
+        }
+
+        @Override
+        public void onCpuBudgetSpent(
+                int completedIterations, double cpuSeconds, double budgetSeconds) {
+            if (quiet || stopped) {
+                return;
+            }
+            if (terminal) {
+                err.print("\r\033[K");
+            }
+            err.printf(
+                    Locale.ROOT,
+                    "meta-train: CPU budget spent (%.2f of %s CPU-s in meta-iterations) after"
+                            + " iteration %d; keeping the best validated weights%n",
+                    cpuSeconds,
+                    Double.toString(budgetSeconds),
+                    completedIterations);
             err.flush();
         }
 
@@ -735,7 +798,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         p.iterations(),
                         p.metaLoss(),
                         bestVal,
-                        Durations.format(p.etaSeconds()));
+                        Durations.format(cpuBudget > 0 ? Double.NaN : p.etaSeconds()));
                 if (last) {
                     err.println();
                 }
@@ -754,7 +817,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                         p.finalLoss(),
                         p.gradNorm(),
                         Durations.format(p.elapsedSeconds()),
-                        Durations.format(p.etaSeconds()));
+                        Durations.format(cpuBudget > 0 ? Double.NaN : p.etaSeconds()));
                 TruncationExecutor ex = executor;
                 if (ex != null && ex.describe() != null) {
                     err.println("  " + ex.describe());

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.l2o4j.cli.study.CellsSection;
 import org.l2o4j.cli.study.StudyConfig;
 import org.l2o4j.cli.study.StudyRunner;
 import org.l2o4j.core.eval.Baselines;
@@ -23,9 +24,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code l2o study}: the full evaluation study (horizon, generalization, meta-loss weighting,
- * optimizer architecture, cost, convolutional nets, style transfer) as a markdown report with
- * plots. The default size takes about an hour on a free 2-core machine; {@code --toy} takes
- * seconds; flags raise any budget.
+ * optimizer architecture, cost, convolutional nets, style transfer, cells at equal CPU budget) as a
+ * markdown report with plots. The default size takes about an hour on a free 2-core machine; {@code
+ * --toy} takes seconds; flags raise any budget.
  */
 @Command(
         name = "study",
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
             "Meta-trains the optimizers of the study and writes report.md with tables (mean, std,"
                     + " 95%% CI, diverged count) and PNG plots: 1. horizon, 2. generalization,"
                     + " 3. meta-loss weighting, 4. optimizer architecture, 5. cost, 6. convolutional"
-                    + " nets, 7. style transfer (--sections picks some).",
+                    + " nets, 7. style transfer, 8. cells and features at equal CPU budget"
+                    + " (--sections picks some).",
             "Heavy: the default size takes about an hour on a free 2-core machine."
         })
 public final class StudyCommand implements Callable<Integer> {
@@ -118,8 +120,8 @@ public final class StudyCommand implements Callable<Integer> {
             paramLabel = "NAME",
             description =
                     "Sections to run, comma-separated, in report order whatever the order given:"
-                            + " horizon, generalization, weighting, architecture, cost, cnn, style"
-                            + " [all].")
+                            + " horizon, generalization, weighting, architecture, cost, cnn, style,"
+                            + " cells [all].")
     List<String> sections;
 
     @Option(
@@ -147,6 +149,22 @@ public final class StudyCommand implements Callable<Integer> {
             names = "--style-iterations",
             description = "Meta-iterations of the style-transfer section's optimizer [100].")
     Integer styleIterations;
+
+    @Option(
+            names = "--cells-variants",
+            paramLabel = "V;V;...",
+            description =
+                    "Section 8's optimizers, ';'-separated, each CELL/LAYERSxHIDDEN[/FEATURES]"
+                            + "[/ACTIVATION], e.g. 'lstm/2x20/log-sign;mlp/2x32/rms,mom:0.9/relu'"
+                            + " [lstm 2x20, 1x20, 2x10 log-sign; gru 2x20 log-sign and"
+                            + " rms,mom:0.5,mom:0.9,mom:0.99; mlp 2x32 and 1x32 with those"
+                            + " features, mlp 2x32 rms]. Each is meta-trained with --cpu-budget.")
+    String cellVariants;
+
+    @Option(
+            names = "--cells-max-iterations",
+            description = "Section 8: the most meta-iterations of a variant [100000].")
+    Integer cellsMaxIterations;
 
     @Mixin MetaBudgetOptions budget = new MetaBudgetOptions();
 
@@ -267,6 +285,38 @@ public final class StudyCommand implements Callable<Integer> {
         }
         if (styleIterations != null) {
             c.styleIterations = styleIterations;
+        }
+        if (budget.cpuBudget != null) {
+            if (!(budget.cpuBudget > 0) || Double.isInfinite(budget.cpuBudget)) {
+                throw new IllegalArgumentException(
+                        "--cpu-budget must be a positive number of seconds but was "
+                                + budget.cpuBudget);
+            }
+            c.cellsCpuBudget = budget.cpuBudget;
+        }
+        if (cellsMaxIterations != null) {
+            if (cellsMaxIterations < 1) {
+                throw new IllegalArgumentException(
+                        "--cells-max-iterations must be >= 1 but was " + cellsMaxIterations);
+            }
+            c.cellsMaxIterations = cellsMaxIterations;
+        }
+        if (cellVariants != null) {
+            List<String> vs =
+                    Arrays.stream(cellVariants.split(";"))
+                            .map(String::trim)
+                            .filter(v -> !v.isEmpty())
+                            .toList();
+            if (vs.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "--cells-variants must name at least one variant but was '"
+                                + cellVariants
+                                + "'");
+            }
+            for (String v : vs) {
+                CellsSection.parseVariant(v); // validates each before the study starts
+            }
+            c.cellVariants = vs;
         }
         if (sections != null) {
             StudyRunner.select(sections); // validates the names

@@ -109,6 +109,82 @@ class MetaTrainCommandTest {
     }
 
     @Test
+    void aTinyCpuBudgetStopsEarlySaysSoAndIsRecorded() throws Exception {
+        Path out = dir.resolve("b.safetensors");
+        String[] args = {
+            "--task",
+            "quadratic",
+            "--out",
+            out.toString(),
+            "--horizon",
+            "10",
+            "--unroll",
+            "5",
+            "--validation-tasks",
+            "2",
+            "--threads",
+            "1",
+            "--lstm-hidden",
+            "4",
+            "--cpu-budget",
+            "0.000001"
+        };
+        StringWriter err = new StringWriter();
+        StringWriter stdout = new StringWriter();
+        CommandLine cl = new CommandLine(new MetaTrainCommand());
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(stdout, true));
+        assertEquals(0, cl.execute(args), err.toString());
+        // no --iterations: the cap is large, and the budget ends the run at the first iteration
+        // in which the process CPU clock (10 ms ticks on Linux) moves
+        assertTrue(
+                err.toString().contains("starting iterations 1..1000000, or until 1.0E-6 CPU-s"),
+                err.toString());
+        assertTrue(
+                err.toString().contains("meta-train: CPU budget spent (")
+                        && err.toString().contains("; keeping the best validated weights"),
+                err.toString());
+        assertTrue(
+                stdout.toString().contains("stopped by the CPU budget: ")
+                        && stdout.toString().contains(" of at most 1000000 iterations"),
+                stdout.toString());
+        var md = WeightFiles.read(out).metadata();
+        int done = Integer.parseInt(md.get(WeightMetadata.ITERATIONS));
+        assertTrue(done >= 1 && done < 1000000, md.toString());
+        assertEquals(WeightMetadata.STOPPED_BY_CPU_BUDGET, md.get(WeightMetadata.STOPPED_BY));
+        assertEquals("1.0E-6", md.get(WeightMetadata.CPU_BUDGET_SECONDS));
+        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) > 0, md.toString());
+
+        // resumed with a larger budget and a cap: it continues to the cap, adding to the CPU
+        String[] more = java.util.Arrays.copyOf(args, args.length + 3);
+        more[args.length - 1] = "1000";
+        more[args.length] = "--iterations";
+        more[args.length + 1] = Integer.toString(done + 2);
+        more[args.length + 2] = "--resume";
+        StringWriter err2 = new StringWriter();
+        assertEquals(0, run(err2, more), err2.toString());
+        var md2 = WeightFiles.read(out).metadata();
+        assertEquals(Integer.toString(done + 2), md2.get(WeightMetadata.ITERATIONS));
+        assertEquals(WeightMetadata.STOPPED_BY_ITERATIONS, md2.get(WeightMetadata.STOPPED_BY));
+        assertEquals("1000.0", md2.get(WeightMetadata.CPU_BUDGET_SECONDS));
+
+        // bad values and combinations are refused, naming what was given
+        StringWriter bad = new StringWriter();
+        String[] negative = args.clone();
+        negative[args.length - 1] = "-3";
+        assertEquals(2, run(bad, negative));
+        assertTrue(
+                bad.toString()
+                        .contains("--cpu-budget must be a positive number of seconds but was -3.0"),
+                bad.toString());
+        StringWriter group = new StringWriter();
+        String[] perGroup = java.util.Arrays.copyOf(args, args.length + 1);
+        perGroup[args.length] = "--per-group";
+        assertEquals(2, run(group, perGroup));
+        assertTrue(group.toString().contains("--cpu-budget"), group.toString());
+    }
+
+    @Test
     void trainsOnConvWithTheDatasetAndBatchFlags() throws Exception {
         Path out = dir.resolve("c.safetensors");
         StringWriter err = new StringWriter();

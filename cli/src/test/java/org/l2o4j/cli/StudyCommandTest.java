@@ -169,6 +169,99 @@ class StudyCommandTest {
     }
 
     @Test
+    void cellsSectionTrainsEachVariantWithTheSameCpuBudgetOnAQuadratic(@TempDir Path dir)
+            throws Exception {
+        StudyConfig c = StudyConfig.toy();
+        c.task = "quadratic";
+        c.taskOptions = new java.util.LinkedHashMap<>();
+        c.sections = List.of("cells");
+        c.seeds = 10;
+        // spent by the first meta-iteration in which the process CPU clock (10 ms ticks) moves
+        c.cellsCpuBudget = 0.000001;
+        c.cellsMaxIterations = 100_000;
+        c.cellVariants = List.of("lstm/1x4/grad", "gru/1x4/rms,mom:0.9", "mlp/2x8/rms/tanh");
+        StringWriter log = new StringWriter();
+        new StudyRunner(c, dir, new PrintWriter(log)).run();
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("\n## 8. Cells and features at equal CPU budget\n"), md);
+        assertTrue(md.contains("Task family `quadratic`"), md);
+        assertTrue(md.contains("Section 8 meta-trains each of its 3 variants"), md);
+        assertTrue(md.contains("**same CPU budget: 0.000001 CPU-s**"), md);
+        assertTrue(
+                md.contains(
+                        "| optimizer | weights | state bytes / parameter | step ns / parameter"
+                                + " (mean ± std) | meta-iterations | budgeted CPU-s | CPU-s with"
+                                + " validation | best iteration | final loss mean | std | 95% CI |"
+                                + " diverged |"),
+                md);
+        // every variant stopped by its budget (not the cap), evaluated on 10 tasks
+        for (String v :
+                List.of("| lstm 1x4 none |", "| gru 1x4 rms,mom:0.9 |", "| mlp 2x8 tanh rms |")) {
+            int at = md.indexOf(v);
+            assertTrue(at >= 0, v + " in " + md);
+            String row = md.substring(at, md.indexOf('\n', at));
+            String[] cells = row.split("\\|");
+            int its = Integer.parseInt(cells[5].trim()); // no "(cap)": the budget stopped it
+            assertTrue(its >= 1 && its < 100_000, row);
+            assertTrue(cells[12].trim().endsWith("/10"), row);
+            assertTrue(Double.parseDouble(cells[9].trim()) > 0, row);
+        }
+        // state per parameter: lstm 1x4 keeps h and c (8 floats), the mlp only its rms (1 float)
+        assertTrue(md.contains("| lstm 1x4 none | 101 | 32 |"), md);
+        assertTrue(md.contains("| mlp 2x8 tanh rms | "), md);
+        assertTrue(md.contains("| adam, tuned (lr "), md);
+        assertTrue(log.toString().contains("CPU budget spent"), log.toString());
+        for (String png : List.of("cells-final-loss.png", "cells-curves.png")) {
+            BufferedImage img = ImageIO.read(dir.resolve(png).toFile());
+            assertTrue(img != null && img.getWidth() > 100, png);
+        }
+        try (var files = Files.list(dir.resolve("weights"))) {
+            List<Path> w = files.toList();
+            assertEquals(3, w.size(), w.toString());
+            for (Path p : w) {
+                var md2 = WeightFiles.read(p).metadata();
+                assertEquals("cpu-budget", md2.get("stopped_by"), p.toString());
+                assertTrue(
+                        Double.parseDouble(md2.get("meta_training_cpu_seconds")) > 0, p.toString());
+            }
+        }
+    }
+
+    @Test
+    void cellsOptionsReachTheConfigurationAndBadVariantsAreRefused() throws Exception {
+        StudyCommand cmd = new StudyCommand();
+        new CommandLine(cmd)
+                .parseArgs(
+                        "--toy",
+                        "--sections",
+                        "cells",
+                        "--cpu-budget",
+                        "75",
+                        "--cells-max-iterations",
+                        "9",
+                        "--cells-variants",
+                        "lstm/2x20/log-sign; mlp/1x32/rms,mom:0.9/relu");
+        StudyConfig c = cmd.config();
+        assertEquals(75.0, c.cellsCpuBudget);
+        assertEquals(9, c.cellsMaxIterations);
+        assertEquals(List.of("lstm/2x20/log-sign", "mlp/1x32/rms,mom:0.9/relu"), c.cellVariants);
+        for (String[] bad :
+                new String[][] {
+                    {"--cells-variants", "lstm/2x20/rms", "the lstm cell takes the features"},
+                    {"--cells-variants", "gru/2by20", "the size must be LAYERSxHIDDEN"},
+                    {"--cells-variants", "lstm/2x20/log-sign/relu", "only the mlp cell takes"},
+                    {"--cells-variants", "rnn/2x20", "cells variant 'rnn/2x20'"},
+                    {"--cpu-budget", "0", "--cpu-budget must be a positive number"}
+                }) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = new CommandLine(new StudyCommand());
+            cl.setErr(new PrintWriter(err));
+            assertNotEquals(0, cl.execute("--toy", bad[0], bad[1]));
+            assertTrue(err.toString().contains(bad[2]), bad[1] + ": " + err);
+        }
+    }
+
+    @Test
     void sharedOptionsReachTheConfiguration() throws Exception {
         StudyCommand cmd = new StudyCommand();
         new CommandLine(cmd)

@@ -119,11 +119,7 @@ public final class CostSection implements StudySection {
             budget.row(
                     tr.name(),
                     tr.section(),
-                    tr.lstm().layers()
-                            + "x"
-                            + tr.lstm().hidden()
-                            + " "
-                            + tr.lstm().preprocessing().id(),
+                    tr.lstmLabel(),
                     tr.weighting(),
                     tr.iterations(),
                     tr.runs(),

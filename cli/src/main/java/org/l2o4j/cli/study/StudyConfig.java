@@ -171,6 +171,24 @@ public final class StudyConfig {
     /** How {@link #styleWeights} was named (id or file). */
     public String styleWeightsName;
 
+    /**
+     * Section 8: the CPU budget of each variant, process CPU seconds spent in meta-iterations
+     * (validation excluded).
+     */
+    public double cellsCpuBudget = 60;
+
+    /** Section 8: the most meta-iterations of a variant, whatever its CPU. */
+    public int cellsMaxIterations = 100_000;
+
+    /** Section 8: the meta-loss weighting of every variant. */
+    public String cellsWeighting = "uniform";
+
+    /**
+     * Section 8: the variants, {@code CELL/LAYERSxHIDDEN[/FEATURES][/ACTIVATION]} each ({@link
+     * CellsSection#parseVariant}).
+     */
+    public List<String> cellVariants = CellsSection.DEFAULT_VARIANTS;
+
     /** Steps timed per optimizer in the cost section. */
     public int costSteps = 20;
 
@@ -229,6 +247,9 @@ public final class StudyConfig {
         c.styleOptions.put("size", "8");
         c.styleIterations = 1;
         c.styleGridSeeds = 1;
+        c.cellsCpuBudget = 0.05;
+        c.cellsMaxIterations = 3;
+        c.cellVariants = List.of("lstm/2x4/log-sign", "gru/1x4/rms,mom:0.9", "mlp/1x8/rms/relu");
         return c;
     }
 }

@@ -86,8 +86,11 @@ final class StudyReport {
         }
         boolean mlpSections =
                 sections.stream().anyMatch(s -> StudyRunner.MLP_SECTION_KEYS.contains(s.key()));
+        boolean studyFamily =
+                sections.stream()
+                        .anyMatch(s -> StudyRunner.STUDY_FAMILY_SECTION_KEYS.contains(s.key()));
         String family =
-                mlpSections
+                studyFamily
                         ? String.format(
                                 Locale.ROOT,
                                 "Task family `%s` (base variant %s): ",
@@ -119,7 +122,7 @@ final class StudyReport {
                         String.join(", ", c.baselines),
                         c.grid,
                         c.tuningSeeds,
-                        mlpSections ? ctx.lossUnit() : "units in each section"));
+                        studyFamily ? ctx.lossUnit() : "units in each section"));
         if (mlpSections) {
             sb.append(
                     String.format(

@@ -26,7 +26,9 @@ import org.l2o4j.core.task.TaskFamily;
  *       meta-training budget of every optimizer trained for sections 1-5;
  *   <li>{@link CnnSection}: learned vs tuned baselines on {@code conv} at 1x and 10x H;
  *   <li>{@link StyleSection}: learned vs tuned Adam on style transfer, held-out styles and double
- *       resolution, with image grids.
+ *       resolution, with image grids;
+ *   <li>{@link CellsSection}: LSTM, GRU and MLP cells, sizes and input features, each meta-trained
+ *       with the same CPU budget, against tuned Adam.
  * </ol>
  *
  * <p>The sections share a {@link StudyContext} (the {@link TrainingCache} of meta-trained
@@ -47,7 +49,8 @@ public final class StudyRunner {
                     new ArchitectureSection(),
                     new CostSection(),
                     new CnnSection(),
-                    new StyleSection());
+                    new StyleSection(),
+                    new CellsSection());
 
     /** Section headers, in order (tests check them). */
     public static final List<String> SECTIONS =
@@ -60,6 +63,10 @@ public final class StudyRunner {
     /** The sections on the study's MLP family that share the main optimizer and ablations. */
     static final List<String> MLP_SECTION_KEYS =
             List.of("horizon", "generalization", "weighting", "architecture", "cost");
+
+    /** The sections on the study's own task family (the MLP sections and section 8). */
+    static final List<String> STUDY_FAMILY_SECTION_KEYS =
+            List.of("horizon", "generalization", "weighting", "architecture", "cost", "cells");
 
     private final StudyContext ctx;
     private final List<StudySection> sections;

@@ -37,9 +37,13 @@ public final class TrainingCache {
             double cpuSeconds,
             LstmWeights weights) {
 
-        /** The row of a budget table: LSTM, weighting, iterations, runs, wall and CPU time. */
+        /**
+         * The optimizer's architecture in a budget table: {@code 2x20 log-sign} for an LSTM (layers
+         * x hidden units, preprocessing); the cell, activation and features otherwise, e.g. {@code
+         * mlp 2x32 relu rms,mom:0.5}.
+         */
         String lstmLabel() {
-            return lstm.layers() + "x" + lstm.hidden() + " " + lstm.preprocessing().id();
+            return label(lstm);
         }
     }
 
@@ -94,6 +98,16 @@ public final class TrainingCache {
         return t;
     }
 
+    /** {@link Trained#lstmLabel()} of an architecture. */
+    static String label(LstmConfig lstm) {
+        String size = lstm.layers() + "x" + lstm.hidden();
+        return switch (lstm.cell()) {
+            case LSTM -> size + " " + lstm.preprocessing().id();
+            case MLP -> "mlp " + size + " " + lstm.activation().id() + " " + lstm.features().id();
+            default -> lstm.cell().id() + " " + size + " " + lstm.features().id();
+        };
+    }
+
     /** Meta-trains (or returns the cached) optimizer for this configuration on {@code family}. */
     Trained train(
             String section,
@@ -118,6 +132,57 @@ public final class TrainingCache {
                         lstm.preprocessing().id(),
                         weighting.replace(':', '-'),
                         iterations);
+        t = run(key, name, section, lstm, weighting, iterations, 0, family);
+        return t;
+    }
+
+    /**
+     * Meta-trains (or returns the cached) optimizer for this configuration on {@code family} until
+     * {@code cpuBudgetSeconds} of process CPU are spent in meta-iterations (validation excluded;
+     * {@link MetaTrainingConfig#cpuBudgetSeconds()}) or {@code maxIterations} are done. Its {@link
+     * Trained#iterations()} are the iterations done; the weights' metadata has the CPU seconds of
+     * the budget ({@code meta_training_cpu_seconds}) and {@code stopped_by}; {@link
+     * Trained#cpuSeconds()} is the whole training's process CPU, validation included.
+     */
+    Trained trainWithCpuBudget(
+            String section,
+            LstmConfig lstm,
+            String weighting,
+            double cpuBudgetSeconds,
+            int maxIterations,
+            TaskFamily family)
+            throws IOException {
+        String key = lstm + "|" + weighting + "|cpu" + cpuBudgetSeconds + "|max" + maxIterations;
+        Trained t = trained.get(key);
+        if (t != null) {
+            return t;
+        }
+        String name =
+                String.format(
+                        Locale.ROOT,
+                        "%s-%s-%s-%s-cpu%s",
+                        section,
+                        lstm.cell().id(),
+                        label(lstm)
+                                .replaceFirst("^(mlp|gru) ", "")
+                                .replace(' ', '-')
+                                .replace(',', '+')
+                                .replace(":", ""),
+                        weighting.replace(':', '-'),
+                        plain(cpuBudgetSeconds));
+        return run(key, name, section, lstm, weighting, maxIterations, cpuBudgetSeconds, family);
+    }
+
+    private Trained run(
+            String key,
+            String name,
+            String section,
+            LstmConfig lstm,
+            String weighting,
+            int iterations,
+            double cpuBudgetSeconds,
+            TaskFamily family)
+            throws IOException {
         log.printf("meta-training %s ...%n", name);
         log.flush();
         MetaTrainingConfig mc =
@@ -134,8 +199,9 @@ public final class TrainingCache {
                         .threads(c.threads)
                         .seed(c.seed)
                         .validateEvery(Math.max(1, Math.min(c.validateEvery, iterations)))
+                        .cpuBudgetSeconds(cpuBudgetSeconds)
                         .putMetadata("command", "l2o study (" + section + ")")
-                        .listener(new TrainingProgress(name))
+                        .listener(new TrainingProgress(name, cpuBudgetSeconds > 0))
                         .build();
         long t0 = System.nanoTime();
         double cpu0 = processCpuSeconds();
@@ -143,14 +209,22 @@ public final class TrainingCache {
         double wall = (System.nanoTime() - t0) * 1e-9;
         double cpu = processCpuSeconds() - cpu0;
         long runs = parseLong(w.metadata().get("optimization_runs"), iterations);
+        int done = (int) parseLong(w.metadata().get("iterations"), iterations);
         Path wdir = dir.resolve("weights");
         Files.createDirectories(wdir);
         WeightFiles.write(wdir.resolve(name + ".safetensors"), w);
-        t = new Trained(name, section, lstm, weighting, iterations, runs, wall, cpu, w);
+        Trained t = new Trained(name, section, lstm, weighting, done, runs, wall, cpu, w);
         trained.put(key, t);
         log.printf(Locale.ROOT, "  %s: %.1f s wall, %.1f s CPU, %d runs%n", name, wall, cpu, runs);
         log.flush();
         return t;
+    }
+
+    /** {@code 60} for 60.0, {@code 0.5} for 0.5: a budget in a file name. */
+    static String plain(double seconds) {
+        return seconds == Math.rint(seconds)
+                ? Long.toString((long) seconds)
+                : java.math.BigDecimal.valueOf(seconds).stripTrailingZeros().toPlainString();
     }
 
     private static String familyKey(String familyTag) {
@@ -178,8 +252,25 @@ public final class TrainingCache {
         private final String name;
         private long lastLine = System.nanoTime();
 
-        TrainingProgress(String name) {
+        /** Whether a CPU budget ends the run (its iteration count is only a cap: no ETA). */
+        private final boolean budgeted;
+
+        TrainingProgress(String name, boolean budgeted) {
             this.name = name;
+            this.budgeted = budgeted;
+        }
+
+        @Override
+        public void onCpuBudgetSpent(int completed, double cpuSeconds, double budgetSeconds) {
+            log.printf(
+                    Locale.ROOT,
+                    "  %s: CPU budget spent (%.2f of %s CPU-s in meta-iterations) after"
+                            + " iteration %d%n",
+                    name,
+                    cpuSeconds,
+                    plain(budgetSeconds),
+                    completed);
+            log.flush();
         }
 
         @Override
@@ -198,7 +289,7 @@ public final class TrainingCache {
                     p.iterations(),
                     p.metaLoss(),
                     Durations.format(p.elapsedSeconds()),
-                    Durations.format(p.etaSeconds()));
+                    budgeted ? "at the CPU budget" : Durations.format(p.etaSeconds()));
             log.flush();
         }
     }

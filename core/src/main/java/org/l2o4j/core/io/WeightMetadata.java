@@ -207,6 +207,31 @@ public final class WeightMetadata {
     /** Meta-training: the meta-iteration of the best validation (0 = initial weights). */
     public static final String BEST_ITERATION = "best_iteration";
 
+    /**
+     * Meta-training: process CPU seconds spent in meta-iterations (outer steps included; validation
+     * and checkpoint writes excluded), over all sessions of a resumed run; absent in files trained
+     * before it was recorded. What a CPU budget ({@link #CPU_BUDGET_SECONDS}) counts.
+     */
+    public static final String CPU_SECONDS = "meta_training_cpu_seconds";
+
+    /**
+     * Meta-training: the CPU budget in seconds ({@code meta-train --cpu-budget}); absent when none
+     * was given.
+     */
+    public static final String CPU_BUDGET_SECONDS = "cpu_budget_seconds";
+
+    /**
+     * Meta-training: what ended it: {@link #STOPPED_BY_ITERATIONS} or {@link
+     * #STOPPED_BY_CPU_BUDGET}.
+     */
+    public static final String STOPPED_BY = "stopped_by";
+
+    /** {@link #STOPPED_BY}: all the configured meta-iterations ran. */
+    public static final String STOPPED_BY_ITERATIONS = "iterations";
+
+    /** {@link #STOPPED_BY}: the CPU budget was reached before the last meta-iteration. */
+    public static final String STOPPED_BY_CPU_BUDGET = "cpu-budget";
+
     /** Keys written from the format and the architecture; not part of provenance metadata. */
     public static final Set<String> RESERVED =
             Set.of(

@@ -27,9 +27,10 @@ import java.util.List;
  * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (3), the
  * length of the body, the body (the config fingerprint, counters including the outer steps, then
  * phi, the outer optimizer's two slot arrays ({@link OuterAdam}'s moments m and v) and the best
- * weights as double arrays, then the validation history, then the curriculum state: the stage, the
- * validations without improvement in it, and the start iterations of the stages reached), and last
- * the SHA-256 of all bytes before it. Version 2 (no curriculum state) is still read, as stage 0.
+ * weights as double arrays, then the validation history, then (version 3) the curriculum state:
+ * the stage, the validations without improvement in it, and the start iterations of the stages
+ * reached, and the CPU seconds spent in meta-iterations), and last the SHA-256 of all bytes before
+ * it. Version 2 (no curriculum state, no CPU seconds) is still read, as stage 0 with 0 CPU seconds.
  * Reading checks the length and the checksum before parsing, so a flipped byte or a truncated file
  * is a {@link DamagedCheckpointException}, never a silently different run. Written to a temporary
  * file in the same directory, forced to disk and renamed over the target, so a crash leaves either
@@ -39,8 +40,8 @@ final class Checkpoint {
     private static final long MAGIC = 0x4C324F344A4D5443L; // "L2O4JMTC"
     private static final int VERSION = 3;
 
-    /** The version before the curriculum state; read as stage 0. */
-    private static final int VERSION_WITHOUT_CURRICULUM = 2;
+    /** The version before the curriculum state and the CPU seconds; read as stage 0, 0 CPU-s. */
+    private static final int VERSION_2 = 2;
 
     /**
      * Slot arrays of the outer optimizer's state in version 2 (Adam's m and v); an outer optimizer
@@ -63,6 +64,10 @@ final class Checkpoint {
     long skippedOuterSteps;
     long divergedRuns;
     double wallSeconds;
+
+    /** Process CPU seconds spent in meta-iterations (validation excluded), all sessions. */
+    double cpuSeconds;
+
     double[] phi;
 
     /** The outer optimizer's state (steps and slot arrays). */
@@ -91,6 +96,7 @@ final class Checkpoint {
         c.skippedOuterSteps = skippedOuterSteps;
         c.divergedRuns = divergedRuns;
         c.wallSeconds = wallSeconds;
+        c.cpuSeconds = cpuSeconds;
         c.phi = phi.clone();
         c.outer = outer.copy();
         c.bestPhi = bestPhi.clone();
@@ -148,6 +154,7 @@ final class Checkpoint {
                 for (int st : stageStarts) {
                     out.writeInt(st);
                 }
+                out.writeDouble(cpuSeconds);
             }
             byte[] b = body.toByteArray();
             ByteBuffer all = ByteBuffer.allocate(HEADER_BYTES + b.length + HASH_BYTES);
@@ -251,7 +258,7 @@ final class Checkpoint {
             throw damaged(path, "truncated to " + bytes.length + " bytes");
         }
         int version = b.getInt(8);
-        if (version != VERSION && version != VERSION_WITHOUT_CURRICULUM) {
+        if (version != VERSION && version != VERSION_2) {
             throw new CheckpointException(
                     path,
                     "checkpoint "
@@ -259,7 +266,7 @@ final class Checkpoint {
                             + " has format version "
                             + version
                             + " but this version of l2o4j reads versions "
-                            + VERSION_WITHOUT_CURRICULUM
+                            + VERSION_2
                             + " and "
                             + VERSION
                             + (version == 1
@@ -320,6 +327,7 @@ final class Checkpoint {
                 for (int i = 0; i < starts; i++) {
                     c.stageStarts.add(in.readInt());
                 }
+                c.cpuSeconds = in.readDouble();
             }
             if (in.available() != 0
                     || c.completedIterations < 0

@@ -94,11 +94,16 @@ import org.l2o4j.core.task.Task;
  * The weighted meta-loss on the validation tasks (mean over tasks; float inference kernel on the
  * float weights, exactly what {@link #train()} returns) is measured before training and every
  * {@code validateEvery} meta-iterations and at the end; {@link #train()} returns the best weights
- * seen. Checkpoints ({@link Checkpoint}) are written every {@code checkpointEvery} meta-iterations,
- * at the end, and from a shutdown hook on SIGINT/SIGTERM ({@link CheckpointWriter}: the state of
- * the last completed meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says
- * where). Checkpoints carry a SHA-256 of their content, checked before resuming ({@link
- * DamagedCheckpointException}). The weight file's metadata keys are in {@link WeightMetadata}.
+ * seen. With a CPU budget ({@link MetaTrainingConfig#cpuBudgetSeconds()}) the end is the first
+ * meta-iteration after which the process CPU time spent in meta-iterations (validation and
+ * checkpoint writes excluded, summed over resumed sessions in the checkpoint) reaches the budget,
+ * or the last iteration, whichever comes first; the weight file records the CPU seconds, the budget
+ * and which of the two ended the run ({@link WeightMetadata#STOPPED_BY}). Checkpoints ({@link
+ * Checkpoint}) are written every {@code checkpointEvery} meta-iterations, at the end, and from a
+ * shutdown hook on SIGINT/SIGTERM ({@link CheckpointWriter}: the state of the last completed
+ * meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says where). Checkpoints
+ * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
+ * The weight file's metadata keys are in {@link WeightMetadata}.
  */
 public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
@@ -232,8 +237,19 @@ public final class MetaTrainer {
                                             stageConfig.horizon(),
                                             stageConfig.unroll()));
                 }
+                double budget = config.cpuBudgetSeconds();
                 for (int it = startIt; it < total; it++) {
+                    if (budget > 0 && state.cpuSeconds >= budget) {
+                        // a resumed run whose budget was already spent
+                        config.listener()
+                                .onCpuBudgetSpent(
+                                        state.completedIterations, state.cpuSeconds, budget);
+                        break;
+                    }
+                    double cpu0 = processCpuSeconds();
                     double[] stats = runIteration(ex, it);
+                    state.cpuSeconds += processCpuSeconds() - cpu0;
+                    boolean budgetSpent = budget > 0 && state.cpuSeconds >= budget;
                     if (profile != null) {
                         System.err.println(profile.report("iteration " + (it + 1)));
                     }
@@ -248,7 +264,8 @@ public final class MetaTrainer {
                                     && cur.scheduled()
                                     && state.stage + 1 < cur.size()
                                     && done == cur.stage(state.stage + 1).start();
-                    if ((done % config.validateEvery() == 0 || done == total) && !scheduledChange) {
+                    boolean last = done == total || budgetSpent;
+                    if ((done % config.validateEvery() == 0 || last) && !scheduledChange) {
                         long tv = System.nanoTime();
                         ValidationOutcome v = validate(workers, state.phi);
                         if (profile != null) {
@@ -307,7 +324,7 @@ public final class MetaTrainer {
                     state.wallSeconds = wallBefore + (System.nanoTime() - startNanos) / 1e9;
                     if (saver != null) {
                         saver.publish(state);
-                        if (done % config.checkpointEvery() == 0 || done == total) {
+                        if (done % config.checkpointEvery() == 0 || last) {
                             saver.writePublished();
                             config.listener().onCheckpoint(ckpt, done);
                         }
@@ -327,6 +344,10 @@ public final class MetaTrainer {
                                             stats[2],
                                             state.wallSeconds,
                                             eta));
+                    if (budgetSpent && done < total) {
+                        config.listener().onCpuBudgetSpent(done, state.cpuSeconds, budget);
+                        break;
+                    }
                 }
             }
             return result();
@@ -392,6 +413,15 @@ public final class MetaTrainer {
         md.put(
                 WeightMetadata.WALL_TIME_SECONDS,
                 String.format(Locale.ROOT, "%.1f", state.wallSeconds));
+        md.put(WeightMetadata.CPU_SECONDS, String.format(Locale.ROOT, "%.2f", state.cpuSeconds));
+        if (config.cpuBudgetSeconds() > 0) {
+            md.put(WeightMetadata.CPU_BUDGET_SECONDS, Double.toString(config.cpuBudgetSeconds()));
+        }
+        md.put(
+                WeightMetadata.STOPPED_BY,
+                state.completedIterations < config.iterations()
+                        ? WeightMetadata.STOPPED_BY_CPU_BUDGET
+                        : WeightMetadata.STOPPED_BY_ITERATIONS);
         md.put(WeightMetadata.CREATED, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         if (config.initialWeights() != null) {
             // The command line replaces this with the file name and its sha256.
@@ -487,6 +517,21 @@ public final class MetaTrainer {
             diverged ? Double.NaN : loss / mTasks,
             normCount > 0 ? normSum / normCount : Double.NaN
         };
+    }
+
+    /**
+     * CPU time of this process so far in seconds (every thread: workers, the caller, GC and JIT),
+     * or NaN where the JVM does not report it; what {@link MetaTrainingConfig#cpuBudgetSeconds()}
+     * counts, between the start and the end of each meta-iteration.
+     */
+    public static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            long ns = sun.getProcessCpuTime();
+            return ns < 0 ? Double.NaN : ns * 1e-9;
+        }
+        return Double.NaN;
     }
 
     /** The seed of validation task {@code v}. */

@@ -84,6 +84,12 @@ public final class MetaTrainingConfig {
     /** Validate every this many meta-iterations. */
     private final int validateEvery;
 
+    /**
+     * Stop once the process CPU time spent in meta-iterations passes this many seconds (0 = no CPU
+     * budget; {@link #iterations} is then the only limit).
+     */
+    private final double cpuBudgetSeconds;
+
     /** Progress listener (never null). */
     private final MetaTrainingListener listener;
 
@@ -113,6 +119,7 @@ public final class MetaTrainingConfig {
         this.checkpointEvery = b.checkpointEvery;
         this.resume = b.resume;
         this.validateEvery = b.validateEvery;
+        this.cpuBudgetSeconds = b.cpuBudgetSeconds;
         this.listener = b.listener == null ? new MetaTrainingListener() {} : b.listener;
         this.extraMetadata = Map.copyOf(b.extraMetadata);
     }
@@ -143,6 +150,7 @@ public final class MetaTrainingConfig {
         b.seed = seed;
         b.randomScale = randomScale;
         b.curriculum = curriculum;
+        b.cpuBudgetSeconds = cpuBudgetSeconds;
         b.checkpointPath = checkpointPath;
         b.checkpointEvery = checkpointEvery;
         b.resume = resume;
@@ -268,6 +276,16 @@ public final class MetaTrainingConfig {
         return validateEvery;
     }
 
+    /**
+     * The CPU budget in seconds (0 = none): meta-training stops after the first meta-iteration at
+     * which the process CPU time spent in meta-iterations (outer steps included; the validations
+     * and checkpoint writes between them excluded) reaches it. Not part of the checkpoint's
+     * fingerprint: a resumed run may raise it, like {@link #iterations()}.
+     */
+    public double cpuBudgetSeconds() {
+        return cpuBudgetSeconds;
+    }
+
     public MetaTrainingListener listener() {
         return listener;
     }
@@ -350,6 +368,7 @@ public final class MetaTrainingConfig {
         private int checkpointEvery = 50;
         private boolean resume;
         private int validateEvery = 50;
+        private double cpuBudgetSeconds;
         private MetaTrainingListener listener;
         private Map<String, String> extraMetadata = new LinkedHashMap<>();
 
@@ -499,6 +518,17 @@ public final class MetaTrainingConfig {
             return this;
         }
 
+        /**
+         * CPU budget in seconds, finite and >= 0, 0 = none [0]: stop after the meta-iteration at
+         * which the process CPU time spent in meta-iterations (validation and checkpoint writes
+         * excluded) reaches it; {@link #iterations} stays the upper limit. See {@link
+         * MetaTrainingConfig#cpuBudgetSeconds()}.
+         */
+        public Builder cpuBudgetSeconds(double seconds) {
+            this.cpuBudgetSeconds = seconds;
+            return this;
+        }
+
         /** Progress listener [none]. */
         public Builder listener(MetaTrainingListener l) {
             this.listener = l;
@@ -556,6 +586,16 @@ public final class MetaTrainingConfig {
             ScaledTask.checkRange(randomScale);
             check(checkpointEvery >= 1, "checkpoint-every must be >= 1", checkpointEvery);
             check(validateEvery >= 1, "validate-every must be >= 1", validateEvery);
+            if (!(cpuBudgetSeconds >= 0) || Double.isInfinite(cpuBudgetSeconds)) {
+                throw new IllegalArgumentException(
+                        "CPU budget must be finite and >= 0 seconds (0 = none) but was "
+                                + cpuBudgetSeconds);
+            }
+            if (cpuBudgetSeconds > 0 && Double.isNaN(MetaTrainer.processCpuSeconds())) {
+                throw new IllegalArgumentException(
+                        "a CPU budget needs the process CPU time, which this JVM does not report"
+                                + " (com.sun.management.OperatingSystemMXBean)");
+            }
             if (resume && checkpointPath == null) {
                 throw new IllegalArgumentException("resume needs a checkpoint path");
             }

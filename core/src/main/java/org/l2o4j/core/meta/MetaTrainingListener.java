@@ -27,6 +27,16 @@ public interface MetaTrainingListener {
     default void onCheckpoint(Path path, int completedIterations) {}
 
     /**
+     * The CPU budget ({@link MetaTrainingConfig#cpuBudgetSeconds()}) is spent: training ends after
+     * {@code completedIterations} (also when a resumed run finds it already spent).
+     *
+     * @param cpuSeconds process CPU seconds spent in meta-iterations, all sessions
+     * @param budgetSeconds the budget
+     */
+    default void onCpuBudgetSpent(
+            int completedIterations, double cpuSeconds, double budgetSeconds) {}
+
+    /**
      * The JVM is shutting down during training (SIGINT/SIGTERM) and the checkpoint of the last
      * completed meta-iteration is on disk at {@code path}. Called from a shutdown hook thread.
      */

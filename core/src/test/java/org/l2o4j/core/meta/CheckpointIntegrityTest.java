@@ -52,7 +52,7 @@ class CheckpointIntegrityTest {
         byte[] c = Files.readAllBytes(ckpt);
         c[phi + 8 * 3 + 2] ^= 0x01;
         assertEquals(4, Checkpoint.fromBytes(c, ckpt).completedIterations);
-        c[c.length - 40] ^= 0x10;
+        c[c.length - 48] ^= 0x10; // the last 8 body bytes before the hash are the CPU seconds
         assertThrows(DamagedCheckpointException.class, () -> Checkpoint.fromBytes(c, ckpt));
     }
 
