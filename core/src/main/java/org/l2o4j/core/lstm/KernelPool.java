@@ -9,10 +9,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * JVM (so creating many optimizers never creates many threads). One job runs at a time: {@link
  * #tryRun} returns false when another thread is using the pool, and the caller then does the work
  * alone (the results do not depend on how the work is split). Starting a job allocates nothing.
+ * Public for the built-in tasks ({@code MlpTask} splits its minibatch over it); internal to l2o4j.
  */
-final class KernelPool {
+public final class KernelPool {
     /** A job split into parts. */
-    interface Job {
+    public interface Job {
         /** Runs part {@code part}; called once per part, on the caller or a worker thread. */
         void runPart(int part);
     }
@@ -20,7 +21,7 @@ final class KernelPool {
     private static final KernelPool SHARED = new KernelPool();
 
     /** The pool. */
-    static KernelPool shared() {
+    public static KernelPool shared() {
         return SHARED;
     }
 
@@ -37,7 +38,7 @@ final class KernelPool {
      *
      * @return false (having run nothing) if the pool is in use by another thread
      */
-    boolean tryRun(Job job, int parts) {
+    public boolean tryRun(Job job, int parts) {
         if (!busy.tryLock()) {
             return false;
         }

@@ -87,6 +87,11 @@ final class GroupPaddedTask implements Task {
 
     @Override
     public double lossAndGradient(double[] theta, long t, double[] gradOut) {
+        return lossAndGradient(theta, t, gradOut, 1);
+    }
+
+    @Override
+    public double lossAndGradient(double[] theta, long t, double[] gradOut, int threads) {
         Task.checkLength("theta", theta, source.length);
         Task.checkLength("gradOut", gradOut, source.length);
         for (int p = 0; p < source.length; p++) {
@@ -94,7 +99,7 @@ final class GroupPaddedTask implements Task {
                 innerTheta[source[p]] = theta[p];
             }
         }
-        double loss = inner.lossAndGradient(innerTheta, t, innerGrad);
+        double loss = inner.lossAndGradient(innerTheta, t, innerGrad, threads);
         for (int p = 0; p < source.length; p++) {
             gradOut[p] = source[p] >= 0 ? innerGrad[source[p]] : 0.0;
         }

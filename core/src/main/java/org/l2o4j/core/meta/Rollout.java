@@ -123,10 +123,13 @@ final class Rollout {
      * @throws IllegalStateException if a loss or gradient is not finite
      */
     void evaluate(Workers workers, long t, double[] gradPos) {
+        // fewer tasks than threads: each task may split its own work over the spare ones (tasks
+        // give the same results with any thread count)
+        int perTask = Math.max(1, workers.threads() / Math.max(1, tasks.length));
         workers.forEach(
                 tasks.length,
                 m -> {
-                    double loss = tasks[m].lossAndGradient(theta[m], t, taskGrad[m]);
+                    double loss = tasks[m].lossAndGradient(theta[m], t, taskGrad[m], perTask);
                     losses[m] = loss;
                 });
         for (int m = 0; m < tasks.length; m++) {

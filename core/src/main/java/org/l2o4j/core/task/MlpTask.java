@@ -1,6 +1,8 @@
 package org.l2o4j.core.task;
 
+import java.util.Arrays;
 import org.l2o4j.core.data.Dataset;
+import org.l2o4j.core.lstm.KernelPool;
 
 /**
  * One task of an {@link MlpTaskFamily}: an MLP classifier with its own seeded initial point and
@@ -25,12 +27,23 @@ import org.l2o4j.core.data.Dataset;
  * of {@code (seed, t)}; it does not depend on earlier calls, so any step can be evaluated in any
  * order and every optimizer run on this task sees the same data.
  *
+ * <p><b>Chunks.</b> The minibatch is split into {@value #CHUNKS} fixed chunks of consecutive rows;
+ * each chunk's loss and gradient are summed on their own and the chunks' sums are then added in
+ * chunk order, so {@link #lossAndGradient(double[], long, double[], int)} gives the same bits with
+ * any number of threads (the chunks run on the shared {@link KernelPool}).
+ *
  * <p>An instance holds its own work buffers: it is not thread-safe, but distinct instances (sharing
  * the read-only dataset) can run concurrently.
  */
 public final class MlpTask implements Task {
 
     private static final long INIT_SALT = 0x5DEECE66DL;
+
+    /**
+     * Fixed chunks of the minibatch (whatever the thread count): the loss and gradient are summed
+     * per chunk, then over the chunks in order.
+     */
+    static final int CHUNKS = 4;
 
     /** The parameter groups of every MLP (see {@link Task#parameterGroups()}). */
     static final java.util.List<String> GROUPS = java.util.List.of("dense-weights", "dense-biases");
@@ -60,14 +73,26 @@ public final class MlpTask implements Task {
     private final int[] inStart;
 
     /**
-     * The same input by feature (column-major): feature i's non-zeros are {@code colValue[k]} in
-     * row {@code colRow[k]} for k in {@code [colStart[i], colStart[i + 1])}; used for the weight
-     * gradient of the input layer.
+     * The same input by feature (column-major) within each chunk: chunk c's non-zeros of feature i
+     * are {@code colValue[k]} in row {@code colRow[k]} for k in {@code inStart[first row of c] +
+     * [colStart[c][i], colStart[c][i + 1])}; used for the weight gradient of the input layer.
      */
     private final int[] colRow;
 
     private final double[] colValue;
-    private final int[] colStart;
+    private final int[][] colStart;
+
+    /** First row of each chunk, and the batch size at the end. */
+    private final int[] chunkRow;
+
+    /** Per chunk: its column-major copy is built for the current minibatch. */
+    private final boolean[] columnsReady;
+
+    /** Per chunk: its summed loss (not yet divided by the batch size). */
+    private final double[] chunkLoss;
+
+    /** Gradient sums of chunks 1 .. CHUNKS-1 (chunk 0 sums into the caller's array); lazy. */
+    private double[][] chunkGrad;
 
     /** Upstream gradients, {@code delta[l]} is {@code batch x sizes[l]} (for l >= 1). */
     private final double[][] delta;
@@ -78,7 +103,6 @@ public final class MlpTask implements Task {
     private final MinibatchSampler sampler;
 
     private long cachedStep = Long.MIN_VALUE;
-    private boolean columnsReady;
 
     MlpTask(MlpTaskFamily family, long seed) {
         this.family = family;
@@ -109,7 +133,13 @@ public final class MlpTask implements Task {
         this.inStart = new int[batch + 1];
         this.colRow = new int[batch * sizes[0]];
         this.colValue = new double[batch * sizes[0]];
-        this.colStart = new int[sizes[0] + 2];
+        this.colStart = new int[CHUNKS][sizes[0] + 2];
+        this.chunkRow = new int[CHUNKS + 1];
+        for (int c = 0; c <= CHUNKS; c++) {
+            chunkRow[c] = (int) ((long) c * batch / CHUNKS);
+        }
+        this.columnsReady = new boolean[CHUNKS];
+        this.chunkLoss = new double[CHUNKS];
         this.rows = new int[batch];
         this.sampler = new MinibatchSampler(seed, data.rows(), batch);
     }
@@ -209,23 +239,72 @@ public final class MlpTask implements Task {
     /** {@inheritDoc} */
     @Override
     public double lossAndGradient(double[] theta, long t, double[] gradOut) {
-        Task.checkLength("theta", theta, dimension);
-        Task.checkLength("gradOut", gradOut, dimension);
-        loadBatch(t);
-        forward(theta);
-        double loss = softmaxCrossEntropy(true);
-        java.util.Arrays.fill(gradOut, 0.0);
-        backward(theta, gradOut);
-        return loss;
+        return lossAndGradient(theta, t, gradOut, 1);
     }
 
-    /** {@inheritDoc} Forward pass only. */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The {@value #CHUNKS} chunks of the minibatch run on up to {@code threads} threads of the
+     * shared {@link KernelPool} (alone on the caller if it is busy); their sums are added in chunk
+     * order, so the result does not depend on {@code threads}.
+     */
+    @Override
+    public double lossAndGradient(double[] theta, long t, double[] gradOut, int threads) {
+        Task.checkLength("theta", theta, dimension);
+        Task.checkLength("gradOut", gradOut, dimension);
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        loadBatch(t);
+        if (chunkGrad == null) {
+            chunkGrad = new double[CHUNKS - 1][dimension];
+        }
+        int parts = Math.min(threads, CHUNKS);
+        KernelPool.Job job =
+                part -> {
+                    for (int c = part; c < CHUNKS; c += parts) {
+                        double[] g = c == 0 ? gradOut : chunkGrad[c - 1];
+                        Arrays.fill(g, 0.0);
+                        forward(theta, chunkRow[c], chunkRow[c + 1]);
+                        chunkLoss[c] = softmaxCrossEntropy(true, chunkRow[c], chunkRow[c + 1]);
+                        backward(theta, g, c);
+                    }
+                };
+        if (parts <= 1 || !KernelPool.shared().tryRun(job, parts)) {
+            job.runPart(0);
+            for (int p = 1; p < parts; p++) {
+                job.runPart(p);
+            }
+        }
+        for (int c = 1; c < CHUNKS; c++) {
+            double[] g = chunkGrad[c - 1];
+            for (int p = 0; p < dimension; p++) {
+                gradOut[p] += g[p];
+            }
+        }
+        return sumChunkLosses();
+    }
+
+    /** {@inheritDoc} Forward pass only (on the calling thread), summed as with the gradient. */
     @Override
     public double loss(double[] theta, long t) {
         Task.checkLength("theta", theta, dimension);
         loadBatch(t);
-        forward(theta);
-        return softmaxCrossEntropy(false);
+        for (int c = 0; c < CHUNKS; c++) {
+            forward(theta, chunkRow[c], chunkRow[c + 1]);
+            chunkLoss[c] = softmaxCrossEntropy(false, chunkRow[c], chunkRow[c + 1]);
+        }
+        return sumChunkLosses();
+    }
+
+    /** The mean loss over the minibatch: the chunks' sums in chunk order. */
+    private double sumChunkLosses() {
+        double total = 0;
+        for (int c = 0; c < CHUNKS; c++) {
+            total += chunkLoss[c];
+        }
+        return total * (1.0 / batch);
     }
 
     /**
@@ -243,7 +322,7 @@ public final class MlpTask implements Task {
                 probe.rows[r] = start + Math.min(r, m - 1);
             }
             probe.gather();
-            probe.forward(theta);
+            probe.forward(theta, 0, batch);
             double[] z = probe.act[layers];
             for (int r = 0; r < m; r++) {
                 int best = 0;
@@ -284,40 +363,48 @@ public final class MlpTask implements Task {
             }
         }
         inStart[batch] = n;
-        columnsReady = false;
+        Arrays.fill(columnsReady, false);
         cachedStep = Long.MIN_VALUE;
     }
 
-    /** Builds the column-major copy of the input (only the gradient needs it). */
-    private void buildColumns() {
-        // counting sort of the non-zeros by feature: column-major copy
+    /**
+     * Builds chunk {@code c}'s column-major copy of the input (only the gradient needs it), in the
+     * chunk's own range of {@link #colRow} and {@link #colValue}.
+     */
+    private void buildColumns(int c) {
+        // counting sort of the chunk's non-zeros by feature: column-major copy
         int features = sizes[0];
         int scale = sizes[1];
-        int n = inStart[batch];
-        java.util.Arrays.fill(colStart, 0);
-        for (int k = 0; k < n; k++) {
-            colStart[inWeight[k] / scale + 2]++;
+        int r0 = chunkRow[c];
+        int r1 = chunkRow[c + 1];
+        int k0 = inStart[r0];
+        int k1 = inStart[r1];
+        int[] cs = colStart[c];
+        Arrays.fill(cs, 0);
+        for (int k = k0; k < k1; k++) {
+            cs[inWeight[k] / scale + 2]++;
         }
         for (int i = 2; i < features + 2; i++) {
-            colStart[i] += colStart[i - 1];
+            cs[i] += cs[i - 1];
         }
-        for (int r = 0; r < batch; r++) {
+        for (int r = r0; r < r1; r++) {
             for (int k = inStart[r], end = inStart[r + 1]; k < end; k++) {
-                int pos = colStart[inWeight[k] / scale + 1]++;
+                int pos = k0 + cs[inWeight[k] / scale + 1]++;
                 colRow[pos] = r;
                 colValue[pos] = inValue[k];
             }
         }
-        columnsReady = true;
+        columnsReady[c] = true;
     }
 
-    private void forward(double[] theta) {
+    /** The forward pass of rows {@code [r0, r1)}: their activations and logits in {@link #act}. */
+    private void forward(double[] theta, int r0, int r1) {
         // input layer on the sparse rows: z = b + sum over non-zero x_i of x_i * W[i, :]
         int out0 = sizes[1];
         double[] z0 = act[1];
         int b0 = biasOffset[0];
         int w0 = weightOffset[0];
-        for (int r = 0; r < batch; r++) {
+        for (int r = r0; r < r1; r++) {
             int zr = r * out0;
             System.arraycopy(theta, b0, z0, zr, out0);
             int k = inStart[r];
@@ -347,7 +434,7 @@ public final class MlpTask implements Task {
             }
         }
         if (layers > 1) {
-            activate(z0);
+            activate(z0, r0 * out0, r1 * out0);
         }
         for (int l = 1; l < layers; l++) {
             int in = sizes[l];
@@ -356,7 +443,7 @@ public final class MlpTask implements Task {
             double[] z = act[l + 1];
             int w = weightOffset[l];
             int b = biasOffset[l];
-            for (int r = 0; r < batch; r++) {
+            for (int r = r0; r < r1; r++) {
                 int zr = r * out;
                 System.arraycopy(theta, b, z, zr, out);
                 int ar = r * in;
@@ -369,25 +456,26 @@ public final class MlpTask implements Task {
                 }
             }
             if (l + 1 < layers) {
-                activate(z);
+                activate(z, r0 * out, r1 * out);
             }
         }
     }
 
-    private void activate(double[] z) {
+    /** Applies the activation to {@code z[from .. to)}. */
+    private void activate(double[] z, int from, int to) {
         switch (activation) {
             case SIGMOID -> {
-                for (int k = 0; k < z.length; k++) {
+                for (int k = from; k < to; k++) {
                     z[k] = Activation.sigmoid(z[k]);
                 }
             }
             case RELU -> {
-                for (int k = 0; k < z.length; k++) {
+                for (int k = from; k < to; k++) {
                     z[k] = Math.max(0.0, z[k]);
                 }
             }
             case TANH -> {
-                for (int k = 0; k < z.length; k++) {
+                for (int k = from; k < to; k++) {
                     z[k] = Math.tanh(z[k]);
                 }
             }
@@ -395,16 +483,17 @@ public final class MlpTask implements Task {
     }
 
     /**
-     * Mean softmax cross-entropy of the logits in {@code act[layers]}; with {@code withGrad}, also
-     * writes d loss / d logits into {@code delta[layers]}.
+     * Summed softmax cross-entropy of the logits of rows {@code [r0, r1)} in {@code act[layers]}
+     * (the mean's numerator); with {@code withGrad}, also writes d (mean loss) / d logits of those
+     * rows into {@code delta[layers]}.
      */
-    private double softmaxCrossEntropy(boolean withGrad) {
+    private double softmaxCrossEntropy(boolean withGrad, int r0, int r1) {
         int classes = sizes[layers];
         double[] z = act[layers];
         double[] d = delta[layers];
         double total = 0;
         double invBatch = 1.0 / batch;
-        for (int r = 0; r < batch; r++) {
+        for (int r = r0; r < r1; r++) {
             int zr = r * classes;
             double max = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < classes; c++) {
@@ -424,10 +513,16 @@ public final class MlpTask implements Task {
                 d[zr + label] -= invBatch;
             }
         }
-        return total * invBatch;
+        return total;
     }
 
-    private void backward(double[] theta, double[] grad) {
+    /**
+     * Adds to {@code grad} the gradient of chunk {@code c}'s rows (after their forward and
+     * softmax).
+     */
+    private void backward(double[] theta, double[] grad, int c) {
+        int rowFrom = chunkRow[c];
+        int rowTo = chunkRow[c + 1];
         for (int l = layers - 1; l >= 1; l--) {
             int in = sizes[l];
             int out = sizes[l + 1];
@@ -435,7 +530,7 @@ public final class MlpTask implements Task {
             double[] dz = delta[l + 1];
             int w = weightOffset[l];
             int b = biasOffset[l];
-            for (int r = 0; r < batch; r++) {
+            for (int r = rowFrom; r < rowTo; r++) {
                 int zr = r * out;
                 for (int o = 0; o < out; o++) {
                     grad[b + o] += dz[zr + o];
@@ -451,7 +546,7 @@ public final class MlpTask implements Task {
             }
             // delta of the hidden layer below: (dz W^T) * act'(a)
             double[] da = delta[l];
-            for (int r = 0; r < batch; r++) {
+            for (int r = rowFrom; r < rowTo; r++) {
                 int zr = r * out;
                 int ar = r * in;
                 for (int i = 0; i < in; i++) {
@@ -476,21 +571,23 @@ public final class MlpTask implements Task {
         double[] dz0 = delta[1];
         int b0 = biasOffset[0];
         int w0 = weightOffset[0];
-        for (int r = 0; r < batch; r++) {
+        for (int r = rowFrom; r < rowTo; r++) {
             int zr = r * out0;
             for (int o = 0; o < out0; o++) {
                 grad[b0 + o] += dz0[zr + o];
             }
         }
         // dW[i, :] = sum over rows r with x_ri != 0 of x_ri * dz[r, :], four rows per pass
-        if (!columnsReady) {
-            buildColumns();
+        if (!columnsReady[c]) {
+            buildColumns(c);
         }
         int features = sizes[0];
+        int k0 = inStart[rowFrom];
+        int[] cs = colStart[c];
         for (int i = 0; i < features; i++) {
             int wi = w0 + i * out0;
-            int k = colStart[i];
-            int end = colStart[i + 1];
+            int k = k0 + cs[i];
+            int end = k0 + cs[i + 1];
             for (; k + 3 < end; k += 4) {
                 double x0 = colValue[k];
                 double x1 = colValue[k + 1];

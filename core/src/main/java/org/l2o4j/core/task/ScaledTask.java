@@ -137,10 +137,15 @@ public final class ScaledTask implements Task {
 
     @Override
     public double lossAndGradient(double[] x, long t, double[] gradOut) {
+        return lossAndGradient(x, t, gradOut, 1);
+    }
+
+    @Override
+    public double lossAndGradient(double[] x, long t, double[] gradOut, int threads) {
         Task.checkLength("theta", x, theta.length);
         Task.checkLength("gradOut", gradOut, theta.length);
         unscale(x);
-        double loss = base.lossAndGradient(theta, t, gradOut);
+        double loss = base.lossAndGradient(theta, t, gradOut, threads);
         for (int i = 0; i < gradOut.length; i++) {
             gradOut[i] *= gradScale;
         }

@@ -38,6 +38,18 @@ public interface Task {
     double lossAndGradient(double[] theta, long t, double[] gradOut);
 
     /**
+     * {@link #lossAndGradient(double[], long, double[])} using up to {@code threads} threads (the
+     * meta-trainer passes its spare threads when it evaluates fewer tasks than it has threads). The
+     * results must not depend on {@code threads}, bit for bit. By default the single-threaded
+     * method; {@link MlpTask} splits its minibatch into a fixed number of chunks.
+     *
+     * @param threads at least 1
+     */
+    default double lossAndGradient(double[] theta, long t, double[] gradOut, int threads) {
+        return lossAndGradient(theta, t, gradOut);
+    }
+
+    /**
      * The loss alone at {@code theta} on step {@code t}'s minibatch; by default via the gradient.
      */
     default double loss(double[] theta, long t) {

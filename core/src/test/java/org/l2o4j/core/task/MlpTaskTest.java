@@ -125,6 +125,60 @@ class MlpTaskTest {
         checkGradient(task, theta, 2, coords);
     }
 
+    /**
+     * The minibatch is split into fixed chunks whatever the thread count: loss and gradient are the
+     * same bits with 1 to 8 threads (also for a batch smaller than the chunk count, and after the
+     * chunks ran on other threads for an earlier step), and the loss equals {@link Task#loss}.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {16, 3, 13})
+    void lossAndGradientAreBitIdenticalForAnyThreadCount(int batchSize) {
+        MlpTaskFamily family =
+                MlpTaskFamily.builder()
+                        .data(tinyData())
+                        .hiddenUnits(5)
+                        .hiddenLayers(2)
+                        .batchSize(batchSize)
+                        .build();
+        MlpTask task = family.sample(4);
+        double[] theta = task.initialParameters();
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] += 0.3 * rng.nextGaussian();
+        }
+        for (long t : new long[] {0, 1, 7}) {
+            double[] ref = new double[task.dimension()];
+            double refLoss = family.sample(4).lossAndGradient(theta, t, ref);
+            assertEquals(refLoss, task.loss(theta, t), 0.0, "loss at step " + t);
+            for (int threads : new int[] {1, 2, 3, 4, 8, 2, 1}) {
+                double[] g = new double[task.dimension()];
+                Arrays.fill(g, Double.NaN); // overwritten, not added to
+                double loss = task.lossAndGradient(theta, t, g, threads);
+                assertEquals(refLoss, loss, 0.0, threads + " threads, step " + t);
+                assertArrayEquals(ref, g, 0.0, threads + " threads, step " + t);
+            }
+        }
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> task.lossAndGradient(theta, 0, new double[task.dimension()], 0));
+    }
+
+    @Test
+    void paperMlpGradientIsBitIdenticalOnTwoThreads() {
+        MlpTaskFamily family =
+                MlpTaskFamily.builder().dataDir(java.nio.file.Path.of("bundled")).build();
+        MlpTask task = family.sample(2);
+        double[] theta = task.initialParameters();
+        double[] one = new double[task.dimension()];
+        double[] two = new double[task.dimension()];
+        for (long t = 0; t < 3; t++) {
+            double l1 = task.lossAndGradient(theta, t, one, 1);
+            double l2 = task.lossAndGradient(theta, t, two, 2);
+            assertEquals(l1, l2, 0.0);
+            assertArrayEquals(one, two, 0.0);
+        }
+    }
+
     @Test
     void sameSeedSameTaskDifferentSeedDifferentTask() {
         MlpTaskFamily family = MlpTaskFamily.builder().data(tinyData()).batchSize(8).build();
