@@ -182,6 +182,14 @@ class MetaTrainCommandTest {
         perGroup[args.length] = "--per-group";
         assertEquals(2, run(group, perGroup));
         assertTrue(group.toString().contains("--cpu-budget"), group.toString());
+        StringWriter spark = new StringWriter();
+        String[] withSpark = java.util.Arrays.copyOf(args, args.length + 2);
+        withSpark[args.length] = "--spark";
+        withSpark[args.length + 1] = "local[1]";
+        assertEquals(2, run(spark, withSpark));
+        assertTrue(
+                spark.toString().contains("give --cpu-budget or --spark, not both"),
+                spark.toString());
     }
 
     @Test

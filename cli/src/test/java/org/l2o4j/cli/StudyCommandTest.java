@@ -262,6 +262,30 @@ class StudyCommandTest {
     }
 
     @Test
+    void cellsPlotLabelsAreShortAndTheChartRefusesABadRotation(@TempDir Path dir) throws Exception {
+        assertEquals(
+                "mlp 2x32 relu rms+m0.5+m0.9",
+                org.l2o4j.cli.study.CellsSection.plotLabel("mlp 2x32 relu rms,mom:0.5,mom:0.9"));
+        assertEquals(
+                "lstm 2x20 ls (paper)",
+                org.l2o4j.cli.study.CellsSection.plotLabel("lstm 2x20 log-sign (paper)"));
+        assertEquals(
+                "adam (tuned)",
+                org.l2o4j.cli.study.CellsSection.plotLabel("adam, tuned (lr 0.03)"));
+        Path png = dir.resolve("bars.png");
+        org.l2o4j.cli.study.CellsSection.finalLossPlot(
+                png, "t", "loss", List.of("a", "b"), new double[] {1, 2}, new double[] {0.1, 0.2});
+        assertTrue(ImageIO.read(png.toFile()).getWidth() > 100);
+        IllegalArgumentException e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new org.l2o4j.cli.report.BarChartPlot("t", "x", "y")
+                                        .labelRotation(91));
+        assertEquals("label rotation must be in 0..90 degrees but was 91", e.getMessage());
+    }
+
+    @Test
     void sharedOptionsReachTheConfiguration() throws Exception {
         StudyCommand cmd = new StudyCommand();
         new CommandLine(cmd)

@@ -31,6 +31,7 @@ public final class BarChartPlot {
     private final String yTitle;
     private final List<String> categories = new ArrayList<>();
     private final Map<String, double[][]> series = new LinkedHashMap<>();
+    private int labelRotation;
 
     /** A chart with the given title and axis titles (with units). */
     public BarChartPlot(String title, String xTitle, String yTitle) {
@@ -68,6 +69,16 @@ public final class BarChartPlot {
         return this;
     }
 
+    /** Rotates the category labels by {@code degrees} (0..90), for long labels [0]. */
+    public BarChartPlot labelRotation(int degrees) {
+        if (degrees < 0 || degrees > 90) {
+            throw new IllegalArgumentException(
+                    "label rotation must be in 0..90 degrees but was " + degrees);
+        }
+        this.labelRotation = degrees;
+        return this;
+    }
+
     /** Writes the PNG. */
     public void write(Path file) throws IOException {
         CategoryChart chart =
@@ -82,6 +93,7 @@ public final class BarChartPlot {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setErrorBarsColor(Color.BLACK);
         chart.getStyler().setAvailableSpaceFill(0.8);
+        chart.getStyler().setXAxisLabelRotation(labelRotation);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             double[] m = e.getValue()[0].clone();
             double[] err = e.getValue()[1].clone();

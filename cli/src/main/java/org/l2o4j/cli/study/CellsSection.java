@@ -194,7 +194,7 @@ public final class CellsSection implements StudySection {
                     MarkdownTable.num(s.std()),
                     MarkdownTable.interval(s.ciLow(), s.ciHigh()),
                     r.divergedCount() + "/" + r.runs().size());
-            cats.add(label);
+            cats.add(plotLabel(label));
             bars.add(new double[] {s.mean(), s.ci95HalfWidth()});
             curves.add(LossCurves.of(label, r, 800));
         }
@@ -216,7 +216,7 @@ public final class CellsSection implements StudySection {
                 MarkdownTable.num(as.std()),
                 MarkdownTable.interval(as.ciLow(), as.ciHigh()),
                 adam.divergedCount() + "/" + adam.runs().size());
-        cats.add("adam (tuned)");
+        cats.add(plotLabel(adamLabel));
         bars.add(new double[] {as.mean(), as.ci95HalfWidth()});
         curves.add(LossCurves.of(adamLabel, adam, 800));
         double[] mean = new double[bars.size()];
@@ -226,19 +226,19 @@ public final class CellsSection implements StudySection {
             ci[i] = bars.get(i)[1];
         }
         String budget = TrainingCache.plain(c.cellsCpuBudget);
-        new BarChartPlot(
-                        "Cells at "
-                                + budget
-                                + " CPU-s of meta-training each: final loss at T="
-                                + c.horizon
-                                + " ("
-                                + c.seeds
-                                + " test tasks)",
-                        "optimizer",
-                        ctx.lossAxis())
-                .categories(cats)
-                .series("final loss", mean, ci)
-                .write(ctx.dir.resolve("cells-final-loss.png"));
+        finalLossPlot(
+                ctx.dir.resolve("cells-final-loss.png"),
+                "Cells at "
+                        + budget
+                        + " CPU-s of meta-training each: final loss at T="
+                        + c.horizon
+                        + " ("
+                        + c.seeds
+                        + " test tasks)",
+                ctx.lossAxis(),
+                cats,
+                mean,
+                ci);
         LossCurvePlot.write(
                 ctx.dir.resolve("cells-curves.png"),
                 "Cells at "
@@ -308,6 +308,36 @@ public final class CellsSection implements StudySection {
         sb.append(StudyContext.img("cells-curves.png", "loss curves by cell"));
         sb.append("Line: mean over tasks; band: 10th-90th percentile.\n\n");
         return sb.toString();
+    }
+
+    /**
+     * A table row's name shortened for the bar chart's axis: momentum features {@code ,mom:B} as
+     * {@code +mB}, {@code log-sign} as {@code ls}, tuned Adam as {@code adam (tuned)}.
+     */
+    public static String plotLabel(String rowName) {
+        if (rowName.startsWith("adam")) {
+            return "adam (tuned)";
+        }
+        return rowName.replace(",mom:", "+m").replace("log-sign", "ls");
+    }
+
+    /**
+     * The bar chart of final losses (mean, 95% CI half-width per optimizer), labels rotated so that
+     * long names stay readable.
+     */
+    public static void finalLossPlot(
+            java.nio.file.Path file,
+            String title,
+            String yAxis,
+            List<String> cats,
+            double[] mean,
+            double[] ci)
+            throws IOException {
+        new BarChartPlot(title, "optimizer", yAxis)
+                .categories(cats)
+                .series("final loss", mean, ci)
+                .labelRotation(30)
+                .write(file);
     }
 
     @Override
