@@ -340,6 +340,11 @@ public final class GruCell extends InferenceCell {
     // ---------------------------------------------------------------------------------------
     // Float forward (inference)
 
+    @Override
+    String description() {
+        return "gru-scalar";
+    }
+
     /** Floats of scratch {@link #run} needs. */
     @Override
     int scratchSize() {
@@ -368,10 +373,10 @@ public final class GruCell extends InferenceCell {
         final int hNew = gR + 4 * h * tw;
         final int keepRow = hNew + h * tw;
         final int accRow = keepRow + tw;
-        double[] st = new double[Math.max(1, stats)];
-        double[] xd = new double[in0];
-        double[] cache = new double[features.cacheSize()];
-        cache[0] = Double.NaN;
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] xd = work.xd;
+        double[] cache = work.cache;
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {

@@ -252,6 +252,11 @@ public final class MlpCell extends InferenceCell {
     // ---------------------------------------------------------------------------------------
     // Float forward (inference)
 
+    @Override
+    String description() {
+        return "mlp-scalar";
+    }
+
     /** Floats of scratch {@link #run} needs. */
     @Override
     int scratchSize() {
@@ -285,11 +290,11 @@ public final class MlpCell extends InferenceCell {
         final int hA = in0 * tw;
         final int hB = hA + h * tw;
         final int keepRow = hB + h * tw;
-        double[] st = new double[Math.max(1, stats)];
-        double[] xd = new double[in0];
-        double[] cache = new double[features.cacheSize()];
-        cache[0] = Double.NaN;
-        float[] acc = new float[TILE];
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] xd = work.xd;
+        double[] cache = work.cache;
+        float[] acc = work.acc(TILE);
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {
