@@ -106,12 +106,16 @@ public final class GruCell extends InferenceCell {
             int w) {
         int h = hidden;
         int statRow = prevIsStep ? in0 : 0;
-        double[] st = new double[Math.max(1, stats)];
+        // this thread's work arrays: no allocation per call, and the bias corrections computed
+        // once per step count rather than per coordinate (same results)
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] cache = work.cache;
         for (int i = 0; i < w; i++) {
             for (int k = 0; k < stats; k++) {
                 st[k] = prev[(statRow + k) * w + i];
             }
-            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP);
+            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 buf[(in0 + k) * w + i] = st[k];
             }

@@ -1,8 +1,9 @@
 package org.l2o4j.core.lstm;
 
 /**
- * The float inference step of a cell other than the LSTM ({@link MlpCell}, {@link GruCell}), run by
- * {@link CellKernel} behind the {@link LstmKernel} interface. Tiles of {@link #TILE} coordinates.
+ * The float inference step of a cell other than the LSTM ({@link MlpCell}, {@link GruCell}, and the
+ * Vector API's {@code VectorMlpCell}), run by {@link CellKernel} behind the {@link LstmKernel}
+ * interface. Tiles of {@link #tileWidth()} coordinates ({@link #TILE} for the plain-Java cells).
  */
 abstract class InferenceCell {
     /** Coordinates per tile. */
