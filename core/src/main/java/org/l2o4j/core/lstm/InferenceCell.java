@@ -63,7 +63,7 @@ abstract class InferenceCell {
         /** A tile's accumulator. */
         float[] acc = new float[TILE];
 
-        /** Further doubles for a vector cell (per-lane bias corrections). */
+        /** The vector cell's double rows (gradients, statistics, features, bias corrections). */
         double[] lanes = new double[0];
 
         private Work() {}
