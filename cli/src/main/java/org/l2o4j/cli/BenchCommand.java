@@ -28,8 +28,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code l2o bench}: throughput of the learned optimizer's step (the LSTM forward) and of Adam, in
- * coordinates per second, on the paper's 2x20 architecture with random weights and gradients.
+ * {@code l2o bench}: throughput of the learned optimizer's step (the LSTM forward on the paper's
+ * 2x20 architecture, the MLP cell 2x32 and the GRU 2x20 with their default features) and of Adam,
+ * in coordinates per second and as the step's cost per parameter in nanoseconds (wall-clock and
+ * process CPU time), with random weights and gradients. The learned cells run the kernel of {@code
+ * --kernel} (the MLP cell has a Vector API step; the GRU's is plain Java for either).
  *
  * <p>Each measurement is warmed up, then timed in several repetitions; the median is reported.
  * Measurements are a list of named {@link Measurement}s, so more (e.g. {@code
@@ -39,8 +42,8 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measures the learned optimizer's step (LSTM forward, MLP cell) and Adam in"
-                    + " coordinates/second.",
+            "Measures the learned optimizer's step (LSTM forward, MLP and GRU cells) and Adam in"
+                    + " coordinates/second and ns per parameter.",
             "With --json the last line is one JSON object."
         })
 public final class BenchCommand implements Callable<Integer> {
@@ -159,8 +162,12 @@ public final class BenchCommand implements Callable<Integer> {
                         .withThreads(threads)
                         .withStateType(type);
         Adam adam = new Adam(1e-3);
-        // the MLP cell with its defaults (2 x 32 relu, features rms and three momenta)
-        LstmOptimizer mlp = LstmOptimizer.of(randomWeights(MLP_CONFIG, 1)).withThreads(threads);
+        // the MLP cell with its defaults (2 x 32 relu, features rms and three momenta) and the GRU
+        // with its (2 x 20, the same features), with the same kernel kind and threads
+        LstmOptimizer mlp =
+                LstmOptimizer.of(randomWeights(MLP_CONFIG, 1)).withKernel(k).withThreads(threads);
+        LstmOptimizer gru =
+                LstmOptimizer.of(randomWeights(GRU_CONFIG, 1)).withKernel(k).withThreads(threads);
         List<Measurement> ms = new ArrayList<>();
         ms.add(
                 new Measurement(
@@ -173,6 +180,9 @@ public final class BenchCommand implements Callable<Integer> {
         ms.add(
                 new Measurement(
                         "mlp_coords_per_second", "learned step (MLP cell)", n -> stepper(mlp, n)));
+        ms.add(
+                new Measurement(
+                        "gru_coords_per_second", "learned step (GRU cell)", n -> stepper(gru, n)));
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("coords", coords);
@@ -206,7 +216,17 @@ public final class BenchCommand implements Callable<Integer> {
                             minWarmupSeconds,
                             maxWarmupSeconds);
             double median = median(rates);
+            double cpuMedian = median(cpuRates);
+            double threadCpuMedian = median(threadCpuRates);
             result.put(m.field, Math.round(median));
+            // the step's cost per parameter: wall-clock, and the CPU time of the threads that
+            // step (the caller and the kernel pool's workers; what to compare on a loaded machine,
+            // where wall-clock includes waiting for a core)
+            String cost = m.field.replace("_coords_per_second", "");
+            result.put(cost + "_ns_per_parameter", nanosPer(median));
+            if (threadCpuMedian > 0) {
+                result.put(cost + "_cpu_ns_per_parameter", nanosPer(threadCpuMedian));
+            }
             out.printf(
                     Locale.ROOT,
                     "%-30s %,15.0f coords/s (median of %d; min %,.0f, max %,.0f)%n",
@@ -219,20 +239,32 @@ public final class BenchCommand implements Callable<Integer> {
                     Locale.ROOT,
                     "%-30s %,15.0f coords per process CPU-second (median; shows CPU sharing)%n",
                     "",
-                    median(cpuRates));
+                    cpuMedian);
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %15.2f ns per parameter (wall), %.2f ns per parameter (CPU of the"
+                            + " stepping threads)%n",
+                    "",
+                    1e9 / median,
+                    1e9 / threadCpuMedian);
             out.flush();
         }
         // Heap bytes a warmed-up learned step allocates, all threads together: 0 once C2 has
         // compiled the kernel (the Vector API boxes vectors until then, and wherever C2 does not
         // inline a method a vector crosses). A benchmark figure, not a test: it depends on the JIT.
-        long allocated = allocatedPerStep(stepper(learned, coords));
-        if (allocated >= 0) {
-            result.put("forward_allocated_bytes_per_step", allocated);
-            out.printf(
-                    Locale.ROOT,
-                    "%-30s %,15d bytes allocated per learned step (after warm-up)%n",
-                    "",
-                    allocated);
+        String[] allocFields = {"forward", "mlp", "gru"};
+        LstmOptimizer[] allocOpts = {learned, mlp, gru};
+        for (int i = 0; i < allocFields.length; i++) {
+            long allocated = allocatedPerStep(stepper(allocOpts[i], coords));
+            if (allocated >= 0) {
+                result.put(allocFields[i] + "_allocated_bytes_per_step", allocated);
+                out.printf(
+                        Locale.ROOT,
+                        "%-30s %,15d bytes allocated per %s step (after warm-up)%n",
+                        "",
+                        allocated,
+                        allocOpts[i].config().cell().id());
+            }
         }
         // Meta-training (forward + first-order BPTT over an unroll of 20) with the float32
         // training kernel meta-train uses by default, of the same kind (vector or scalar) as the
@@ -353,9 +385,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double[] rates = new double[reps];
         cpuRates = new double[reps];
+        threadCpuRates = new double[reps];
         for (int r = 0; r < reps; r++) {
             rates[r] = window(step, coords, repNanos);
             cpuRates[r] = lastCpuRate;
+            threadCpuRates[r] = lastThreadCpuRate;
         }
         return rates;
     }
@@ -363,6 +397,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** Runs the step for at least {@code nanos} (and at least once); returns coords/second. */
     private static double window(Runnable step, int coords, long nanos) {
         long calls = 0;
+        long[] stepping = steppingThreads();
+        long threadCpu0 = threadCpuNanos(stepping);
         long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         long now;
@@ -372,6 +408,9 @@ public final class BenchCommand implements Callable<Integer> {
             now = System.nanoTime();
         } while (now - start < nanos);
         long cpu = processCpuNanos() - cpu0;
+        long threadCpu = threadCpuNanos(stepping) - threadCpu0;
+        lastThreadCpuRate =
+                threadCpu > 0 ? calls * (double) coords / (threadCpu * 1e-9) : Double.NaN;
         lastCpuRate = cpu > 0 ? calls * (double) coords / (cpu * 1e-9) : Double.NaN;
         return calls * (double) coords / ((now - start) * 1e-9);
     }
@@ -381,6 +420,42 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Coordinates per CPU-second of the whole process in the last window (diagnostic). */
     private static double lastCpuRate;
+
+    /** Per repetition of the last {@link #measure}: coordinates per CPU-second of its threads. */
+    private static double[] threadCpuRates = new double[0];
+
+    /** Coordinates per CPU-second of the stepping threads in the last window. */
+    private static double lastThreadCpuRate;
+
+    /**
+     * The threads that run a step: this one and the kernel pool's workers ({@code l2o4j-kernel-*}).
+     * Their CPU time is read per thread in nanoseconds; the process's CPU time comes in 10 ms ticks
+     * on Linux, too coarse for a window of a few slow steps.
+     */
+    private static long[] steppingThreads() {
+        List<Long> ids = new ArrayList<>();
+        ids.add(Thread.currentThread().getId());
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("l2o4j-kernel-")) {
+                ids.add(t.getId());
+            }
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Summed CPU time of the threads (-1 where the JVM does not measure thread CPU time). */
+    private static long threadCpuNanos(long[] ids) {
+        java.lang.management.ThreadMXBean threads =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long id : ids) {
+            sum += Math.max(0, threads.getThreadCpuTime(id));
+        }
+        return sum;
+    }
 
     private static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os =
@@ -418,6 +493,14 @@ public final class BenchCommand implements Callable<Integer> {
     /** The MLP cell measured next to the LSTM: the defaults of {@code meta-train --cell mlp}. */
     static final LstmConfig MLP_CONFIG =
             LstmConfig.builder().cell(CellType.MLP).layers(2).hidden(32).build();
+
+    /** The GRU cell measured next to the LSTM: the defaults of {@code meta-train --cell gru}. */
+    static final LstmConfig GRU_CONFIG = LstmConfig.builder().cell(CellType.GRU).build();
+
+    /** Nanoseconds per coordinate at {@code coordsPerSecond}, to two decimals. */
+    static double nanosPer(double coordsPerSecond) {
+        return Math.round(1e11 / coordsPerSecond) / 100.0;
+    }
 
     static LstmWeights randomWeights(LstmConfig c, long seed) {
         Random r = new Random(seed);

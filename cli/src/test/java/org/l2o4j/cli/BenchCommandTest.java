@@ -46,6 +46,16 @@ class BenchCommandTest {
         assertTrue(o.get("forward_coords_per_second").getAsDouble() > 0);
         assertTrue(o.get("adam_coords_per_second").getAsDouble() > 0);
         assertTrue(o.get("mlp_coords_per_second").getAsDouble() > 0);
+        assertTrue(o.get("gru_coords_per_second").getAsDouble() > 0);
+        for (String cell : new String[] {"forward", "adam", "mlp", "gru"}) {
+            double ns = o.get(cell + "_ns_per_parameter").getAsDouble();
+            // the cost is the inverse of the rate
+            assertEquals(
+                    1e9 / o.get(cell + "_coords_per_second").getAsDouble(), ns, 0.01 + 1e-3 * ns);
+            if (o.has(cell + "_cpu_ns_per_parameter")) { // where the JVM reports process CPU time
+                assertTrue(o.get(cell + "_cpu_ns_per_parameter").getAsDouble() > 0, cell);
+            }
+        }
         assertEquals(20, o.get("mlp_state_bytes_per_parameter").getAsInt());
         assertTrue(o.get("train_coords_per_second").getAsDouble() > 0);
         assertEquals(1000, o.get("train_coords").getAsInt());

@@ -122,6 +122,9 @@ public final class FeatureSet {
     public static final FeatureSet MLP_DEFAULT = parse("rms,mom:0.5,mom:0.9,mom:0.99");
 
     private final List<Feature> features;
+    // the kinds in column order, for the per-coordinate step (iterating the list would allocate
+    // an iterator per coordinate wherever C2 does not inline and scalar-replace it)
+    private final Kind[] kinds;
     private final int columns;
     private final boolean stats;
     private final double[] momDecays;
@@ -130,6 +133,10 @@ public final class FeatureSet {
 
     private FeatureSet(List<Feature> features) {
         this.features = Collections.unmodifiableList(new ArrayList<>(features));
+        this.kinds = new Kind[features.size()];
+        for (int i = 0; i < kinds.length; i++) {
+            kinds[i] = features.get(i).kind;
+        }
         int c = 0;
         boolean s = false;
         int moms = 0;
@@ -292,11 +299,7 @@ public final class FeatureSet {
                 corr[0] = Double.NaN;
             }
             if (corr[0] != t) {
-                corr[0] = t;
-                corr[1] = 1 - Math.exp(t * logRmsDecay);
-                for (int k = 0; k < momDecays.length; k++) {
-                    corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
-                }
+                corrections(t, corr);
             }
             double v = RMS_DECAY * st[1] + (1 - RMS_DECAY) * g * g;
             st[1] = v;
@@ -308,8 +311,8 @@ public final class FeatureSet {
         }
         int c = 0;
         int m = 0;
-        for (Feature f : features) {
-            switch (f.kind) {
+        for (Kind kind : kinds) {
+            switch (kind) {
                 case LOG_SIGN:
                     {
                         double a = Math.abs(g);
@@ -340,6 +343,39 @@ public final class FeatureSet {
                     }
             }
         }
+    }
+
+    /**
+     * The bias corrections of step count {@code t} into {@code corr} ({@link #cacheSize()}
+     * doubles): {@code corr[0] = t}, {@code corr[1] = 1 - 0.999^t}, {@code corr[2 + k] = 1 -
+     * B_k^t}. The vector cell uses this to get exactly the scalar step's corrections.
+     */
+    void corrections(double t, double[] corr) {
+        corr[0] = t;
+        corr[1] = 1 - Math.exp(t * logRmsDecay);
+        for (int k = 0; k < momDecays.length; k++) {
+            corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
+        }
+    }
+
+    /** The kind of column group {@code i} (in the order of {@link #features()}). */
+    Kind kind(int i) {
+        return kinds[i];
+    }
+
+    /** The number of features ({@link #features()}'s size). */
+    int size() {
+        return kinds.length;
+    }
+
+    /** The number of momenta. */
+    int momenta() {
+        return momDecays.length;
+    }
+
+    /** The decay of the {@code m}-th momentum. */
+    double momentumDecay(int m) {
+        return momDecays[m];
     }
 
     @Override

@@ -106,12 +106,16 @@ public final class GruCell extends InferenceCell {
             int w) {
         int h = hidden;
         int statRow = prevIsStep ? in0 : 0;
-        double[] st = new double[Math.max(1, stats)];
+        // this thread's work arrays: no allocation per call, and the bias corrections computed
+        // once per step count rather than per coordinate (same results)
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] cache = work.cache;
         for (int i = 0; i < w; i++) {
             for (int k = 0; k < stats; k++) {
                 st[k] = prev[(statRow + k) * w + i];
             }
-            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP);
+            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 buf[(in0 + k) * w + i] = st[k];
             }
@@ -340,6 +344,11 @@ public final class GruCell extends InferenceCell {
     // ---------------------------------------------------------------------------------------
     // Float forward (inference)
 
+    @Override
+    String description() {
+        return "gru-scalar";
+    }
+
     /** Floats of scratch {@link #run} needs. */
     @Override
     int scratchSize() {
@@ -368,10 +377,10 @@ public final class GruCell extends InferenceCell {
         final int hNew = gR + 4 * h * tw;
         final int keepRow = hNew + h * tw;
         final int accRow = keepRow + tw;
-        double[] st = new double[Math.max(1, stats)];
-        double[] xd = new double[in0];
-        double[] cache = new double[features.cacheSize()];
-        cache[0] = Double.NaN;
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] xd = work.xd;
+        double[] cache = work.cache;
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {

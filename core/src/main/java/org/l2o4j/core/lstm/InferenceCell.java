@@ -1,8 +1,9 @@
 package org.l2o4j.core.lstm;
 
 /**
- * The float inference step of a cell other than the LSTM ({@link MlpCell}, {@link GruCell}), run by
- * {@link CellKernel} behind the {@link LstmKernel} interface. Tiles of {@link #TILE} coordinates.
+ * The float inference step of a cell other than the LSTM ({@link MlpCell}, {@link GruCell}, and the
+ * Vector API's {@code VectorMlpCell}), run by {@link CellKernel} behind the {@link LstmKernel}
+ * interface. Tiles of {@link #tileWidth()} coordinates ({@link #TILE} for the plain-Java cells).
  */
 abstract class InferenceCell {
     /** Coordinates per tile. */
@@ -34,6 +35,74 @@ abstract class InferenceCell {
 
     /** Floats of scratch {@link #run} needs. */
     abstract int scratchSize();
+
+    /** Coordinates per tile of {@link #run}: range bounds split at its multiples. */
+    int tileWidth() {
+        return TILE;
+    }
+
+    /** A description for logs and benchmarks, e.g. {@code mlp-scalar}. */
+    abstract String description();
+
+    /**
+     * Work arrays of one thread for the float steps, kept across steps so a steady-state step
+     * allocates nothing (the float scratch comes from the optimizer's per-thread scratch; these are
+     * the double and the extra float arrays). Shared by all cells a thread runs: a step resets what
+     * it relies on (the bias-correction cache) before using it.
+     */
+    static final class Work {
+        /** One coordinate's statistics ({@link FeatureSet#step}'s {@code st}). */
+        double[] st = new double[1];
+
+        /** One coordinate's features. */
+        double[] xd = new double[1];
+
+        /** {@link FeatureSet#step}'s bias-correction cache; element 0 NaN when fresh. */
+        double[] cache = new double[1];
+
+        /** A tile's accumulator. */
+        float[] acc = new float[TILE];
+
+        /** The vector cell's double rows (gradients, statistics, features, bias corrections). */
+        double[] lanes = new double[0];
+
+        private Work() {}
+
+        /** This thread's work arrays, grown for {@code cell}, with a fresh cache. */
+        static Work of(InferenceCell cell) {
+            Work w = WORK.get();
+            if (w.st.length < cell.stats) {
+                w.st = new double[cell.stats];
+            }
+            if (w.xd.length < cell.in0) {
+                w.xd = new double[cell.in0];
+            }
+            int cs = cell.features.cacheSize();
+            if (w.cache.length < cs) {
+                w.cache = new double[cs];
+            }
+            w.cache[0] = Double.NaN;
+            return w;
+        }
+
+        /** {@link #lanes} with at least {@code size} doubles. */
+        double[] lanes(int size) {
+            if (lanes.length < size) {
+                lanes = new double[size];
+            }
+            return lanes;
+        }
+
+        /** {@link #acc} with at least {@code size} floats. */
+        float[] acc(int size) {
+            if (acc.length < size) {
+                acc = new float[size];
+            }
+            return acc;
+        }
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     /**
      * The float inference step of coordinates {@code [from, to)} with the weights {@code p} (the

@@ -8,8 +8,9 @@ import java.lang.reflect.Method;
 import java.util.Locale;
 
 /**
- * The one place that chooses between the Vector API and the plain-Java arithmetic, for the three
- * kernels that have both: the LSTM step ({@link LstmKernel}), the float meta-training pass ({@code
+ * The one place that chooses between the Vector API and the plain-Java arithmetic, for the four
+ * kernels that have both: the LSTM step ({@link LstmKernel}), the MLP cell's inference step ({@link
+ * MlpCell}, {@code VectorMlpCell}), the float meta-training pass ({@code
  * org.l2o4j.core.meta.FloatBptt}) and the convolution of the CNN task ({@code
  * org.l2o4j.core.task.ConvKernel}). As Lucene's {@code VectorizationProvider}, it checks the JVM
  * before any class that uses {@code jdk.incubator.vector} is loaded.
@@ -53,7 +54,7 @@ public final class KernelSelection {
             k = UNFIT == null ? Kernel.VECTOR : Kernel.SCALAR;
         }
         System.Logger log = System.getLogger("org.l2o4j.core.lstm");
-        String what = "l2o4j: the LSTM, meta-training and convolution kernels use ";
+        String what = "l2o4j: the LSTM, meta-training, convolution and MLP-cell kernels use ";
         if (k == Kernel.VECTOR) {
             log.log(
                     System.Logger.Level.INFO,
@@ -221,8 +222,21 @@ public final class KernelSelection {
 
     /** A kernel of the given kind for the given weights. */
     static LstmKernel create(Kernel kind, LstmWeights weights) {
-        if (weights.config().cell() != CellType.LSTM) {
-            return new CellKernel(weights); // one (scalar) kernel for either kind
+        CellType cell = weights.config().cell();
+        if (cell != CellType.LSTM) {
+            if (kind == Kernel.VECTOR && cell == CellType.MLP) {
+                InferenceCell v =
+                        newVectorInstance(
+                                MethodHandles.lookup(),
+                                "VectorMlpCell",
+                                InferenceCell.class,
+                                new Class<?>[] {LstmConfig.class},
+                                weights.config());
+                if (v != null) {
+                    return new CellKernel(weights, v);
+                }
+            }
+            return new CellKernel(weights); // the GRU: one (scalar) kernel for either kind
         }
         if (kind == Kernel.SCALAR) {
             return new ScalarLstmKernel(weights);

@@ -43,10 +43,10 @@ import org.l2o4j.core.optim.UpdateRule;
  * different states may run concurrently (one uses the pool, the others run on their own thread).
  *
  * <p>Other cells: with an {@link CellType#MLP} or {@link CellType#GRU} config the same class runs
- * that cell ({@link MlpCell}, {@link GruCell}, plain Java) with the same threads, chunks, ranges
- * and policies; the MLP's state is its features' running statistics ({@link FeatureSet#stateRows()}
- * floats per coordinate), the GRU's those plus {@code h} per layer. Only {@link StateType#FLOAT32}
- * is supported for them.
+ * that cell ({@link MlpCell}, with a Vector API step when the vector kernel is selected; {@link
+ * GruCell}, plain Java) with the same threads, chunks, ranges and policies; the MLP's state is its
+ * features' running statistics ({@link FeatureSet#stateRows()} floats per coordinate), the GRU's
+ * those plus {@code h} per layer. Only {@link StateType#FLOAT32} is supported for them.
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */

@@ -20,7 +20,6 @@ package org.l2o4j.core.lstm;
  * inner loops are simple loops over coordinates. Immutable; thread-safe.
  */
 public final class MlpCell extends InferenceCell {
-    /** Coordinates per tile of the float inference forward. */
     private final LstmConfig config;
 
     private final int layers;
@@ -104,12 +103,16 @@ public final class MlpCell extends InferenceCell {
             int updOff,
             double[] buf,
             int w) {
-        double[] st = new double[Math.max(1, stats)];
+        // this thread's work arrays: no allocation per call, and the bias corrections computed
+        // once per step count rather than per coordinate (same results)
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] cache = work.cache;
         for (int i = 0; i < w; i++) {
             for (int k = 0; k < stats; k++) {
                 st[k] = prev[(prevRow + k) * w + i];
             }
-            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP);
+            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 buf[(in0 + k) * w + i] = st[k];
             }
@@ -252,6 +255,11 @@ public final class MlpCell extends InferenceCell {
     // ---------------------------------------------------------------------------------------
     // Float forward (inference)
 
+    @Override
+    String description() {
+        return "mlp-scalar";
+    }
+
     /** Floats of scratch {@link #run} needs. */
     @Override
     int scratchSize() {
@@ -285,11 +293,11 @@ public final class MlpCell extends InferenceCell {
         final int hA = in0 * tw;
         final int hB = hA + h * tw;
         final int keepRow = hB + h * tw;
-        double[] st = new double[Math.max(1, stats)];
-        double[] xd = new double[in0];
-        double[] cache = new double[features.cacheSize()];
-        cache[0] = Double.NaN;
-        float[] acc = new float[TILE];
+        Work work = Work.of(this);
+        double[] st = work.st;
+        double[] xd = work.xd;
+        double[] cache = work.cache;
+        float[] acc = work.acc(TILE);
         long skipped = 0;
         final float fscale = (float) scale;
         for (int i0 = from; i0 < to; i0 += tw) {

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The selection of all three kernels (LSTM step, float meta-training, convolution) in child JVMs
- * started with and without the Vector API module, and without C2: the surefire JVM always has the
- * module, so this is where core's tests run without it.
+ * The selection of all four kernels (LSTM step, float meta-training, convolution, MLP cell) in
+ * child JVMs started with and without the Vector API module, and without C2: the surefire JVM
+ * always has the module, so this is where core's tests run without it.
  */
 class KernelSelectionTest {
     private static final String MODULE = "jdk.incubator.vector";
@@ -45,6 +45,10 @@ class KernelSelectionTest {
             Method describe = conv.getClass().getDeclaredMethod("describe");
             describe.setAccessible(true);
             System.out.println("conv=" + describe.invoke(conv));
+            LstmConfig mlp = LstmConfig.builder().cell(CellType.MLP).hidden(8).build();
+            LstmWeights mw = new LstmWeights(mlp, new float[mlp.numParameters()]);
+            System.out.println(
+                    "mlp=" + KernelSelection.create(Kernel.selected(), mw).description());
         }
     }
 
@@ -79,6 +83,7 @@ class KernelSelectionTest {
         assertTrue(r.out.contains("lstm=scalar\n"), r.out);
         assertTrue(r.out.contains("train=float-scalar\n"), r.out);
         assertTrue(r.out.contains("conv=scalar\n"), r.out);
+        assertTrue(r.out.contains("mlp=mlp-scalar\n"), r.out);
     }
 
     /** The child JVMs run this JVM's java: HotSpot if this one has HotSpot's MXBean. */
@@ -109,6 +114,7 @@ class KernelSelectionTest {
         assertTrue(r.out.contains("lstm=vector ("), r.out);
         assertTrue(r.out.contains("train=float-vector\n"), r.out);
         assertTrue(r.out.contains("conv=vector"), r.out);
+        assertTrue(r.out.contains("mlp=mlp-vector ("), r.out);
         assertTrue(r.line().contains("use the Vector API ("), r.log);
     }
 
@@ -133,6 +139,7 @@ class KernelSelectionTest {
                         "-XX:TieredStopAtLevel=1",
                         "-D" + Kernel.PROPERTY + "=vector");
         assertTrue(vector.out.contains("lstm=vector ("), vector.out);
+        assertTrue(vector.out.contains("mlp=mlp-vector ("), vector.out);
         assertTrue(vector.line().contains("forced by -D" + Kernel.PROPERTY), vector.log);
     }
 }

@@ -109,6 +109,27 @@ class LstmAllocationTest {
         assertTrue(zeroInARow >= 3, "vector step still allocates " + last + " bytes");
     }
 
+    /**
+     * The plain-Java MLP and GRU cells: their work arrays are per thread and the features do not
+     * iterate a list per coordinate (which allocated 32 bytes per coordinate and step wherever C2
+     * did not scalar-replace the iterator). The vector MLP cell's figure is a benchmark's ({@code
+     * mlp_allocated_bytes_per_step} of {@code bin/l2o bench --json}): it depends on C2's inlining.
+     */
+    @Test
+    void scalarMlpAndGruStepsAllocateNothing() {
+        assumeTrue(THREADS.isThreadAllocatedMemorySupported());
+        for (CellType cell : new CellType[] {CellType.MLP, CellType.GRU}) {
+            LstmConfig c = LstmConfig.builder().cell(cell).hidden(8).build();
+            LstmOptimizer one =
+                    LstmOptimizer.of(LstmKernelOracleTest.randomWeights(c, 1))
+                            .withKernel(Kernel.SCALAR)
+                            .withThreads(1);
+            assertEquals(0, allocatedBySteps(one, 1000, 3, 5), cell + " one thread");
+            int n = 2 * LstmOptimizer.MIN_COORDS_PER_THREAD + 3;
+            assertEquals(0, allocatedBySteps(one.withThreads(2), n, 3, 3), cell + " two threads");
+        }
+    }
+
     @Test
     void sixteenBitStepsAllocateNothing() {
         assumeTrue(THREADS.isThreadAllocatedMemorySupported());
