@@ -27,10 +27,10 @@ import java.util.List;
  * <p>Binary format (big-endian, {@link DataOutputStream}): magic {@code L2O4JMTC}, version (3), the
  * length of the body, the body (the config fingerprint, counters including the outer steps, then
  * phi, the outer optimizer's two slot arrays ({@link OuterAdam}'s moments m and v) and the best
- * weights as double arrays, then the validation history, then (version 3) the curriculum state:
- * the stage, the validations without improvement in it, and the start iterations of the stages
- * reached, and the CPU seconds spent in meta-iterations), and last the SHA-256 of all bytes before
- * it. Version 2 (no curriculum state, no CPU seconds) is still read, as stage 0 with 0 CPU seconds.
+ * weights as double arrays, then the validation history, then (version 3) the curriculum state: the
+ * stage, the validations without improvement in it, and the start iterations of the stages reached,
+ * and the CPU seconds spent in meta-iterations), and last the SHA-256 of all bytes before it.
+ * Version 2 (no curriculum state, no CPU seconds) is still read, as stage 0 with 0 CPU seconds.
  * Reading checks the length and the checksum before parsing, so a flipped byte or a truncated file
  * is a {@link DamagedCheckpointException}, never a silently different run. Written to a temporary
  * file in the same directory, forced to disk and renamed over the target, so a crash leaves either
