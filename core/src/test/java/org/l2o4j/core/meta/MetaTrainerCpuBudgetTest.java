@@ -64,7 +64,8 @@ class MetaTrainerCpuBudgetTest {
         assertEquals("3", md.get(WeightMetadata.ITERATIONS));
         assertEquals(WeightMetadata.STOPPED_BY_ITERATIONS, md.get(WeightMetadata.STOPPED_BY));
         assertFalse(md.containsKey(WeightMetadata.CPU_BUDGET_SECONDS));
-        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) > 0, md.toString());
+        // recorded, but three tiny iterations may fit between two ticks of the 10 ms process clock
+        assertTrue(Double.parseDouble(md.get(WeightMetadata.CPU_SECONDS)) >= 0, md.toString());
         // a budget larger than the run changes nothing but the record of it
         Map<String, String> big =
                 new MetaTrainer(MetaTrainerTest.small().iterations(3).cpuBudgetSeconds(1e6).build())
