@@ -109,7 +109,8 @@ import org.l2o4j.core.task.Task;
  * current weights are validated at the new horizon and become the stage's best, so {@link #train()}
  * returns the best weights of the last stage reached. The stage, its count of validations without
  * improvement and the stages' start iterations are in the checkpoint, so a resumed run continues
- * exactly as an uninterrupted one. A curriculum runs in this JVM only (no {@link #executor}).
+ * exactly as an uninterrupted one. A curriculum runs in this JVM only (no {@link
+ * #executor(TruncationExecutor)}).
  */
 public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
