@@ -104,6 +104,18 @@ import org.l2o4j.core.task.Task;
  * meta-iteration; {@link MetaTrainingListener#onShutdownCheckpoint} then says where). Checkpoints
  * carry a SHA-256 of their content, checked before resuming ({@link DamagedCheckpointException}).
  * The weight file's metadata keys are in {@link WeightMetadata}.
+ *
+ * <h2>Curriculum</h2>
+ *
+ * With {@link MetaTrainingConfig#curriculum()} (a {@link Curriculum}), the iterations run stage by
+ * stage, each with its own horizon, unroll and meta-loss weights ({@link
+ * MetaTrainingConfig#stageConfig}, a fresh truncation lane per stage; the weights and the outer
+ * optimizer's state carry on). Validation uses the current stage's horizon; at a stage change the
+ * current weights are validated at the new horizon and become the stage's best, so {@link #train()}
+ * returns the best weights of the last stage reached. The stage, its count of validations without
+ * improvement and the stages' start iterations are in the checkpoint, so a resumed run continues
+ * exactly as an uninterrupted one. A curriculum runs in this JVM only (no {@link
+ * #executor(TruncationExecutor)}).
  */
 public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
