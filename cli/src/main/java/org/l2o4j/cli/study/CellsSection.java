@@ -1,14 +1,11 @@
 package org.l2o4j.cli.study;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.l2o4j.cli.report.BarChartPlot;
 import org.l2o4j.cli.report.LossCurvePlot;
 import org.l2o4j.cli.report.LossCurves;
@@ -23,7 +20,6 @@ import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
-import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
 import org.l2o4j.core.task.TaskFamily;
 
@@ -174,7 +170,7 @@ public final class CellsSection implements StudySection {
             String label = e.getKey() + (e.getValue().equals(paper) ? " (paper)" : "");
             OptimizerResult r = ctx.learned(label, tr, test, c.horizon);
             UpdateRule rule = LstmOptimizer.of(tr.weights()).withThreads(1);
-            Statistics.Summary step = stepCpuNanos(c, rule, n);
+            Statistics.Summary step = StepTimer.nanosPerCoordinate(c, rule, n, true);
             Map<String, String> md = tr.weights().metadata();
             Statistics.Summary s = r.finalLoss();
             t.row(
@@ -200,7 +196,7 @@ public final class CellsSection implements StudySection {
         }
         OptimizerResult adam = ctx.baseline("adam", test, c.horizon);
         UpdateRule adamRule = Baselines.create("adam", adam.learningRate());
-        Statistics.Summary adamStep = stepCpuNanos(c, adamRule, n);
+        Statistics.Summary adamStep = StepTimer.nanosPerCoordinate(c, adamRule, n, true);
         Statistics.Summary as = adam.finalLoss();
         String adamLabel = "adam, tuned (lr " + MarkdownTable.num(adam.learningRate()) + ")";
         t.row(
@@ -351,41 +347,5 @@ public final class CellsSection implements StudySection {
                 + " meta-iterations), "
                 + ctx.c.cellsWeighting
                 + " weighting; its budget table is in its section.";
-    }
-
-    /**
-     * Thread CPU nanoseconds per coordinate of one {@code rule.step} on {@code n} coordinates (the
-     * rule must run on the calling thread): warm-up, then 5 repetitions of {@code costSteps}.
-     */
-    static Statistics.Summary stepCpuNanos(StudyConfig c, UpdateRule rule, int n) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        boolean cpu = mx.isCurrentThreadCpuTimeSupported();
-        SplittableRandom rng = new SplittableRandom(42);
-        float[][] grads = new float[4][n];
-        for (float[] g : grads) {
-            for (int i = 0; i < n; i++) {
-                g[i] = (float) (rng.nextGaussian() * 0.01);
-            }
-        }
-        float[] update = new float[n];
-        OptimizerState st = rule.newState(n);
-        int steps = Math.max(1, c.costSteps);
-        long warmStart = System.nanoTime();
-        long warmNanos = c.costWarmupMillis * 1_000_000L;
-        for (int w = 0; w < 3 || System.nanoTime() - warmStart < warmNanos; w++) {
-            for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
-            }
-        }
-        double[] ns = new double[5];
-        for (int r = 0; r < ns.length; r++) {
-            long t0 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
-            for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
-            }
-            long t1 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
-            ns[r] = (t1 - t0) / (double) steps / n;
-        }
-        return Statistics.summarize(ns);
     }
 }

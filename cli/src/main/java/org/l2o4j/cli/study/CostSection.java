@@ -6,14 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.l2o4j.cli.report.BarChartPlot;
 import org.l2o4j.cli.report.MarkdownTable;
 import org.l2o4j.core.eval.Baselines;
 import org.l2o4j.core.eval.Evaluator;
 import org.l2o4j.core.eval.Statistics;
 import org.l2o4j.core.lstm.LstmOptimizer;
-import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.UpdateRule;
 
 /**
@@ -75,7 +73,7 @@ public final class CostSection implements StudySection {
             double adam = Double.NaN;
             Map<String, Statistics.Summary> times = new LinkedHashMap<>();
             for (Map.Entry<String, UpdateRule> e : rules.entrySet()) {
-                times.put(e.getKey(), timeSteps(c, e.getValue(), n));
+                times.put(e.getKey(), StepTimer.nanosPerCoordinate(c, e.getValue(), n, false));
             }
             adam = times.get("adam").mean();
             int k = 0;
@@ -154,35 +152,5 @@ public final class CostSection implements StudySection {
                         + " steps by the optimizer being meta-trained):\n\n");
         sb.append(budget.render()).append('\n');
         return sb.toString();
-    }
-
-    private static Statistics.Summary timeSteps(StudyConfig c, UpdateRule rule, int n) {
-        SplittableRandom rng = new SplittableRandom(42);
-        float[][] grads = new float[4][n];
-        for (float[] g : grads) {
-            for (int i = 0; i < n; i++) {
-                g[i] = (float) (rng.nextGaussian() * 0.01);
-            }
-        }
-        float[] update = new float[n];
-        OptimizerState st = rule.newState(n);
-        int steps = Math.max(1, c.costSteps);
-        // Warm-up (JIT): at least 3 repetitions and costWarmupMillis.
-        long warmStart = System.nanoTime();
-        long warmNanos = c.costWarmupMillis * 1_000_000L;
-        for (int w = 0; w < 3 || System.nanoTime() - warmStart < warmNanos; w++) {
-            for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
-            }
-        }
-        double[] ns = new double[5];
-        for (int r = 0; r < ns.length; r++) {
-            long t0 = System.nanoTime();
-            for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
-            }
-            ns[r] = (System.nanoTime() - t0) / (double) steps / n;
-        }
-        return Statistics.summarize(ns);
     }
 }
