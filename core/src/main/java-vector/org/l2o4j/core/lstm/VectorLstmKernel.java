@@ -508,8 +508,13 @@ final class VectorLstmKernel extends ScalarLstmKernel {
         }
     }
 
-    /** {@code a[off .. off+len) = tanh(a[..])}; {@code len} a multiple of the vector length. */
-    private static void tanhInPlace(float[] a, int off, int len) {
+    /**
+     * {@code a[off .. off+len) = tanh(a[..])}: the clamped rational approximation of {@link
+     * RationalTanh} with fused multiply-adds; {@code len} a multiple of the vector length. Also the
+     * MLP cell's tanh ({@code VectorMlpCell}); only arrays cross the call, so no vector is boxed
+     * whether or not C2 inlines it.
+     */
+    static void tanhInPlace(float[] a, int off, int len) {
         for (int v = off; v < off + len; v += L) {
             FloatVector x = FloatVector.fromArray(SPECIES, a, v).max(-TANH_CLAMP).min(TANH_CLAMP);
             FloatVector x2 = x.mul(x);

@@ -1,7 +1,5 @@
 package org.l2o4j.core.lstm;
 
-import static org.l2o4j.core.lstm.RationalTanh.*;
-
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -428,7 +426,7 @@ final class VectorMlpCell extends InferenceCell {
             if (relu) {
                 reluInPlace(sc, outR, h * TW);
             } else {
-                tanhInPlace(sc, outR, h * TW);
+                VectorLstmKernel.tanhInPlace(sc, outR, h * TW);
             }
             xR = outR;
             in = h;
@@ -587,27 +585,5 @@ final class VectorMlpCell extends InferenceCell {
         o1.blend(0f, k1).intoArray(upd, u + L);
         o2.blend(0f, k2).intoArray(upd, u + 2 * L);
         o3.blend(0f, k3).intoArray(upd, u + 3 * L);
-    }
-
-    /**
-     * {@code a[off .. off+len) = tanh(a[..])} as {@code VectorLstmKernel}'s: the clamped rational
-     * approximation of {@link RationalTanh} with fused multiply-adds; {@code len} a multiple of the
-     * vector length.
-     */
-    private static void tanhInPlace(float[] a, int off, int len) {
-        for (int v = off; v < off + len; v += L) {
-            FloatVector x = FloatVector.fromArray(FS, a, v).max(-TANH_CLAMP).min(TANH_CLAMP);
-            FloatVector x2 = x.mul(x);
-            FloatVector num = x2.fma(A13, A11);
-            num = num.fma(x2, FloatVector.broadcast(FS, A9));
-            num = num.fma(x2, FloatVector.broadcast(FS, A7));
-            num = num.fma(x2, FloatVector.broadcast(FS, A5));
-            num = num.fma(x2, FloatVector.broadcast(FS, A3));
-            num = num.fma(x2, FloatVector.broadcast(FS, A1));
-            FloatVector den = x2.fma(B6, B4);
-            den = den.fma(x2, FloatVector.broadcast(FS, B2));
-            den = den.fma(x2, FloatVector.broadcast(FS, B0));
-            num.mul(x).div(den).intoArray(a, v);
-        }
     }
 }
