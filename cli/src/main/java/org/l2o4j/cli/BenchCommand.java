@@ -348,6 +348,11 @@ public final class BenchCommand implements Callable<Integer> {
         float[] grad = randomGradients(n, 2);
         float[] update = new float[n];
         OptimizerState state = rule.newState(n);
+        if (rule.needsParameters()) {
+            // a learned optimizer with the param feature reads the parameter values too
+            float[] params = randomGradients(n, 3);
+            return () -> rule.step(state, params, grad, update);
+        }
         return () -> rule.step(state, grad, update);
     }
 

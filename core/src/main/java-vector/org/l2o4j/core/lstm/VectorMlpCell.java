@@ -60,6 +60,7 @@ final class VectorMlpCell extends InferenceCell {
     private final int outOff;
 
     private final boolean hasStats;
+    private final boolean hasParam;
     private final boolean logSign;
     private final int momenta;
     private final FeatureSet.Kind[] kinds;
@@ -73,12 +74,14 @@ final class VectorMlpCell extends InferenceCell {
     private final int gRow;
 
     // rows (TW doubles each) of the double work array: the gradients [1], the old and the new
-    // statistics [stats each], the features [in0], the per-lane bias corrections [1 + momenta]
+    // statistics [stats each], the features [in0], the per-lane bias corrections [1 + momenta],
+    // the parameter values [1]
     private final int gD;
     private final int oldD;
     private final int newD;
     private final int xD;
     private final int corrD;
+    private final int thD;
     private final int doubleRows;
 
     /**
@@ -105,6 +108,7 @@ final class VectorMlpCell extends InferenceCell {
         }
         this.outOff = LstmWeights.outputWeightOffset(c);
         this.hasStats = stats > 0;
+        this.hasParam = features.needsParam();
         this.logSign = features.hasLogSign();
         this.momenta = features.momenta();
         this.kinds = new FeatureSet.Kind[features.size()];
@@ -125,7 +129,8 @@ final class VectorMlpCell extends InferenceCell {
         this.newD = oldD + stats;
         this.xD = newD + stats;
         this.corrD = xD + in0;
-        this.doubleRows = corrD + 1 + momenta;
+        this.thD = corrD + 1 + momenta;
+        this.doubleRows = thD + 1;
     }
 
     @Override
@@ -148,6 +153,8 @@ final class VectorMlpCell extends InferenceCell {
             float[] p,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -157,6 +164,7 @@ final class VectorMlpCell extends InferenceCell {
             boolean checkFinite,
             boolean freezeZeros,
             float[] sc) {
+        checkTheta(theta);
         Work work = Work.of(this);
         double[] cache = work.cache;
         double[] dw = work.lanes(doubleRows * TW);
@@ -186,7 +194,7 @@ final class VectorMlpCell extends InferenceCell {
                 continue;
             }
             boolean masked = kept != 0;
-            features(s, n, i0, sc, masked, freezeZeros, checkFinite, cache, dw);
+            features(s, n, theta, thetaOff, i0, sc, masked, freezeZeros, checkFinite, cache, dw);
             int top = network(p, sc);
             output(p, sc, top, upd, updOff + i0, masked, freezeZeros, checkFinite);
         }
@@ -196,6 +204,8 @@ final class VectorMlpCell extends InferenceCell {
                             p,
                             s,
                             n,
+                            theta,
+                            thetaOff,
                             grad,
                             gradOff,
                             upd,
@@ -225,6 +235,8 @@ final class VectorMlpCell extends InferenceCell {
     private void features(
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             int i0,
             float[] sc,
             boolean masked,
@@ -237,8 +249,15 @@ final class VectorMlpCell extends InferenceCell {
         final int dNew = newD * TW;
         final int dX = xD * TW;
         final int dCorr = corrD * TW;
+        final int dTh = thD * TW;
         for (int c = 0; c < TW; c++) {
             dw[dG + c] = sc[gRow + c];
+        }
+        if (hasParam) {
+            // widened as FeatureSet.step's caller widens it: the column is theta exactly
+            for (int c = 0; c < TW; c++) {
+                dw[dTh + c] = theta[thetaOff + i0 + c];
+            }
         }
         for (int k = 0; k < stats; k++) {
             int src = k * n + i0;
@@ -328,6 +347,9 @@ final class VectorMlpCell extends InferenceCell {
                         break;
                     case RMS:
                         x = g.div(denom);
+                        break;
+                    case PARAM:
+                        x = DoubleVector.fromArray(DS, dw, dTh + d);
                         break;
                     default:
                         {
