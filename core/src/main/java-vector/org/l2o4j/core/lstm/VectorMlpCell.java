@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>the features and their running statistics, lane-wise in double exactly as {@link
  *       FeatureSet#step} computes them (same operations in the same order, the bias corrections
  *       from {@link FeatureSet#corrections}), so the new state and the features are bitwise those
- *       of the scalar cell; the log-sign columns, which need a logarithm, lane by lane;
+ *       of the scalar cell; the log-sign columns, which need a logarithm, lane by lane; the {@code
+ *       param} column is the parameter value widened to double, as the scalar cell passes it;
  *   <li>each hidden layer with four units at once: sixteen accumulators (four units by four
  *       vectors), every weight broadcast once per tile and multiplied into the four vectors of
  *       inputs, fused multiply-adds (the scalar cell multiplies, then adds); relu lane-wise, tanh

@@ -46,7 +46,10 @@ import org.l2o4j.core.optim.UpdateRule;
  * that cell ({@link MlpCell}, with a Vector API step when the vector kernel is selected; {@link
  * GruCell}, plain Java) with the same threads, chunks, ranges and policies; the MLP's state is its
  * features' running statistics ({@link FeatureSet#stateRows()} floats per coordinate), the GRU's
- * those plus {@code h} per layer. Only {@link StateType#FLOAT32} is supported for them.
+ * those plus {@code h} per layer. Only {@link StateType#FLOAT32} is supported for them. A config
+ * whose features include {@code param} ({@link #needsParameters()}) is stepped with the parameter
+ * values: {@link #step(OptimizerState, float[], int, float[], int, float[], int)} and {@link
+ * #stepRanges(OptimizerState, float[], float[], float[], int[], int)}.
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */
