@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.Kernel;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmOptimizer;
@@ -102,6 +103,15 @@ public final class BenchCommand implements Callable<Integer> {
                             + " (default: ${DEFAULT-VALUE}).")
     String stateType;
 
+    @Option(
+            names = "--mlp-features",
+            paramLabel = "LIST",
+            description =
+                    "Input features of the measured MLP cell (2 x 32 relu), comma-separated: "
+                            + FeatureSet.ACCEPTED
+                            + " (default: rms,mom:0.5,mom:0.9,mom:0.99).")
+    String mlpFeatures;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
@@ -164,8 +174,17 @@ public final class BenchCommand implements Callable<Integer> {
         Adam adam = new Adam(1e-3);
         // the MLP cell with its defaults (2 x 32 relu, features rms and three momenta) and the GRU
         // with its (2 x 20, the same features), with the same kernel kind and threads
+        LstmConfig mlpConfig = MLP_CONFIG;
+        if (mlpFeatures != null) {
+            try {
+                mlpConfig = mlpConfig.toBuilder().features(FeatureSet.parse(mlpFeatures)).build();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--mlp-features: " + e.getMessage());
+            }
+        }
         LstmOptimizer mlp =
-                LstmOptimizer.of(randomWeights(MLP_CONFIG, 1)).withKernel(k).withThreads(threads);
+                LstmOptimizer.of(randomWeights(mlpConfig, 1)).withKernel(k).withThreads(threads);
         LstmOptimizer gru =
                 LstmOptimizer.of(randomWeights(GRU_CONFIG, 1)).withKernel(k).withThreads(threads);
         List<Measurement> ms = new ArrayList<>();
@@ -302,10 +321,11 @@ public final class BenchCommand implements Callable<Integer> {
                 stateBytes,
                 4 * adam.stateSizePerCoordinate());
         result.put("mlp_state_bytes_per_parameter", 4 * mlp.stateSizePerCoordinate());
+        result.put("mlp_features", mlpConfig.features().id());
         out.printf(
                 Locale.ROOT,
                 "mlp cell (%s): %d bytes of state per parameter%n",
-                MLP_CONFIG,
+                mlpConfig,
                 4 * mlp.stateSizePerCoordinate());
         if (json) {
             out.println(toJson(result));
@@ -348,6 +368,11 @@ public final class BenchCommand implements Callable<Integer> {
         float[] grad = randomGradients(n, 2);
         float[] update = new float[n];
         OptimizerState state = rule.newState(n);
+        if (rule.needsParameters()) {
+            // a learned optimizer with the param feature reads the parameter values too
+            float[] params = randomGradients(n, 3);
+            return () -> rule.step(state, params, grad, update);
+        }
         return () -> rule.step(state, grad, update);
     }
 

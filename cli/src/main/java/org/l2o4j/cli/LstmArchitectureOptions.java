@@ -41,8 +41,8 @@ public final class LstmArchitectureOptions {
     @Option(
             names = "--features",
             description =
-                    "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1)"
-                            + " [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99].")
+                    "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1),"
+                            + " param (the parameter's value; mlp and gru) [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99].")
     String features;
 
     @Option(names = "--mlp-layers", description = "mlp cell: hidden layers [2].")

@@ -63,6 +63,39 @@ class BenchCommandTest {
         assertEquals(320, o.get("state_bytes_per_parameter").getAsInt());
     }
 
+    /** The MLP cell with other features, e.g. the param feature (the bench passes parameters). */
+    @Test
+    void mlpFeaturesOptionMeasuresThatCell() {
+        String out =
+                run(
+                        "bench",
+                        "--coords",
+                        "1000",
+                        "--kernel",
+                        "scalar",
+                        "--seconds",
+                        "0.05",
+                        "--repetitions",
+                        "1",
+                        "--max-warmup-seconds",
+                        "0.1",
+                        "--mlp-features",
+                        "rms,mom:0.5,mom:0.9,mom:0.99,param",
+                        "--json");
+        String[] lines = out.strip().split("\\R");
+        JsonObject o = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        assertEquals("rms,mom:0.5,mom:0.9,mom:0.99,param", o.get("mlp_features").getAsString());
+        assertTrue(o.get("mlp_coords_per_second").getAsDouble() > 0);
+        // param keeps no statistics: the state is still t, v and three momenta
+        assertEquals(20, o.get("mlp_state_bytes_per_parameter").getAsInt());
+        CommandLine cl = L2o.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        assertTrue(cl.execute("bench", "--mlp-features", "rms,theta") != 0);
+        assertTrue(err.toString().contains("'theta'"), err.toString());
+    }
+
     @Test
     void helpAndVersion() {
         assertTrue(run("--help").contains("bench"));

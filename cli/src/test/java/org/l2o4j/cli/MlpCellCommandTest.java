@@ -103,6 +103,55 @@ class MlpCellCommandTest {
         assertTrue(learned.get("final_loss_mean").getAsDouble() >= 0);
     }
 
+    /** The param feature: meta-train writes it into the file, evaluate and bench step with it. */
+    @Test
+    void metaTrainsAnMlpWithTheParamFeatureThatEvaluateLoads() throws Exception {
+        Path out = dir.resolve("param.safetensors");
+        StringWriter err = new StringWriter();
+        String[] a =
+                args(
+                        out,
+                        "--cell",
+                        "mlp",
+                        "--features",
+                        "rms,mom:0.5,mom:0.9,param",
+                        "--mlp-hidden",
+                        "6",
+                        "--output-scale",
+                        "0.05");
+        assertEquals(0, metaTrain(err, a), err.toString());
+        LstmWeights w = WeightFiles.read(out);
+        assertEquals(FeatureSet.parse("rms,mom:0.5,mom:0.9,param"), w.config().features());
+        assertTrue(w.config().features().needsParam());
+        EvaluateCommandTest.Run r =
+                EvaluateCommandTest.run(
+                        "--optimizer",
+                        out.toString(),
+                        "--task",
+                        "quadratic",
+                        "--steps",
+                        "10",
+                        "--seeds",
+                        "3",
+                        "--baselines",
+                        "adam",
+                        "--tuning-seeds",
+                        "1",
+                        "--json");
+        assertEquals(0, r.code, r.err);
+        JsonObject learned =
+                EvaluateCommandTest.lastLineJson(r.out)
+                        .getAsJsonArray("results")
+                        .get(0)
+                        .getAsJsonObject();
+        assertEquals("learned", learned.get("name").getAsString());
+        assertTrue(learned.get("final_loss_mean").getAsDouble() >= 0);
+        // the lstm refuses it, naming what it takes
+        err = new StringWriter();
+        assertNotEquals(0, metaTrain(err, args(dir.resolve("p"), "--features", "log-sign,param")));
+        assertTrue(err.toString().contains("log-sign or grad"), err.toString());
+    }
+
     @Test
     void metaTrainsAGruCell() throws Exception {
         Path out = dir.resolve("gru.safetensors");

@@ -256,13 +256,15 @@ public final class FineTuneOnYourDjlModel {
             double[] gd = new double[theta.length];
             float[] g = new float[theta.length];
             float[] u = new float[theta.length];
+            float[] p = new float[theta.length];
             OptimizerState s = rule.newState(theta.length);
             for (int t = 0; t < steps; t++) {
                 task.lossAndGradient(theta, t, gd);
                 for (int i = 0; i < g.length; i++) {
                     g[i] = (float) gd[i];
+                    p[i] = (float) theta[i];
                 }
-                rule.step(s, g, u);
+                rule.step(s, p, g, u); // the parameters too: rules with the param feature read them
                 for (int i = 0; i < g.length; i++) {
                     theta[i] += u[i];
                 }

@@ -315,8 +315,15 @@ public class LearnedOptimizer extends Optimizer {
                 HostTransfer.read(weight, ps.update);
             }
             preprocess(ps.grad, ps.update, weightDecay);
+            float[] params = null;
+            if (ps.rule.needsParameters()) {
+                // the param feature's input: the parameter's value before this step
+                params = ps.params();
+                HostTransfer.read(weight, params);
+            }
             long t1 = System.nanoTime();
-            ps.rule.step(state, ps.grad, 0, ps.update, 0); // applies its ZeroGradientPolicy
+            // applies its ZeroGradientPolicy
+            ps.rule.step(state, params, 0, ps.grad, 0, ps.update, 0);
             long t2 = System.nanoTime();
             HostTransfer.addInPlace(weight, ps.update);
             HostTransfer.clearGradient(weight);
@@ -995,6 +1002,7 @@ public class LearnedOptimizer extends Optimizer {
 
         float[] grad;
         float[] update;
+        private float[] params;
 
         ParameterState(UpdateRule rule, int size, OptimizerState host) {
             this.rule = rule;
@@ -1019,6 +1027,14 @@ public class LearnedOptimizer extends Optimizer {
                 update = new float[size];
             }
             return host;
+        }
+
+        /** The host copy of the parameter's values (rules with the param feature). */
+        float[] params() {
+            if (params == null) {
+                params = new float[size];
+            }
+            return params;
         }
 
         /** The device state for the device path (moved from the host if it was there). */

@@ -112,6 +112,41 @@ public final class Dl4jParameters {
     }
 
     /**
+     * The parameters of a block gradient view: the registered network's flattened parameter vector
+     * and the view's first index in it (DL4J lays its gradient view out exactly like its
+     * parameters, so the block's parameters are the same range of the parameter vector); null if no
+     * registered network's gradient holds the view.
+     */
+    static ParamRange registeredParams(INDArray blockGradient) {
+        long addr = address(blockGradient);
+        long elem = blockGradient.dataType().width();
+        for (WeakReference<Model> r : REGISTERED) {
+            Model m = r.get();
+            if (m == null) {
+                REGISTERED.remove(r);
+                continue;
+            }
+            INDArray g = m.getGradientsViewArray();
+            INDArray p = m.params();
+            if (g == null || p == null || g.dataType() != blockGradient.dataType()) {
+                continue;
+            }
+            long base = address(g);
+            if (addr >= base && addr < base + g.length() * elem) {
+                long off = (addr - base) / elem;
+                if (off + blockGradient.length() > p.length()) {
+                    return null;
+                }
+                return new ParamRange(p, off);
+            }
+        }
+        return null;
+    }
+
+    /** A network's flattened parameters and the first index of a block in them. */
+    record ParamRange(INDArray params, long offset) {}
+
+    /**
      * Names element {@code i} of a block gradient view if it belongs to a registered network's
      * gradient; null otherwise.
      */

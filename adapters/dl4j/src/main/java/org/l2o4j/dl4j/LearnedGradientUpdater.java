@@ -44,6 +44,7 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedUpda
     private HostFloats stateHost;
     private int n;
     private float[] grad = new float[0];
+    private float[] params = new float[0];
     private OptimizerState fullChunk;
     private OptimizerState tailChunk;
     private long skipped;
@@ -178,6 +179,27 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedUpda
             throw new NonFiniteGradientException(bad, grad[bad], describe(gradient, bad));
         }
 
+        // The param feature's input: the block's parameter values before this step, from the
+        // registered network (DL4J gives an updater only the gradient view).
+        HostFloats paramHost = null;
+        long paramOff = 0;
+        if (rule.needsParameters()) {
+            Dl4jParameters.ParamRange range = Dl4jParameters.registeredParams(gradient);
+            if (range == null) {
+                throw new IllegalStateException(
+                        "This LearnedUpdater's optimizer has the param feature (features "
+                                + rule.config().features().id()
+                                + "), which reads the parameter values, but DL4J gives an updater"
+                                + " only the gradient: register the network with"
+                                + " Dl4jParameters.register(net) before fitting it");
+            }
+            paramHost = new HostFloats(range.params(), "parameters");
+            paramOff = range.offset();
+            if (params.length < Math.min(n, CHUNK)) {
+                params = new float[Math.min(n, CHUNK)];
+            }
+        }
+
         for (int start = 0; start < n; start += CHUNK) {
             int c = Math.min(CHUNK, n - start);
             OptimizerState s = c == fullChunk.size() ? fullChunk : tailChunk;
@@ -188,7 +210,12 @@ public final class LearnedGradientUpdater implements GradientUpdater<LearnedUpda
             }
             long skippedBefore = s.skippedCount();
             s.setStepCount(Math.max(0, iteration));
-            rule.step(s, grad, start, grad, start);
+            if (paramHost != null) {
+                paramHost.read(paramOff + start, params, 0, c);
+                rule.step(s, params, 0, grad, start, grad, start);
+            } else {
+                rule.step(s, grad, start, grad, start);
+            }
             for (int k = 0; k < perCoordinate; k++) {
                 stateHost.write((long) k * n + start, window, k * c, c);
             }

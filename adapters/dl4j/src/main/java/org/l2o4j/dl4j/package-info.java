@@ -42,6 +42,11 @@
  *       error names the flattened parameter index, and the layer and parameter for networks
  *       registered with {@link org.l2o4j.dl4j.Dl4jParameters#register} (DL4J gives an updater only
  *       its block's gradient view, not the layer names).
+ *   <li><b>The {@code param} feature</b> (an optimizer whose input includes the parameter's value):
+ *       the updater reads its block's parameters from the network registered with {@link
+ *       org.l2o4j.dl4j.Dl4jParameters#register} (the same range of the flattened parameter vector
+ *       as the block's gradient view; read before DL4J applies the step); for a network it cannot
+ *       find it fails, asking for the registration, before anything changes.
  * </ul>
  *
  * <h2>Fine-tune on your own model</h2>

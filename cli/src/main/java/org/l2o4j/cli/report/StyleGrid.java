@@ -74,6 +74,7 @@ public final class StyleGrid {
         double[] gradD = new double[n];
         float[] grad = new float[n];
         float[] update = new float[n];
+        float[] params = new float[n];
         OptimizerState state = rule.newState(n);
         double[][] images = new double[steps.length][];
         double[] losses = new double[steps.length];
@@ -91,9 +92,10 @@ public final class StyleGrid {
             }
             for (int i = 0; i < n; i++) {
                 grad[i] = (float) gradD[i];
+                params[i] = (float) theta[i];
             }
             try {
-                rule.step(state, grad, update);
+                rule.step(state, params, grad, update);
             } catch (NonFiniteGradientException e) {
                 break;
             }

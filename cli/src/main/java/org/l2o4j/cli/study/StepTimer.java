@@ -29,24 +29,41 @@ final class StepTimer {
             }
         }
         float[] update = new float[n];
+        // parameter values for a rule with the param feature (unchanged by the timed steps)
+        float[] params = null;
+        if (rule.needsParameters()) {
+            params = new float[n];
+            for (int i = 0; i < n; i++) {
+                params[i] = (float) (rng.nextGaussian() * 0.1);
+            }
+        }
         OptimizerState st = rule.newState(n);
         int steps = Math.max(1, c.costSteps);
         long warmStart = System.nanoTime();
         long warmNanos = c.costWarmupMillis * 1_000_000L;
         for (int w = 0; w < 3 || System.nanoTime() - warmStart < warmNanos; w++) {
             for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
+                step(rule, st, params, grads[s % 4], update);
             }
         }
         double[] ns = new double[5];
         for (int r = 0; r < ns.length; r++) {
             long t0 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
             for (int s = 0; s < steps; s++) {
-                rule.step(st, grads[s % 4], update);
+                step(rule, st, params, grads[s % 4], update);
             }
             long t1 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
             ns[r] = (t1 - t0) / (double) steps / n;
         }
         return Statistics.summarize(ns);
+    }
+
+    private static void step(
+            UpdateRule rule, OptimizerState st, float[] params, float[] grad, float[] update) {
+        if (params != null) {
+            rule.step(st, params, grad, update);
+        } else {
+            rule.step(st, grad, update);
+        }
     }
 }

@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>the features and their running statistics, lane-wise in double exactly as {@link
  *       FeatureSet#step} computes them (same operations in the same order, the bias corrections
  *       from {@link FeatureSet#corrections}), so the new state and the features are bitwise those
- *       of the scalar cell; the log-sign columns, which need a logarithm, lane by lane;
+ *       of the scalar cell; the log-sign columns, which need a logarithm, lane by lane; the {@code
+ *       param} column is the parameter value widened to double, as the scalar cell passes it;
  *   <li>each hidden layer with four units at once: sixteen accumulators (four units by four
  *       vectors), every weight broadcast once per tile and multiplied into the four vectors of
  *       inputs, fused multiply-adds (the scalar cell multiplies, then adds); relu lane-wise, tanh
@@ -60,6 +61,7 @@ final class VectorMlpCell extends InferenceCell {
     private final int outOff;
 
     private final boolean hasStats;
+    private final boolean hasParam;
     private final boolean logSign;
     private final int momenta;
     private final FeatureSet.Kind[] kinds;
@@ -73,12 +75,14 @@ final class VectorMlpCell extends InferenceCell {
     private final int gRow;
 
     // rows (TW doubles each) of the double work array: the gradients [1], the old and the new
-    // statistics [stats each], the features [in0], the per-lane bias corrections [1 + momenta]
+    // statistics [stats each], the features [in0], the per-lane bias corrections [1 + momenta],
+    // the parameter values [1]
     private final int gD;
     private final int oldD;
     private final int newD;
     private final int xD;
     private final int corrD;
+    private final int thD;
     private final int doubleRows;
 
     /**
@@ -105,6 +109,7 @@ final class VectorMlpCell extends InferenceCell {
         }
         this.outOff = LstmWeights.outputWeightOffset(c);
         this.hasStats = stats > 0;
+        this.hasParam = features.needsParam();
         this.logSign = features.hasLogSign();
         this.momenta = features.momenta();
         this.kinds = new FeatureSet.Kind[features.size()];
@@ -125,7 +130,8 @@ final class VectorMlpCell extends InferenceCell {
         this.newD = oldD + stats;
         this.xD = newD + stats;
         this.corrD = xD + in0;
-        this.doubleRows = corrD + 1 + momenta;
+        this.thD = corrD + 1 + momenta;
+        this.doubleRows = thD + 1;
     }
 
     @Override
@@ -148,6 +154,8 @@ final class VectorMlpCell extends InferenceCell {
             float[] p,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -157,6 +165,7 @@ final class VectorMlpCell extends InferenceCell {
             boolean checkFinite,
             boolean freezeZeros,
             float[] sc) {
+        checkTheta(theta);
         Work work = Work.of(this);
         double[] cache = work.cache;
         double[] dw = work.lanes(doubleRows * TW);
@@ -186,7 +195,7 @@ final class VectorMlpCell extends InferenceCell {
                 continue;
             }
             boolean masked = kept != 0;
-            features(s, n, i0, sc, masked, freezeZeros, checkFinite, cache, dw);
+            features(s, n, theta, thetaOff, i0, sc, masked, freezeZeros, checkFinite, cache, dw);
             int top = network(p, sc);
             output(p, sc, top, upd, updOff + i0, masked, freezeZeros, checkFinite);
         }
@@ -196,6 +205,8 @@ final class VectorMlpCell extends InferenceCell {
                             p,
                             s,
                             n,
+                            theta,
+                            thetaOff,
                             grad,
                             gradOff,
                             upd,
@@ -225,6 +236,8 @@ final class VectorMlpCell extends InferenceCell {
     private void features(
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             int i0,
             float[] sc,
             boolean masked,
@@ -237,8 +250,15 @@ final class VectorMlpCell extends InferenceCell {
         final int dNew = newD * TW;
         final int dX = xD * TW;
         final int dCorr = corrD * TW;
+        final int dTh = thD * TW;
         for (int c = 0; c < TW; c++) {
             dw[dG + c] = sc[gRow + c];
+        }
+        if (hasParam) {
+            // widened as FeatureSet.step's caller widens it: the column is theta exactly
+            for (int c = 0; c < TW; c++) {
+                dw[dTh + c] = theta[thetaOff + i0 + c];
+            }
         }
         for (int k = 0; k < stats; k++) {
             int src = k * n + i0;
@@ -328,6 +348,9 @@ final class VectorMlpCell extends InferenceCell {
                         break;
                     case RMS:
                         x = g.div(denom);
+                        break;
+                    case PARAM:
+                        x = DoubleVector.fromArray(DS, dw, dTh + d);
                         break;
                     default:
                         {

@@ -146,6 +146,8 @@ public final class Evaluator {
         double[] gradD = new double[n];
         float[] grad = new float[n];
         float[] update = new float[n];
+        // the parameters as the rule sees them (read by a learned optimizer with the param feature)
+        float[] params = rule.needsParameters() ? new float[n] : null;
         OptimizerState state = rule.newState(n);
         double[] losses = new double[steps + 1];
         Arrays.fill(losses, Double.NaN);
@@ -168,9 +170,18 @@ public final class Evaluator {
             for (int i = 0; i < n; i++) {
                 grad[i] = (float) gradD[i];
             }
+            if (params != null) {
+                for (int i = 0; i < n; i++) {
+                    params[i] = (float) theta[i];
+                }
+            }
             long s0 = System.nanoTime();
             try {
-                rule.step(state, grad, update);
+                if (params != null) {
+                    rule.step(state, params, grad, update);
+                } else {
+                    rule.step(state, grad, update);
+                }
             } catch (NonFiniteGradientException e) {
                 diverged = t;
                 break;

@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The input features of a learned optimizer's cell, computed per coordinate from its gradient and
- * the running statistics kept in the optimizer's per-coordinate state.
+ * The input features of a learned optimizer's cell, computed per coordinate from its gradient, its
+ * parameter value and the running statistics kept in the optimizer's per-coordinate state.
  *
  * <p>Features, by id (a feature set is a comma-separated list of them, in column order):
  *
@@ -21,7 +21,12 @@ import java.util.Objects;
  *       moment, {@value #EPS_TEXT});
  *   <li>{@code mom:B} (for a decay {@code B} in (0, 1), e.g. {@code mom:0.9}): the momentum {@code
  *       m = B m + (1 - B) g}, bias-corrected by {@code 1 - B^t}, over the same {@code sqrt(v^) +
- *       eps}.
+ *       eps};
+ *   <li>{@code param}: the parameter's value {@code theta} before the step, one column. A set with
+ *       it {@linkplain #needsParam() needs the parameters}: {@link #step(double, double, double[],
+ *       double[], int, int, double, double, double, double[])} takes theta, the gradient-only
+ *       overloads refuse such a set. The first-order meta-gradient treats theta here as an input,
+ *       like the gradient (no gradient flows through theta into the feature).
  * </ul>
  *
  * <p>State ({@link #stateRows()} floats per coordinate, none if the set has neither {@code rms} nor
@@ -44,6 +49,9 @@ public final class FeatureSet {
 
     private static final String EPS_TEXT = "eps = 1e-8";
 
+    /** The accepted feature ids, for error messages and option descriptions. */
+    public static final String ACCEPTED = "log-sign, grad, rms, mom:B (0 < B < 1), param";
+
     /** The kinds of feature. */
     public enum Kind {
         /** Log-sign preprocessing, two columns. */
@@ -53,7 +61,9 @@ public final class FeatureSet {
         /** The gradient over the running RMS, one column. */
         RMS("rms", 1),
         /** A momentum over the running RMS, one column; has a decay. */
-        MOMENTUM("mom", 1);
+        MOMENTUM("mom", 1),
+        /** The parameter's value before the step, one column. */
+        PARAM("param", 1);
 
         private final String id;
         private final int columns;
@@ -89,7 +99,7 @@ public final class FeatureSet {
             return decay;
         }
 
-        /** The id: {@code log-sign}, {@code grad}, {@code rms} or {@code mom:B}. */
+        /** The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B} or {@code param}. */
         public String id() {
             return kind == Kind.MOMENTUM ? "mom:" + decay : kind.id;
         }
@@ -127,6 +137,7 @@ public final class FeatureSet {
     private final Kind[] kinds;
     private final int columns;
     private final boolean stats;
+    private final boolean param;
     private final double[] momDecays;
     private final double[] momLogDecays;
     private final double logRmsDecay = Math.log(RMS_DECAY);
@@ -139,16 +150,19 @@ public final class FeatureSet {
         }
         int c = 0;
         boolean s = false;
+        boolean th = false;
         int moms = 0;
         for (Feature f : features) {
             c += f.kind.columns;
             s |= f.kind == Kind.RMS || f.kind == Kind.MOMENTUM;
+            th |= f.kind == Kind.PARAM;
             if (f.kind == Kind.MOMENTUM) {
                 moms++;
             }
         }
         this.columns = c;
         this.stats = s;
+        this.param = th;
         this.momDecays = new double[moms];
         this.momLogDecays = new double[moms];
         int m = 0;
@@ -178,6 +192,8 @@ public final class FeatureSet {
                 f = new Feature(Kind.GRAD, Double.NaN);
             } else if (id.equals("rms")) {
                 f = new Feature(Kind.RMS, Double.NaN);
+            } else if (id.equals("param")) {
+                f = new Feature(Kind.PARAM, Double.NaN);
             } else if (id.startsWith("mom:")) {
                 double b;
                 try {
@@ -195,9 +211,7 @@ public final class FeatureSet {
                 f = new Feature(Kind.MOMENTUM, b);
             } else {
                 throw new IllegalArgumentException(
-                        "Unknown feature '"
-                                + raw.trim()
-                                + "': expected one of log-sign, grad, rms, mom:B (0 < B < 1)");
+                        "Unknown feature '" + raw.trim() + "': expected one of " + ACCEPTED);
             }
             if (out.contains(f)) {
                 throw new IllegalArgumentException("Feature '" + f.id() + "' is listed twice");
@@ -232,6 +246,14 @@ public final class FeatureSet {
         return false;
     }
 
+    /**
+     * Whether the set has the {@code param} feature: its steps need the parameter values ({@link
+     * #step(double, double, double[], double[], int, int, double, double, double, double[])}).
+     */
+    public boolean needsParam() {
+        return param;
+    }
+
     /** The canonical comma-separated id, as written to weight files. */
     public String id() {
         StringBuilder sb = new StringBuilder();
@@ -252,6 +274,8 @@ public final class FeatureSet {
      * @param expNegP log-sign threshold {@code e^-p} (as the kernels round it)
      * @param expP {@code e^p} (as the kernels round it)
      * @param invP {@code 1 / p}
+     * @throws IllegalStateException if the set has the {@code param} feature (use the overload with
+     *     theta)
      */
     public void step(
             double g,
@@ -278,9 +302,44 @@ public final class FeatureSet {
      * #cacheSize()} doubles, first element NaN when fresh; not shared between threads): the
      * coordinates of a step usually share their step count, so the powers are computed once. The
      * results are the same with or without it.
+     *
+     * @throws IllegalStateException if the set has the {@code param} feature (use the overload with
+     *     theta)
      */
     public void step(
             double g,
+            double[] st,
+            double[] x,
+            int xOff,
+            int stride,
+            double expNegP,
+            double expP,
+            double invP,
+            double[] cache) {
+        if (param) {
+            throw missingParam(this);
+        }
+        step(g, Double.NaN, st, x, xOff, stride, expNegP, expP, invP, cache);
+    }
+
+    /** The error of a step without parameter values for a set with {@code param}. */
+    static IllegalStateException missingParam(FeatureSet fs) {
+        return new IllegalStateException(
+                "The features "
+                        + fs.id()
+                        + " include param (the parameter's value) but the step was given no"
+                        + " parameter values: pass theta (e.g. UpdateRule.step(state, params,"
+                        + " paramOffset, grad, gradOffset, update, updateOffset))");
+    }
+
+    /**
+     * {@link #step(double, double[], double[], int, int, double, double, double, double[])} with
+     * the parameter's value {@code theta} before the step, the {@code param} feature's column
+     * (ignored by a set without it).
+     */
+    public void step(
+            double g,
+            double theta,
             double[] st,
             double[] x,
             int xOff,
@@ -332,6 +391,10 @@ public final class FeatureSet {
                     break;
                 case RMS:
                     x[xOff + c * stride] = g / denom;
+                    c++;
+                    break;
+                case PARAM:
+                    x[xOff + c * stride] = theta;
                     c++;
                     break;
                 default:

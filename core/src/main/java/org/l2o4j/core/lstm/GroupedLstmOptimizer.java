@@ -217,13 +217,51 @@ public final class GroupedLstmOptimizer implements UpdateRule {
         }
     }
 
+    /** Whether some group's features include {@code param} (see {@link UpdateRule}). */
+    @Override
+    public boolean needsParameters() {
+        for (LstmOptimizer o : optimizers) {
+            if (o.needsParameters()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if a group's features include {@code param}: use the overload
+     *     with the parameters
+     */
     @Override
     public void step(
             OptimizerState state, float[] grad, int gradOffset, float[] update, int updateOffset) {
+        if (needsParameters()) {
+            throw new IllegalStateException(
+                    "A group of this per-group learned optimizer has the param feature (the"
+                            + " parameter's value): step it with the parameters, step(state,"
+                            + " params, paramOffset, grad, gradOffset, update, updateOffset)");
+        }
+        step(state, null, 0, grad, gradOffset, update, updateOffset);
+    }
+
+    @Override
+    public void step(
+            OptimizerState state,
+            float[] params,
+            int paramOffset,
+            float[] grad,
+            int gradOffset,
+            float[] update,
+            int updateOffset) {
         checkSize(state.size());
         boolean anyBad = Gradients.checkStep(this, state, grad, gradOffset, update, updateOffset);
+        if (params != null) {
+            Gradients.checkParams(state, params, paramOffset);
+        }
         if (members.length == 1 || state.size() == 0) {
-            optimizers[0].step(state, grad, gradOffset, update, updateOffset);
+            optimizers[0].step(state, params, paramOffset, grad, gradOffset, update, updateOffset);
             return;
         }
         Objects.requireNonNull(grad, "grad");
@@ -241,13 +279,20 @@ public final class GroupedLstmOptimizer implements UpdateRule {
             for (int j = 0; j < ng; j++) {
                 gg[j] = grad[gradOffset + idx[j]];
             }
+            float[] pg = null;
+            if (params != null) {
+                pg = sc.params(ng);
+                for (int j = 0; j < ng; j++) {
+                    pg[j] = params[paramOffset + idx[j]];
+                }
+            }
             OptimizerState sub = sc.state(g, ng, s);
             float[] sd = sub.data();
             System.arraycopy(data, s * starts[g], sd, 0, s * ng);
             sub.setStepCount(state.stepCount());
             long before = sub.skippedCount();
             float[] ug = sc.update(ng);
-            optimizers[g].step(sub, gg, 0, ug, 0);
+            optimizers[g].step(sub, pg, 0, gg, 0, ug, 0);
             skipped += sub.skippedCount() - before;
             System.arraycopy(sd, 0, data, s * starts[g], s * ng);
             for (int j = 0; j < ng; j++) {
@@ -264,6 +309,7 @@ public final class GroupedLstmOptimizer implements UpdateRule {
     private static final class Scratch {
         private float[] grad = new float[0];
         private float[] update = new float[0];
+        private float[] params = new float[0];
         private OptimizerState[] states = new OptimizerState[0];
 
         float[] grad(int n) {
@@ -271,6 +317,13 @@ public final class GroupedLstmOptimizer implements UpdateRule {
                 grad = new float[n];
             }
             return grad;
+        }
+
+        float[] params(int n) {
+            if (params.length < n) {
+                params = new float[n];
+            }
+            return params;
         }
 
         float[] update(int n) {

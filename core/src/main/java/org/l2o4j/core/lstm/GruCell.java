@@ -104,6 +104,29 @@ public final class GruCell extends InferenceCell {
             int updOff,
             double[] buf,
             int w) {
+        forward(phi, prev, prevIsStep, grad, null, gradOff, update, updOff, buf, w);
+    }
+
+    /**
+     * {@link #forward} with the parameter values {@code theta[gradOff .. gradOff + w)} before the
+     * step (indexed like {@code grad}), the {@code param} feature's column: an input, like the
+     * gradient (the first-order meta-gradient has no term through it). May be null if the features
+     * do not {@linkplain FeatureSet#needsParam() need it}.
+     */
+    public void forward(
+            double[] phi,
+            double[] prev,
+            boolean prevIsStep,
+            double[] grad,
+            double[] theta,
+            int gradOff,
+            double[] update,
+            int updOff,
+            double[] buf,
+            int w) {
+        if (theta == null && features.needsParam()) {
+            throw FeatureSet.missingParam(features);
+        }
         int h = hidden;
         int statRow = prevIsStep ? in0 : 0;
         // this thread's work arrays: no allocation per call, and the bias corrections computed
@@ -115,7 +138,8 @@ public final class GruCell extends InferenceCell {
             for (int k = 0; k < stats; k++) {
                 st[k] = prev[(statRow + k) * w + i];
             }
-            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP, cache);
+            double th = theta != null ? theta[gradOff + i] : Double.NaN;
+            features.step(grad[gradOff + i], th, st, buf, i, w, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 buf[(in0 + k) * w + i] = st[k];
             }
@@ -361,6 +385,8 @@ public final class GruCell extends InferenceCell {
             float[] p,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -370,6 +396,7 @@ public final class GruCell extends InferenceCell {
             boolean checkFinite,
             boolean freezeZeros,
             float[] scratch) {
+        checkTheta(theta);
         final int tw = TILE;
         final int h = hidden;
         final int xBase = 0;
@@ -392,6 +419,8 @@ public final class GruCell extends InferenceCell {
                     tileFeatures(
                             s,
                             n,
+                            theta,
+                            thetaOff,
                             grad,
                             gradOff,
                             i0,

@@ -36,6 +36,16 @@ abstract class InferenceCell {
     /** Floats of scratch {@link #run} needs. */
     abstract int scratchSize();
 
+    /**
+     * Fails if the features need the parameter values and {@code theta} is null (before anything is
+     * computed or stored).
+     */
+    final void checkTheta(float[] theta) {
+        if (theta == null && features.needsParam()) {
+            throw FeatureSet.missingParam(features);
+        }
+    }
+
     /** Coordinates per tile of {@link #run}: range bounds split at its multiples. */
     int tileWidth() {
         return TILE;
@@ -109,12 +119,16 @@ abstract class InferenceCell {
      * canonical float parameters): state rows of {@code n} in {@code s}. A coordinate with a
      * non-finite gradient (if {@code checkFinite}) or, if {@code freezeZeros}, an exactly-zero one
      * gets update {@code +0.0} and keeps its state. Returns the number of non-finite gradients
-     * skipped.
+     * skipped. {@code theta[thetaOff + i]} is coordinate {@code i}'s parameter value before the
+     * step, read only if the features {@linkplain FeatureSet#needsParam() need it} ({@code theta}
+     * may then not be null; otherwise it may be); it is read before any update is written.
      */
     abstract long run(
             float[] p,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -131,11 +145,14 @@ abstract class InferenceCell {
      * coordinate with a non-finite gradient (if {@code checkFinite}) or, if {@code freezeZeros}, an
      * exactly-zero one gets 1 in row {@code keepRow}, zero features and an unchanged state (the
      * others 0). {@code st}, {@code xd} and {@code cache} are the caller's work arrays for {@link
-     * FeatureSet#step}. Returns the number of non-finite gradients skipped.
+     * FeatureSet#step}; {@code theta} as in {@link #run}. Returns the number of non-finite
+     * gradients skipped.
      */
     final long tileFeatures(
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             int i0,
@@ -168,7 +185,8 @@ abstract class InferenceCell {
             for (int k = 0; k < stats; k++) {
                 st[k] = s[k * n + i];
             }
-            features.step(g, st, xd, 0, 1, expNegP, expP, invP, cache);
+            double th = theta != null ? theta[thetaOff + i] : Double.NaN;
+            features.step(g, th, st, xd, 0, 1, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 s[k * n + i] = (float) st[k];
             }

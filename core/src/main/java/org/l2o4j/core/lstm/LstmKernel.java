@@ -125,6 +125,29 @@ abstract class LstmKernel {
             boolean freezeZeros,
             float[] scratch);
 
+    /**
+     * {@link #run} with the parameter values before the step, {@code theta[thetaOff + i]} for
+     * coordinate {@code i} (null when the features do not {@linkplain FeatureSet#needsParam() need
+     * them}): the cells with the {@code param} feature read them (CellKernel overrides this); the
+     * LSTM, whose features never include it, ignores them.
+     */
+    long run(
+            float[] s,
+            int n,
+            float[] theta,
+            int thetaOff,
+            float[] grad,
+            int gradOff,
+            float[] upd,
+            int updOff,
+            int from,
+            int to,
+            boolean checkFinite,
+            boolean freezeZeros,
+            float[] scratch) {
+        return run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freezeZeros, scratch);
+    }
+
     /** Floats of the per-thread tile state a 16-bit step needs ({@link #run16}). */
     final int tileStateSize() {
         return tileWidth() * config.stateSizePerCoordinate();

@@ -46,7 +46,10 @@ import org.l2o4j.core.optim.UpdateRule;
  * that cell ({@link MlpCell}, with a Vector API step when the vector kernel is selected; {@link
  * GruCell}, plain Java) with the same threads, chunks, ranges and policies; the MLP's state is its
  * features' running statistics ({@link FeatureSet#stateRows()} floats per coordinate), the GRU's
- * those plus {@code h} per layer. Only {@link StateType#FLOAT32} is supported for them.
+ * those plus {@code h} per layer. Only {@link StateType#FLOAT32} is supported for them. A config
+ * whose features include {@code param} ({@link #needsParameters()}) is stepped with the parameter
+ * values: {@link #step(OptimizerState, float[], int, float[], int, float[], int)} and {@link
+ * #stepRanges(OptimizerState, float[], float[], float[], int[], int)}.
  */
 public final class LstmOptimizer implements UpdateRule {
     /** The shared weights. */
@@ -207,10 +210,55 @@ public final class LstmOptimizer implements UpdateRule {
         return policy;
     }
 
+    /**
+     * Whether the features include {@code param}: then steps need the parameter values ({@link
+     * #step(OptimizerState, float[], int, float[], int, float[], int)}, {@link
+     * #stepRanges(OptimizerState, float[], float[], float[], int[], int)}).
+     */
+    @Override
+    public boolean needsParameters() {
+        return weights.config().features().needsParam();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if the features include {@code param} ({@link
+     *     #needsParameters()}): use the overload with the parameters
+     */
     @Override
     public void step(
             OptimizerState state, float[] grad, int gradOffset, float[] update, int updateOffset) {
+        requireNoParams();
+        step(state, null, 0, grad, gradOffset, update, updateOffset);
+    }
+
+    private void requireNoParams() {
+        if (needsParameters()) {
+            throw new IllegalStateException(
+                    "This learned optimizer's features ("
+                            + weights.config().features().id()
+                            + ") include param, the parameter's value: step it with the"
+                            + " parameters, step(state, params, paramOffset, grad, gradOffset,"
+                            + " update, updateOffset)");
+        }
+    }
+
+    @Override
+    public void step(
+            OptimizerState state,
+            float[] params,
+            int paramOffset,
+            float[] grad,
+            int gradOffset,
+            float[] update,
+            int updateOffset) {
         boolean anyBad = Gradients.checkStep(this, state, grad, gradOffset, update, updateOffset);
+        if (params != null) {
+            Gradients.checkParams(state, params, paramOffset);
+        } else if (needsParameters()) {
+            requireNoParams();
+        }
         int n = state.size();
         float[] s = state.data();
         LstmKernel k = kernel;
@@ -227,6 +275,8 @@ public final class LstmOptimizer implements UpdateRule {
                             local,
                             s,
                             n,
+                            params,
+                            paramOffset,
                             grad,
                             gradOffset,
                             update,
@@ -237,7 +287,20 @@ public final class LstmOptimizer implements UpdateRule {
                             freeze);
         } else {
             StepJob job = local.job;
-            job.set(k, type, s, n, grad, gradOffset, update, updateOffset, anyBad, freeze, parts);
+            job.set(
+                    k,
+                    type,
+                    s,
+                    n,
+                    params,
+                    paramOffset,
+                    grad,
+                    gradOffset,
+                    update,
+                    updateOffset,
+                    anyBad,
+                    freeze,
+                    parts);
             try {
                 if (!KernelPool.shared().tryRun(job, parts)) {
                     // the pool is busy with another step: do all parts here (same results)
@@ -261,6 +324,8 @@ public final class LstmOptimizer implements UpdateRule {
             PerThread local,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -271,7 +336,20 @@ public final class LstmOptimizer implements UpdateRule {
             boolean freeze) {
         float[] sc = local.scratch(k.scratchSize());
         if (type == StateType.FLOAT32) {
-            return k.run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freeze, sc);
+            return k.run(
+                    s,
+                    n,
+                    theta,
+                    thetaOff,
+                    grad,
+                    gradOff,
+                    upd,
+                    updOff,
+                    from,
+                    to,
+                    checkFinite,
+                    freeze,
+                    sc);
         }
         float[] ts = local.tileState(k.tileStateSize());
         return k.run16(
@@ -323,6 +401,8 @@ public final class LstmOptimizer implements UpdateRule {
         private StateType type;
         private float[] s;
         private int n;
+        private float[] theta;
+        private int thetaOff;
         private float[] grad;
         private int gradOff;
         private float[] upd;
@@ -338,6 +418,8 @@ public final class LstmOptimizer implements UpdateRule {
                 StateType type,
                 float[] s,
                 int n,
+                float[] theta,
+                int thetaOff,
                 float[] grad,
                 int gradOff,
                 float[] upd,
@@ -349,6 +431,8 @@ public final class LstmOptimizer implements UpdateRule {
             this.type = type;
             this.s = s;
             this.n = n;
+            this.theta = theta;
+            this.thetaOff = thetaOff;
             this.grad = grad;
             this.gradOff = gradOff;
             this.upd = upd;
@@ -384,6 +468,8 @@ public final class LstmOptimizer implements UpdateRule {
                                 local,
                                 s,
                                 n,
+                                theta,
+                                thetaOff,
                                 grad,
                                 gradOff,
                                 upd,
@@ -407,6 +493,7 @@ public final class LstmOptimizer implements UpdateRule {
         void clear() {
             kernel = null;
             s = null;
+            theta = null;
             grad = null;
             upd = null;
         }
@@ -436,6 +523,22 @@ public final class LstmOptimizer implements UpdateRule {
      */
     public void stepRanges(
             OptimizerState state, float[] grad, float[] update, int[] bounds, int ranges) {
+        requireNoParams();
+        stepRanges(state, null, grad, update, bounds, ranges);
+    }
+
+    /**
+     * {@link #stepRanges(OptimizerState, float[], float[], int[], int)} given the parameter values
+     * before the step ({@code params[i]} for coordinate {@code i}; null if the features do not
+     * {@linkplain #needsParameters() need them}).
+     */
+    public void stepRanges(
+            OptimizerState state,
+            float[] params,
+            float[] grad,
+            float[] update,
+            int[] bounds,
+            int ranges) {
         if (stateType.packed()) {
             throw new UnsupportedOperationException(
                     "stepRanges supports float32 state only, but this optimizer keeps "
@@ -443,6 +546,11 @@ public final class LstmOptimizer implements UpdateRule {
                             + " state; use step(..) or withStateType(StateType.FLOAT32)");
         }
         boolean anyBad = Gradients.checkStep(this, state, grad, 0, update, 0);
+        if (params != null) {
+            Gradients.checkParams(state, params, 0);
+        } else if (needsParameters()) {
+            requireNoParams();
+        }
         int n = state.size();
         LstmKernel k = kernel;
         int align = k.tileWidth();
@@ -470,12 +578,15 @@ public final class LstmOptimizer implements UpdateRule {
                 int from = bounds[2 * r];
                 int to = bounds[2 * r + 1];
                 if (from < to) {
-                    skipped += k.run(s, n, grad, 0, update, 0, from, to, anyBad, freeze, sc);
+                    skipped +=
+                            k.run(
+                                    s, n, params, 0, grad, 0, update, 0, from, to, anyBad, freeze,
+                                    sc);
                 }
             }
         } else {
             RangeJob job = local.rangeJob;
-            job.set(k, s, n, grad, update, anyBad, freeze, bounds, ranges, parts);
+            job.set(k, s, n, params, grad, update, anyBad, freeze, bounds, ranges, parts);
             try {
                 if (!KernelPool.shared().tryRun(job, parts)) {
                     for (int p = 0; p < parts; p++) {
@@ -499,6 +610,7 @@ public final class LstmOptimizer implements UpdateRule {
         private LstmKernel kernel;
         private float[] s;
         private int n;
+        private float[] theta;
         private float[] grad;
         private float[] upd;
         private boolean checkFinite;
@@ -514,6 +626,7 @@ public final class LstmOptimizer implements UpdateRule {
                 LstmKernel k,
                 float[] s,
                 int n,
+                float[] theta,
                 float[] grad,
                 float[] upd,
                 boolean checkFinite,
@@ -524,6 +637,7 @@ public final class LstmOptimizer implements UpdateRule {
             this.kernel = k;
             this.s = s;
             this.n = n;
+            this.theta = theta;
             this.grad = grad;
             this.upd = upd;
             this.checkFinite = checkFinite;
@@ -561,6 +675,8 @@ public final class LstmOptimizer implements UpdateRule {
                         kernel.run(
                                 s,
                                 n,
+                                theta,
+                                0,
                                 grad,
                                 0,
                                 upd,
@@ -585,6 +701,7 @@ public final class LstmOptimizer implements UpdateRule {
         void clear() {
             kernel = null;
             s = null;
+            theta = null;
             grad = null;
             upd = null;
         }

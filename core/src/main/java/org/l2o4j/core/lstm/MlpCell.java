@@ -103,6 +103,29 @@ public final class MlpCell extends InferenceCell {
             int updOff,
             double[] buf,
             int w) {
+        forward(phi, prev, prevRow, grad, null, gradOff, update, updOff, buf, w);
+    }
+
+    /**
+     * {@link #forward} with the parameter values {@code theta[gradOff .. gradOff + w)} before the
+     * step (indexed like {@code grad}), the {@code param} feature's column: an input, like the
+     * gradient (the first-order meta-gradient has no term through it). May be null if the features
+     * do not {@linkplain FeatureSet#needsParam() need it}.
+     */
+    public void forward(
+            double[] phi,
+            double[] prev,
+            int prevRow,
+            double[] grad,
+            double[] theta,
+            int gradOff,
+            double[] update,
+            int updOff,
+            double[] buf,
+            int w) {
+        if (theta == null && features.needsParam()) {
+            throw FeatureSet.missingParam(features);
+        }
         // this thread's work arrays: no allocation per call, and the bias corrections computed
         // once per step count rather than per coordinate (same results)
         Work work = Work.of(this);
@@ -112,7 +135,8 @@ public final class MlpCell extends InferenceCell {
             for (int k = 0; k < stats; k++) {
                 st[k] = prev[(prevRow + k) * w + i];
             }
-            features.step(grad[gradOff + i], st, buf, i, w, expNegP, expP, invP, cache);
+            double th = theta != null ? theta[gradOff + i] : Double.NaN;
+            features.step(grad[gradOff + i], th, st, buf, i, w, expNegP, expP, invP, cache);
             for (int k = 0; k < stats; k++) {
                 buf[(in0 + k) * w + i] = st[k];
             }
@@ -278,6 +302,8 @@ public final class MlpCell extends InferenceCell {
             float[] p,
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
@@ -287,6 +313,7 @@ public final class MlpCell extends InferenceCell {
             boolean checkFinite,
             boolean freezeZeros,
             float[] scratch) {
+        checkTheta(theta);
         final int tw = TILE;
         final int h = hidden;
         final int xBase = 0;
@@ -306,6 +333,8 @@ public final class MlpCell extends InferenceCell {
                     tileFeatures(
                             s,
                             n,
+                            theta,
+                            thetaOff,
                             grad,
                             gradOff,
                             i0,

@@ -88,6 +88,13 @@ final class DoubleBptt {
         return in0 + 7 * hidden * l;
     }
 
+    /**
+     * Whether the features include {@code param}: then {@link #forward} needs the parameter values.
+     */
+    boolean needsTheta() {
+        return config.features().needsParam();
+    }
+
     /** Doubles of state per coordinate: (h, c) per layer. */
     int stateRows() {
         if (mlp != null) {
@@ -234,15 +241,32 @@ final class DoubleBptt {
     }
 
     /**
+     * {@link #forward(double[], Block, double[], double[], double[], int, boolean)} without theta.
+     */
+    void forward(double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
+        forward(phi, b, grad, null, update, u, tracked);
+    }
+
+    /**
      * One forward step for a block: reads the gradients {@code grad[start .. start+width)}, writes
      * the updates {@code update[start ..]} and advances the block's state.
      *
+     * @param theta the parameter values before the step, position order like {@code grad}: the
+     *     {@code param} feature's input (the first-order meta-gradient has no term through it);
+     *     null if the features do not {@linkplain #needsTheta() need it}
      * @param tracked store activations in {@code b.steps[u]} (the state then lives in the storage
      *     until {@link Block#commitTrackedState}); otherwise update {@code b.state} in place
      */
-    void forward(double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
+    void forward(
+            double[] phi,
+            Block b,
+            double[] grad,
+            double[] theta,
+            double[] update,
+            int u,
+            boolean tracked) {
         if (mlp != null) {
-            forwardMlp(phi, b, grad, update, u, tracked);
+            forwardMlp(phi, b, grad, theta, update, u, tracked);
             return;
         }
         if (gru != null) {
@@ -253,6 +277,7 @@ final class DoubleBptt {
                     fromStep ? b.steps[u - 1] : b.state,
                     fromStep,
                     grad,
+                    theta,
                     b.start,
                     update,
                     b.start,
@@ -568,7 +593,13 @@ final class DoubleBptt {
      * ({@code u == 0} or untracked) or the new state stored with step {@code u - 1}.
      */
     private void forwardMlp(
-            double[] phi, Block b, double[] grad, double[] update, int u, boolean tracked) {
+            double[] phi,
+            Block b,
+            double[] grad,
+            double[] theta,
+            double[] update,
+            int u,
+            boolean tracked) {
         final int w = b.width;
         double[] buf = tracked ? b.steps[u] : b.scratch;
         double[] prev = b.state;
@@ -577,7 +608,7 @@ final class DoubleBptt {
             prev = b.steps[u - 1];
             prevRow = mlp.stateRowBase();
         }
-        mlp.forward(phi, prev, prevRow, grad, b.start, update, b.start, buf, w);
+        mlp.forward(phi, prev, prevRow, grad, theta, b.start, update, b.start, buf, w);
         if (!tracked) {
             System.arraycopy(buf, mlp.stateRowBase() * w, b.state, 0, mlp.stateRows() * w);
         }

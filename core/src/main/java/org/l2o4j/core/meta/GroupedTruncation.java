@@ -79,11 +79,18 @@ final class GroupedTruncation {
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
+            final double[] th = r.thetaPositions();
             workers.forEach(
                     nb,
                     b ->
                             kernel.forward(
-                                    phi[blockGroup[b]], r.blocks[b], in, update, uu, isTracked[b]));
+                                    phi[blockGroup[b]],
+                                    r.blocks[b],
+                                    in,
+                                    th,
+                                    update,
+                                    uu,
+                                    isTracked[b]));
             r.apply(update);
             r.evaluate(workers, s0 + u + 1, gradNext[u]);
             wNext[u] = weights[s0 + u + 1];

@@ -610,9 +610,10 @@ public final class MetaTrainer {
                 if (fast) {
                     r.floatStep(opt, grad, update);
                 } else {
+                    final double[] th = r.thetaPositions();
                     workers.forEach(
                             r.blocks.length,
-                            b -> kernel.forward(phi, r.blocks[b], grad, update, 0, false));
+                            b -> kernel.forward(phi, r.blocks[b], grad, th, update, 0, false));
                 }
                 r.apply(update);
                 r.evaluate(workers, s + 1, grad);

@@ -35,6 +35,15 @@ final class Rollout {
     private float[] updF;
     private final int stateRows;
 
+    /** Whether the optimizer's features include {@code param} (the parameter values). */
+    private final boolean needsTheta;
+
+    /** The parameter values in position order ({@link #thetaPositions}), made on first use. */
+    private double[] thetaPos;
+
+    /** Their float copy for the float inference kernel, made on first use. */
+    private float[] thetaF;
+
     /**
      * @param shuffle source of the coordinate permutation, or null for the identity
      * @param previous a finished rollout whose blocks (and their storage) may be reused, or null
@@ -76,6 +85,7 @@ final class Rollout {
         }
         this.size = n;
         this.stateRows = kernel.stateRows();
+        this.needsTheta = kernel.needsTheta();
         this.losses = new double[tasks.length];
         this.posTask = new int[n];
         this.posIndex = new int[n];
@@ -148,6 +158,46 @@ final class Rollout {
         }
     }
 
+    /**
+     * The current parameter values in position order (the {@code param} feature's input, read
+     * before {@link #apply}), or null if the optimizer's features do not need them. The array is
+     * reused: valid until the next call.
+     */
+    double[] thetaPositions() {
+        if (!needsTheta) {
+            return null;
+        }
+        if (thetaPos == null) {
+            thetaPos = new double[size];
+        }
+        for (int p = 0; p < size; p++) {
+            thetaPos[p] = theta[posTask[p]][posIndex[p]];
+        }
+        return thetaPos;
+    }
+
+    /** The float parameter values of the float kernel's positions, or null if not needed. */
+    private float[] thetaFloat(int[] bounds, int ranges) {
+        if (!needsTheta) {
+            return null;
+        }
+        if (thetaF == null) {
+            thetaF = new float[size];
+        }
+        if (bounds == null) {
+            for (int p = 0; p < size; p++) {
+                thetaF[p] = (float) theta[posTask[p]][posIndex[p]];
+            }
+        } else {
+            for (int r = 0; r < ranges; r++) {
+                for (int p = bounds[2 * r]; p < bounds[2 * r + 1]; p++) {
+                    thetaF[p] = (float) theta[posTask[p]][posIndex[p]];
+                }
+            }
+        }
+        return thetaF;
+    }
+
     /** theta += update (position order). */
     void apply(double[] updatePos) {
         for (int p = 0; p < size; p++) {
@@ -176,7 +226,7 @@ final class Rollout {
         for (int p = 0; p < size; p++) {
             gradF[p] = (float) grad[p];
         }
-        opt.step(floatState, gradF, updF);
+        opt.step(floatState, thetaFloat(null, 0), 0, gradF, 0, updF, 0);
         for (int p = 0; p < size; p++) {
             update[p] = updF[p];
         }
@@ -195,7 +245,7 @@ final class Rollout {
                 gradF[p] = (float) grad[p];
             }
         }
-        opt.stepRanges(floatState, gradF, updF, bounds, ranges);
+        opt.stepRanges(floatState, thetaFloat(bounds, ranges), gradF, updF, bounds, ranges);
         for (int r = 0; r < ranges; r++) {
             for (int p = bounds[2 * r]; p < bounds[2 * r + 1]; p++) {
                 update[p] = updF[p];

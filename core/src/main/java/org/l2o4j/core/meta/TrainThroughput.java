@@ -117,6 +117,8 @@ public final class TrainThroughput {
             workers = new Workers(threads);
             if (kind == BpttPrecision.DOUBLE) {
                 DoubleBptt kernel = new DoubleBptt(config);
+                // the param feature's input: a fixed point (the pass measures, it does not train)
+                double[] theta = kernel.needsTheta() ? grads[unroll].clone() : null;
                 DoubleBptt.Block[] blocks = new DoubleBptt.Block[nb];
                 for (int b = 0; b < nb; b++) {
                     int start = b * DoubleBptt.BLOCK;
@@ -133,8 +135,8 @@ public final class TrainThroughput {
                                         nb,
                                         b ->
                                                 kernel.forward(
-                                                        phi, blocks[b], grads[uu], update, uu,
-                                                        true));
+                                                        phi, blocks[b], grads[uu], theta, update,
+                                                        uu, true));
                             }
                             workers.forEach(
                                     nb,

@@ -165,14 +165,16 @@ final class Truncator {
         for (int u = 0; u < len; u++) {
             final int uu = u;
             final double[] in = gradCur;
+            final double[] th = r.thetaPositions();
             if (allTracked) {
-                workers.forEach(nb, b -> kernel.forward(phi, r.blocks[b], in, update, uu, true));
+                workers.forEach(
+                        nb, b -> kernel.forward(phi, r.blocks[b], in, th, update, uu, true));
             } else {
                 r.floatStep(fast, in, update);
                 t0 = prof != null ? prof.add(MetaProfile.UNTRACKED, t0) : 0;
                 workers.forEach(
                         tracked.length,
-                        j -> kernel.forward(phi, r.blocks[tracked[j]], in, update, uu, true));
+                        j -> kernel.forward(phi, r.blocks[tracked[j]], in, th, update, uu, true));
             }
             t0 = prof != null ? prof.add(MetaProfile.FORWARD, t0) : 0;
             t0 = applyAndEvaluate(s0, u, taskMeta, prof, t0);

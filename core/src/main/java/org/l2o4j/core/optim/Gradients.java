@@ -40,6 +40,20 @@ public final class Gradients {
         return bad >= 0;
     }
 
+    /**
+     * Checks that {@code params} holds the {@code state.size()} parameter values a step reads from
+     * {@code paramOffset}.
+     *
+     * @throws IllegalArgumentException naming the needed and the actual length
+     * @throws NullPointerException if {@code params} is null
+     */
+    public static void checkParams(OptimizerState state, float[] params, int paramOffset) {
+        if (params == null) {
+            throw new NullPointerException("params");
+        }
+        checkRange("parameter", params, paramOffset, state.size());
+    }
+
     private static void checkRange(String what, float[] a, int offset, int n) {
         if (offset < 0 || (long) offset + n > a.length) {
             throw new IllegalArgumentException(

@@ -62,4 +62,42 @@ public interface UpdateRule {
     default void step(OptimizerState state, float[] grad, float[] update) {
         step(state, grad, 0, update, 0);
     }
+
+    /**
+     * Whether {@link #step} needs the parameters' values: true for a learned optimizer whose input
+     * features include {@code param}; such a rule must be stepped with {@link #step(OptimizerState,
+     * float[], int, float[], int, float[], int)} (the gradient-only overloads throw {@link
+     * IllegalStateException}). False by default.
+     */
+    default boolean needsParameters() {
+        return false;
+    }
+
+    /**
+     * {@link #step(OptimizerState, float[], int, float[], int)} given the parameters' values before
+     * the step, {@code params[paramOffset .. paramOffset + state.size())} (read only). Rules that
+     * do not {@linkplain #needsParameters() need them} ignore them: the default calls the
+     * gradient-only step. Callers that have the parameters should call this overload, so that every
+     * rule works.
+     *
+     * @throws IllegalArgumentException as the gradient-only step, or if {@code params} is too short
+     */
+    default void step(
+            OptimizerState state,
+            float[] params,
+            int paramOffset,
+            float[] grad,
+            int gradOffset,
+            float[] update,
+            int updateOffset) {
+        step(state, grad, gradOffset, update, updateOffset);
+    }
+
+    /**
+     * Convenience overload of {@link #step(OptimizerState, float[], int, float[], int, float[],
+     * int)} with offsets 0.
+     */
+    default void step(OptimizerState state, float[] params, float[] grad, float[] update) {
+        step(state, params, 0, grad, 0, update, 0);
+    }
 }

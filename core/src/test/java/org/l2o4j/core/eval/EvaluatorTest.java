@@ -13,9 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.l2o4j.core.lstm.CellType;
+import org.l2o4j.core.lstm.FeatureSet;
+import org.l2o4j.core.lstm.LstmConfig;
+import org.l2o4j.core.lstm.LstmOptimizer;
+import org.l2o4j.core.meta.MetaTrainer;
 import org.l2o4j.core.optim.Adam;
+import org.l2o4j.core.optim.OptimizerState;
 import org.l2o4j.core.optim.Sgd;
 import org.l2o4j.core.optim.UpdateRule;
+import org.l2o4j.core.task.QuadraticTaskFamily;
 import org.l2o4j.core.task.Task;
 
 class EvaluatorTest {
@@ -164,6 +171,45 @@ class EvaluatorTest {
         }
         // Tuning used the validation seeds only.
         assertArrayEquals(Evaluator.validationSeeds(2), r.get("adam").tuning().validationSeeds());
+    }
+
+    /**
+     * A learned optimizer with the param feature: the evaluator passes the parameters (as floats,
+     * before each step), so its run is the loop written out with the parameters.
+     */
+    @Test
+    void learnedOptimizerWithParamGetsTheParameters() {
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.MLP)
+                        .features(FeatureSet.parse("rms,mom:0.9,param"))
+                        .hidden(8)
+                        .outputScale(0.05)
+                        .build();
+        LstmOptimizer rule = LstmOptimizer.of(MetaTrainer.initialWeights(c, 3)).withThreads(1);
+        assertTrue(rule.needsParameters());
+        Task task = new QuadraticTaskFamily(6, 1.0).sample(2);
+        int steps = 15;
+        RunResult r = new Evaluator(steps, 1).run("learned", rule, task, 2);
+        assertEquals(-1, r.divergedAtStep());
+        double[] theta = task.initialParameters();
+        double[] gd = new double[theta.length];
+        float[] g = new float[theta.length];
+        float[] p = new float[theta.length];
+        float[] u = new float[theta.length];
+        OptimizerState s = rule.newState(theta.length);
+        for (int t = 0; t < steps; t++) {
+            assertEquals(task.lossAndGradient(theta, t, gd), r.losses()[t], 0.0, "step " + t);
+            for (int i = 0; i < theta.length; i++) {
+                g[i] = (float) gd[i];
+                p[i] = (float) theta[i];
+            }
+            rule.step(s, p, g, u);
+            for (int i = 0; i < theta.length; i++) {
+                theta[i] += u[i];
+            }
+        }
+        assertEquals(task.loss(theta, steps), r.losses()[steps], 0.0);
     }
 
     @Test

@@ -67,6 +67,49 @@ class MlpWeightFilesTest {
         }
     }
 
+    /** The param feature is one more id in the features key: still version 2. */
+    @Test
+    void paramFeatureRoundTripsForMlpAndGru() throws Exception {
+        for (CellType cell : new CellType[] {CellType.MLP, CellType.GRU}) {
+            LstmConfig c =
+                    LstmConfig.builder()
+                            .cell(cell)
+                            .features(FeatureSet.parse("rms,mom:0.5,mom:0.9,param"))
+                            .layers(2)
+                            .hidden(4)
+                            .outputScale(0.05)
+                            .build();
+            LstmWeights w = WeightFilesTest.randomWeights(c, 7, Map.of());
+            byte[] bytes = WeightFiles.toBytes(w);
+            LstmWeights back = WeightFiles.read(bytes, SRC);
+            assertEquals(c, back.config(), cell.id());
+            assertTrue(back.config().features().needsParam());
+            assertArrayEquals(w.parameters(), back.parameters());
+            Map<String, String> md = WeightFiles.fileMetadata(w);
+            assertEquals("2", md.get(WeightMetadata.FORMAT_VERSION));
+            assertEquals("rms,mom:0.5,mom:0.9,param", md.get(WeightMetadata.FEATURES));
+            float[] theta = {0.3f, -1f, 2e-3f, 0f, 7f};
+            float[] g = {1e-3f, -2f, 0.5f, 1e-9f, 3e-5f};
+            float[] u1 = new float[g.length];
+            float[] u2 = new float[g.length];
+            LstmOptimizer o1 = LstmOptimizer.of(w);
+            LstmOptimizer o2 = LstmOptimizer.of(back);
+            OptimizerState s1 = o1.newState(g.length);
+            OptimizerState s2 = o2.newState(g.length);
+            for (int t = 0; t < 3; t++) {
+                o1.step(s1, theta, g, u1);
+                o2.step(s2, theta, g, u2);
+                assertArrayEquals(u1, u2);
+            }
+        }
+        // the error for an unknown feature lists it
+        fails(
+                edit(h -> meta(h).addProperty(WeightMetadata.FEATURES, "log-sign,rms,mom:0.5,prm")),
+                "'features'",
+                "'prm'",
+                "mom:B (0 < B < 1), param");
+    }
+
     @Test
     void gruRoundTripsWithoutAnActivationKey() throws Exception {
         LstmConfig c =

@@ -2,10 +2,13 @@ package org.l2o4j.core.lstm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.l2o4j.core.optim.OptimizerState;
 
 /** The GRU cell against a plain double reference written here; threads, FREEZE, state size. */
@@ -48,7 +51,12 @@ class GruCellTest {
         }
 
         double step(int i, double g) {
-            double[] x = feats.features(i, g);
+            return step(i, g, Double.NaN);
+        }
+
+        /** A step with the parameter value {@code theta} (the {@code param} feature). */
+        double step(int i, double g, double theta) {
+            double[] x = feats.features(i, g, theta);
             int hd = c.hidden();
             int off = 0;
             for (int l = 0; l < c.layers(); l++) {
@@ -90,15 +98,18 @@ class GruCellTest {
         }
     }
 
-    @Test
-    void floatInferenceAndDoubleForwardMatchTheReference() {
-        LstmConfig c = config("log-sign,rms,mom:0.9", 2, 6);
+    @ParameterizedTest
+    @ValueSource(strings = {"log-sign,rms,mom:0.9", "log-sign,rms,param,mom:0.9"})
+    void floatInferenceAndDoubleForwardMatchTheReference(String features) {
+        LstmConfig c = config(features, 2, 6);
+        boolean param = c.features().needsParam();
         LstmWeights w = LstmKernelOracleTest.randomWeights(c, 3);
         double[] phi = MlpCellTest.toDouble(w.parameters());
         int n = 21;
         LstmOptimizer opt = LstmOptimizer.of(w).withThreads(1);
         OptimizerState s = opt.newState(n);
         assertEquals(3 + 12, opt.stateSizePerCoordinate());
+        assertEquals(param, opt.needsParameters());
         Reference ref = new Reference(c, phi, n);
         GruCell cell = new GruCell(c);
         double[] state = new double[cell.stateRows() * n];
@@ -108,18 +119,42 @@ class GruCellTest {
         Random r = new Random(5);
         float[] g = new float[n];
         float[] u = new float[n];
+        // the parameter values: float for the inference step, the same values in double
+        float[] theta = new float[n];
+        double[] thetaD = new double[n];
+        for (int i = 0; i < n; i++) {
+            theta[i] = (float) r.nextGaussian();
+            thetaD[i] = theta[i];
+        }
         for (int t = 0; t < 30; t++) {
             for (int i = 0; i < n; i++) {
                 g[i] = MlpCellTest.gradient(r);
                 gd[i] = g[i];
             }
-            opt.step(s, g, u);
-            cell.forward(phi, state, false, gd, 0, ud, 0, buf, n);
+            if (param) {
+                opt.step(s, theta, g, u);
+                cell.forward(phi, state, false, gd, thetaD, 0, ud, 0, buf, n);
+            } else {
+                opt.step(s, g, u);
+                cell.forward(phi, state, false, gd, 0, ud, 0, buf, n);
+            }
             cell.commitState(buf, state, n);
             for (int i = 0; i < n; i++) {
-                double want = ref.step(i, g[i]);
+                double want = ref.step(i, g[i], theta[i]);
                 assertEquals(want, ud[i], 1e-12 * (1 + Math.abs(want)), "double, step " + t);
-                assertEquals(want, u[i], 2e-5 * c.outputScale(), "float, step " + t + " i " + i);
+                assertEquals(
+                        want,
+                        u[i],
+                        2e-5 * c.outputScale() * Math.max(1, Math.abs(want) / c.outputScale()),
+                        "float, step " + t + " i " + i);
+            }
+            if (param) {
+                for (int i = 0; i < n; i++) {
+                    theta[i] += u[i];
+                    thetaD[i] = theta[i];
+                }
+                // the gradient-only step refuses the param feature
+                assertThrows(IllegalStateException.class, () -> opt.step(s, g, u));
             }
         }
     }

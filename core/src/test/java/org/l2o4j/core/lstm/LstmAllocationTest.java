@@ -46,15 +46,18 @@ class LstmAllocationTest {
         OptimizerState s = opt.newState(n);
         float[] g = LstmKernelOracleTest.randomGradients(n, 1, true);
         float[] u = new float[n];
+        // parameter values for a cell with the param feature (null otherwise: the plain step)
+        float[] p =
+                opt.needsParameters() ? LstmKernelOracleTest.randomGradients(n, 2, false) : null;
         for (int i = 0; i < warmup; i++) {
-            opt.step(s, g, u);
+            opt.step(s, p, 0, g, 0, u, 0);
         }
         long least = Long.MAX_VALUE;
         for (int round = 0; round < 10 && least > 0; round++) {
             long[] workers = workerIds();
             long before = THREADS.getCurrentThreadAllocatedBytes() + allocated(workers);
             for (int i = 0; i < steps; i++) {
-                opt.step(s, g, u);
+                opt.step(s, p, 0, g, 0, u, 0);
             }
             least =
                     Math.min(
@@ -155,15 +158,25 @@ class LstmAllocationTest {
     @Test
     void scalarMlpAndGruStepsAllocateNothing() {
         assumeTrue(THREADS.isThreadAllocatedMemorySupported());
+        String[] features = {null, "rms,mom:0.9,param"};
         for (CellType cell : new CellType[] {CellType.MLP, CellType.GRU}) {
-            LstmConfig c = LstmConfig.builder().cell(cell).hidden(8).build();
-            LstmOptimizer one =
-                    LstmOptimizer.of(LstmKernelOracleTest.randomWeights(c, 1))
-                            .withKernel(Kernel.SCALAR)
-                            .withThreads(1);
-            assertEquals(0, allocatedBySteps(one, 1000, 3, 5), cell + " one thread");
-            int n = 2 * LstmOptimizer.MIN_COORDS_PER_THREAD + 3;
-            assertEquals(0, allocatedBySteps(one.withThreads(2), n, 3, 3), cell + " two threads");
+            for (String f : features) {
+                LstmConfig c =
+                        LstmConfig.builder()
+                                .cell(cell)
+                                .hidden(8)
+                                .features(f == null ? null : FeatureSet.parse(f))
+                                .build();
+                LstmOptimizer one =
+                        LstmOptimizer.of(LstmKernelOracleTest.randomWeights(c, 1))
+                                .withKernel(Kernel.SCALAR)
+                                .withThreads(1);
+                String what = cell + " " + c.features().id();
+                assertEquals(0, allocatedBySteps(one, 1000, 3, 5), what + " one thread");
+                int n = 2 * LstmOptimizer.MIN_COORDS_PER_THREAD + 3;
+                assertEquals(
+                        0, allocatedBySteps(one.withThreads(2), n, 3, 3), what + " two threads");
+            }
         }
     }
 

@@ -44,11 +44,16 @@ class MlpCellTest {
         }
 
         double step(int i, double g) {
-            return network(features(i, g));
+            return network(features(i, g, Double.NaN));
+        }
+
+        /** A step with the parameter value {@code theta} (the {@code param} feature). */
+        double step(int i, double g, double theta) {
+            return network(features(i, g, theta));
         }
 
         /** Advances coordinate {@code i}'s statistics and returns its features. */
-        double[] features(int i, double g) {
+        double[] features(int i, double g, double theta) {
             FeatureSet fs = c.features();
             double[] s = st[i];
             double[] x = new double[fs.columns()];
@@ -79,6 +84,9 @@ class MlpCellTest {
                         break;
                     case RMS:
                         x[col++] = g / rmsDen;
+                        break;
+                    case PARAM:
+                        x[col++] = theta;
                         break;
                     default:
                         double b = f.decay();
@@ -179,6 +187,232 @@ class MlpCellTest {
                 assertEquals(want, upd[i], 1e-12 * (1 + Math.abs(want)), "step " + t);
             }
         }
+    }
+
+    static final String WITH_PARAM = "rms,mom:0.5,param,log-sign,mom:0.9";
+
+    /**
+     * The param feature: the column is theta, the other columns are those of the set without it.
+     */
+    @Test
+    void paramFeatureIsThetaAndLeavesTheOtherColumnsAlone() {
+        FeatureSet with = FeatureSet.parse(WITH_PARAM);
+        FeatureSet without = FeatureSet.parse("rms,mom:0.5,log-sign,mom:0.9");
+        assertTrue(with.needsParam());
+        assertTrue(!without.needsParam());
+        assertEquals(without.columns() + 1, with.columns());
+        assertEquals(without.stateRows(), with.stateRows());
+        assertEquals(0, FeatureSet.parse("param").stateRows());
+        double p = 10;
+        double expP = (float) Math.exp(p);
+        double expNegP = (float) Math.exp(-p);
+        double[] stW = new double[with.stateRows()];
+        double[] stO = new double[without.stateRows()];
+        double[] xW = new double[with.columns()];
+        double[] xO = new double[without.columns()];
+        Random r = new Random(4);
+        for (int t = 0; t < 20; t++) {
+            double g = r.nextGaussian() * Math.pow(10, -r.nextInt(6));
+            double theta = r.nextGaussian() * Math.pow(10, r.nextInt(5) - 2);
+            with.step(g, theta, stW, xW, 0, 1, expNegP, expP, 1 / p, null);
+            without.step(g, stO, xO, 0, 1, expNegP, expP, 1 / p);
+            assertArrayEquals(stO, stW, "state, step " + t);
+            // columns: rms, mom:0.5, param, log-sign (2), mom:0.9
+            assertEquals(theta, xW[2], 0.0, "param column, step " + t);
+            assertEquals(xO[0], xW[0], 0.0);
+            assertEquals(xO[1], xW[1], 0.0);
+            assertEquals(xO[2], xW[3], 0.0);
+            assertEquals(xO[3], xW[4], 0.0);
+            assertEquals(xO[4], xW[5], 0.0);
+        }
+        // strided output: the column lands at xOff + 2 * stride
+        double[] wide = new double[3 * with.columns()];
+        with.step(0.5, -7.25, new double[with.stateRows()], wide, 1, 3, expNegP, expP, 1 / p, null);
+        assertEquals(-7.25, wide[1 + 2 * 3], 0.0);
+        // without theta the set refuses to step, naming the feature and the overload
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> with.step(0.1, stW, xW, 0, 1, expNegP, expP, 1 / p));
+        assertTrue(e.getMessage().contains("param") && e.getMessage().contains("theta"));
+    }
+
+    @Test
+    void paramFeatureParsesPrintsAndIsRefusedByTheLstm() {
+        FeatureSet fs = FeatureSet.parse(" RMS, param ,mom:0.9");
+        assertEquals("rms,param,mom:0.9", fs.id());
+        assertEquals(fs, FeatureSet.parse(fs.id()));
+        assertEquals(FeatureSet.Kind.PARAM, fs.features().get(1).kind());
+        assertEquals("param", fs.features().get(1).id());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> FeatureSet.parse("rms,params"));
+        assertTrue(e.getMessage().contains("'params'") && e.getMessage().contains("param"));
+        e = assertThrows(IllegalArgumentException.class, () -> FeatureSet.parse("param,rms,param"));
+        assertTrue(e.getMessage().contains("'param' is listed twice"), e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LstmConfig.builder()
+                                        .features(FeatureSet.parse("log-sign,param"))
+                                        .build());
+        assertTrue(
+                e.getMessage().contains("lstm") && e.getMessage().contains("log-sign,param"),
+                e.getMessage());
+        // mlp and gru take it
+        assertEquals(3, config("rms,mom:0.9,param", CellActivation.RELU, 1, 4).inputFeatures());
+        LstmConfig gru =
+                LstmConfig.builder().cell(CellType.GRU).features(fs).layers(1).hidden(3).build();
+        assertTrue(gru.features().needsParam());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "tanh"})
+    void floatInferenceWithParamMatchesDoubleReference(String act) {
+        LstmConfig c = config(WITH_PARAM, CellActivation.fromId(act), 2, 12);
+        LstmWeights w = LstmKernelOracleTest.randomWeights(c, 3);
+        int n = 37;
+        LstmOptimizer opt = LstmOptimizer.of(w).withThreads(1);
+        assertTrue(opt.needsParameters());
+        OptimizerState s = opt.newState(n);
+        Reference ref = new Reference(c, toDouble(w.parameters()), n);
+        Random r = new Random(5);
+        float[] theta = new float[n];
+        for (int i = 0; i < n; i++) {
+            theta[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(3) - 2));
+        }
+        float[] g = new float[n];
+        float[] u = new float[n];
+        for (int t = 0; t < 40; t++) {
+            for (int i = 0; i < n; i++) {
+                g[i] = gradient(r);
+            }
+            opt.step(s, theta, g, u);
+            for (int i = 0; i < n; i++) {
+                double want = ref.step(i, g[i], theta[i]);
+                assertEquals(
+                        want,
+                        u[i],
+                        2e-5 * c.outputScale() * Math.max(1, Math.abs(want) / c.outputScale()),
+                        "step " + t + " coordinate " + i);
+                theta[i] += u[i];
+            }
+        }
+        // the update does depend on theta
+        OptimizerState s2 = opt.newState(1);
+        OptimizerState s3 = opt.newState(1);
+        float[] u2 = new float[1];
+        float[] u3 = new float[1];
+        opt.step(s2, new float[] {0.5f}, new float[] {1e-3f}, u2);
+        opt.step(s3, new float[] {-0.5f}, new float[] {1e-3f}, u3);
+        assertTrue(u2[0] != u3[0]);
+    }
+
+    @Test
+    void gradientOnlyStepOfAParamOptimizerFailsBeforeTouchingAnything() {
+        LstmConfig c = config(WITH_PARAM, CellActivation.RELU, 1, 6);
+        LstmOptimizer opt = LstmOptimizer.of(LstmKernelOracleTest.randomWeights(c, 3));
+        OptimizerState s = opt.newState(40);
+        float[] g = new float[40];
+        java.util.Arrays.fill(g, 1e-2f);
+        float[] u = new float[40];
+        java.util.Arrays.fill(u, 3f);
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> opt.step(s, g, u));
+        assertTrue(
+                e.getMessage().contains("param") && e.getMessage().contains("params"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> opt.stepRanges(s, g, u, new int[] {0, 16}, 1));
+        assertTrue(e.getMessage().contains("param"), e.getMessage());
+        assertArrayEquals(new float[s.data().length], s.data());
+        assertEquals(3f, u[0]);
+        assertEquals(0, s.stepCount());
+        // a parameter array that is too short is named
+        IllegalArgumentException a =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> opt.step(s, new float[39], 0, g, 0, u, 0));
+        assertTrue(a.getMessage().contains("parameter") && a.getMessage().contains("39"));
+        // an optimizer without param ignores the parameters
+        LstmConfig plain = config("rms,mom:0.5", CellActivation.RELU, 1, 6);
+        LstmOptimizer p = LstmOptimizer.of(LstmKernelOracleTest.randomWeights(plain, 3));
+        assertTrue(!p.needsParameters());
+        OptimizerState a1 = p.newState(40);
+        OptimizerState a2 = p.newState(40);
+        float[] u1 = new float[40];
+        float[] u2 = new float[40];
+        p.step(a1, g, u1);
+        p.step(a2, new float[40], g, u2);
+        assertArrayEquals(u1, u2);
+    }
+
+    @Test
+    void paramResultsDoNotDependOnThreadsOrRanges() {
+        LstmConfig c = config(WITH_PARAM, CellActivation.RELU, 2, 8);
+        LstmWeights w = LstmKernelOracleTest.randomWeights(c, 8);
+        int n = 3 * 4096 + 4096 + 21;
+        float[] theta = LstmKernelOracleTest.randomGradients(n, 77, false);
+        float[] g = LstmKernelOracleTest.randomGradients(n, 78, false);
+        float[][] results = new float[3][];
+        int[] threads = {1, 2, 4};
+        for (int k = 0; k < threads.length; k++) {
+            LstmOptimizer opt = LstmOptimizer.of(w).withThreads(threads[k]);
+            OptimizerState s = opt.newState(n);
+            float[] u = new float[n];
+            opt.step(s, theta, g, u);
+            results[k] = u;
+        }
+        assertArrayEquals(results[0], results[1]);
+        assertArrayEquals(results[0], results[2]);
+        LstmOptimizer opt = LstmOptimizer.of(w).withThreads(2);
+        int tw = opt.rangeAlignment();
+        OptimizerState part = opt.newState(n);
+        float[] up = new float[n];
+        opt.stepRanges(part, theta, g, up, new int[] {tw, 3 * tw, 4096, n}, 2);
+        for (int i = tw; i < 3 * tw; i++) {
+            assertEquals(results[0][i], up[i], "coordinate " + i);
+        }
+        for (int i = 4096; i < n; i++) {
+            assertEquals(results[0][i], up[i], "coordinate " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"relu", "tanh"})
+    void doubleForwardWithParamMatchesReference(String act) {
+        LstmConfig c = config(WITH_PARAM, CellActivation.fromId(act), 2, 7);
+        double[] phi = toDouble(LstmKernelOracleTest.randomWeights(c, 4).parameters());
+        MlpCell cell = new MlpCell(c);
+        int w = 9;
+        double[] prev = new double[cell.stateRows() * w];
+        double[] buf = new double[cell.rowsPerStep() * w];
+        double[] grad = new double[w + 3];
+        double[] theta = new double[w + 3];
+        double[] upd = new double[w + 3];
+        Reference ref = new Reference(c, phi, w);
+        Random r = new Random(6);
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] = r.nextGaussian();
+        }
+        for (int t = 0; t < 25; t++) {
+            for (int i = 0; i < grad.length; i++) {
+                grad[i] = r.nextGaussian() * Math.pow(10, -r.nextInt(6));
+            }
+            // offset 3: theta is indexed like grad
+            cell.forward(phi, prev, 0, grad, theta, 3, upd, 3, buf, w);
+            System.arraycopy(buf, cell.stateRowBase() * w, prev, 0, prev.length);
+            for (int i = 0; i < w; i++) {
+                double want = ref.step(i, grad[3 + i], theta[3 + i]);
+                assertEquals(want, upd[3 + i], 1e-12 * (1 + Math.abs(want)), "step " + t);
+                theta[3 + i] += upd[3 + i];
+            }
+        }
+        assertThrows(
+                IllegalStateException.class,
+                () -> cell.forward(phi, prev, 0, grad, 0, upd, 0, buf, w));
     }
 
     @Test

@@ -39,6 +39,15 @@ class MlpVectorCellTest {
         list.add(Arguments.of(MlpCellTest.config(MlpCellTest.ALL, CellActivation.TANH, 3, 7)));
         list.add(Arguments.of(MlpCellTest.config("grad", CellActivation.TANH, 1, 5)));
         list.add(Arguments.of(MlpCellTest.config("log-sign,rms", CellActivation.RELU, 1, 33)));
+        // the param feature: first, and among the others
+        list.add(Arguments.of(MlpCellTest.config("param,grad", CellActivation.TANH, 1, 9)));
+        list.add(
+                Arguments.of(
+                        MlpCellTest.config(MlpCellTest.WITH_PARAM, CellActivation.RELU, 2, 12)));
+        list.add(
+                Arguments.of(
+                        MlpCellTest.config(
+                                "rms,mom:0.5,mom:0.9,mom:0.99,param", CellActivation.RELU, 2, 32)));
         return list.stream();
     }
 
@@ -90,6 +99,14 @@ class MlpVectorCellTest {
         float[] us = new float[n];
         float[] uv = new float[n];
         Random r = new Random(11);
+        // the parameter values (param feature): the same for both, moved by the scalar updates
+        float[] theta = null;
+        if (c.features().needsParam()) {
+            theta = new float[n];
+            for (int i = 0; i < n; i++) {
+                theta[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(4) - 2));
+            }
+        }
         double scale = c.outputScale();
         double worst = 0;
         for (int t = 0; t < steps; t++) {
@@ -107,8 +124,13 @@ class MlpVectorCellTest {
                     g[i] = k % 3 == 0 ? Float.NaN : k % 3 == 1 ? Float.POSITIVE_INFINITY : -1f / 0f;
                 }
             }
-            scalar.step(ss, g, us);
-            vector.step(vs, g, uv);
+            if (theta != null) {
+                scalar.step(ss, theta, g, us);
+                vector.step(vs, theta, g, uv);
+            } else {
+                scalar.step(ss, g, us);
+                vector.step(vs, g, uv);
+            }
             assertArrayEquals(ss.data(), vs.data(), "state after step " + t);
             assertEquals(ss.skippedCount(), vs.skippedCount());
             for (int i = 0; i < n; i++) {
@@ -134,6 +156,11 @@ class MlpVectorCellTest {
                     }
                 }
                 worst = Math.max(worst, d / tol);
+            }
+            if (theta != null) {
+                for (int i = 0; i < n; i++) {
+                    theta[i] += us[i];
+                }
             }
         }
         if (nonFinite) {

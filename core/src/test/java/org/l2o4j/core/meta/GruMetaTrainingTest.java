@@ -38,6 +38,15 @@ class GruMetaTrainingTest {
                 .build();
     }
 
+    static LstmConfig withParam(CellActivation act) {
+        return LstmConfig.builder()
+                .cell(CellType.GRU)
+                .features(FeatureSet.parse(WITH_PARAM))
+                .layers(2)
+                .hidden(4)
+                .build();
+    }
+
     static Stream<Arguments> cases() {
         return Stream.of("uniform", "linear", "discounted:0.7")
                 .flatMap(w -> Stream.of(CellActivation.RELU).map(a -> Arguments.of(w, a)));
@@ -53,6 +62,32 @@ class GruMetaTrainingTest {
             MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
         };
         MetaGradientChecks.checkOnTasks(mlp(act), weighting, tasks, horizon, FD_STEP);
+    }
+
+    /** The features with param: among the others, so every column kind is in the check. */
+    static final String WITH_PARAM = "log-sign,rms,param,mom:0.9";
+
+    /**
+     * With param the rollout's theta depends on phi, so first-order is no longer exact even on
+     * linear tasks: the check is against the surrogate with the param column replayed (the
+     * first-order definition, docs/design.md section 11).
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesParamSurrogateOnLinearTasks(String weighting, CellActivation act) {
+        SplittableRandom rng = new SplittableRandom(weighting.hashCode() + 31 * act.ordinal());
+        int horizon = 6;
+        Task[] tasks = {
+            MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
+        };
+        MetaGradientChecks.checkParamSurrogate(withParam(act), weighting, tasks, horizon, FD_STEP);
+    }
+
+    /** On a quadratic with param: gradients and the param column replayed. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesFrozenGradientAndParamSurrogateOnQuadratics(String weighting, CellActivation act) {
+        MetaGradientChecks.checkFrozenGradientSurrogate(withParam(act), weighting, 6, FD_STEP);
     }
 
     /** On a quadratic: the frozen-gradient surrogate (recorded gradients replayed). */

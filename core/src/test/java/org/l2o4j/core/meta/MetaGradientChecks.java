@@ -73,7 +73,113 @@ final class MetaGradientChecks {
             firstOrder = gradient(k, workers, phi, new Task[] {recorder}, w, horizon);
         }
         Task replay = new FirstOrderMetaGradientTest.Linear(quad.initialParameters(), recorded);
-        compare(finiteDifferences(k, phi, new Task[] {replay}, w, horizon, h), firstOrder);
+        Task[] replayed = {replay};
+        if (k.needsTheta()) {
+            // the param column frozen too: recorded along the (replayed) trajectory at phi
+            double[][] thetas = new double[horizon][];
+            try (Workers workers = new Workers(1)) {
+                surrogateMeta(k, workers, phi, replayed, w, horizon, null, thetas);
+            }
+            compare(surrogateDifferences(k, phi, replayed, w, horizon, h, thetas), firstOrder);
+            return;
+        }
+        compare(finiteDifferences(k, phi, replayed, w, horizon, h), firstOrder);
+    }
+
+    /**
+     * With the {@code param} feature the first-order meta-gradient treats the parameter values fed
+     * to the cell as inputs, like the gradients: it is the exact gradient of the surrogate in which
+     * the param column is replayed from the trajectory at {@code phi} (recorded here) while the
+     * parameters themselves still move with the updates. On tasks whose gradient does not depend on
+     * theta: the first-order gradient (weights {@code phi(c, 1)}, 2 threads) against finite
+     * differences of that surrogate. Also checks that the column matters: the finite differences of
+     * the real objective (theta fed live) differ from the first-order gradient.
+     */
+    static void checkParamSurrogate(
+            LstmConfig c, String weighting, Task[] tasks, int horizon, double h) {
+        double[] phi = phi(c, 1);
+        double[] w = MetaLossWeighting.parse(weighting).weights(horizon);
+        DoubleBptt k = new DoubleBptt(c);
+        assertTrue(k.needsTheta(), "the config must have the param feature");
+        double[] analytic;
+        double[][] thetas = new double[horizon][];
+        try (Workers workers = new Workers(2)) {
+            analytic = gradient(k, workers, phi, tasks, w, horizon);
+            surrogateMeta(k, workers, phi, tasks, w, horizon, null, thetas);
+        }
+        double[] fd = surrogateDifferences(k, phi, tasks, w, horizon, h, thetas);
+        compare(fd, analytic);
+        double[] live = finiteDifferences(k, phi, tasks, w, horizon, h);
+        double max = 0;
+        double off = 0;
+        for (int p = 0; p < fd.length; p++) {
+            max = Math.max(max, Math.abs(fd[p]));
+            off = Math.max(off, Math.abs(live[p] - analytic[p]));
+        }
+        assertTrue(
+                off > 1e-4 * max,
+                "feeding theta live should change the meta-gradient (" + off + " of " + max + ")");
+    }
+
+    /**
+     * The meta-loss of the double forward (as {@link MetaTrainer#rollout}'s double path) with the
+     * param column taken from {@code replay[s]} (position order) instead of the live parameters if
+     * {@code replay} is not null; records the column fed at each step into {@code record} if not
+     * null.
+     */
+    static double surrogateMeta(
+            DoubleBptt k,
+            Workers workers,
+            double[] phi,
+            Task[] tasks,
+            double[] w,
+            int horizon,
+            double[][] replay,
+            double[][] record) {
+        Rollout r = new Rollout(k, tasks, null, null);
+        int n = r.size;
+        double[] grad = new double[n];
+        double[] update = new double[n];
+        double meta = 0;
+        r.evaluate(workers, 0, grad);
+        for (int s = 0; s < horizon; s++) {
+            final double[] th = replay != null ? replay[s] : r.thetaPositions();
+            if (record != null) {
+                record[s] = th.clone();
+            }
+            workers.forEach(
+                    r.blocks.length, b -> k.forward(phi, r.blocks[b], grad, th, update, 0, false));
+            r.apply(update);
+            r.evaluate(workers, s + 1, grad);
+            meta += w[s + 1] * r.meanLoss();
+        }
+        return meta;
+    }
+
+    /** {@link #finiteDifferences} of {@link #surrogateMeta} with the param column replayed. */
+    static double[] surrogateDifferences(
+            DoubleBptt k,
+            double[] phi,
+            Task[] tasks,
+            double[] w,
+            int horizon,
+            double h,
+            double[][] replay) {
+        double[] fd = new double[phi.length];
+        try (Workers workers = new Workers(1)) {
+            for (int p = 0; p < phi.length; p++) {
+                double save = phi[p];
+                double[] l = new double[4];
+                double[] at = {2 * h, h, -h, -2 * h};
+                for (int q = 0; q < 4; q++) {
+                    phi[p] = save + at[q];
+                    l[q] = surrogateMeta(k, workers, phi, tasks, w, horizon, replay, null);
+                }
+                phi[p] = save;
+                fd[p] = (8 * (l[1] - l[2]) - (l[0] - l[3])) / (12 * h);
+            }
+        }
+        return fd;
     }
 
     static void compare(double[] fd, double[] analytic) {

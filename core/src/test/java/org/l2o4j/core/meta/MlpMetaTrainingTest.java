@@ -39,6 +39,16 @@ class MlpMetaTrainingTest {
                 .build();
     }
 
+    static LstmConfig withParam(CellActivation act) {
+        return LstmConfig.builder()
+                .cell(CellType.MLP)
+                .features(FeatureSet.parse(WITH_PARAM))
+                .activation(act)
+                .layers(2)
+                .hidden(5)
+                .build();
+    }
+
     static Stream<Arguments> cases() {
         return Stream.of("uniform", "linear", "discounted:0.7")
                 .flatMap(
@@ -57,6 +67,32 @@ class MlpMetaTrainingTest {
             MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
         };
         MetaGradientChecks.checkOnTasks(mlp(act), weighting, tasks, horizon, FD_STEP);
+    }
+
+    /** The features with param: among the others, so every column kind is in the check. */
+    static final String WITH_PARAM = "log-sign,rms,param,mom:0.9";
+
+    /**
+     * With param the rollout's theta depends on phi, so first-order is no longer exact even on
+     * linear tasks: the check is against the surrogate with the param column replayed (the
+     * first-order definition, docs/design.md section 11).
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesParamSurrogateOnLinearTasks(String weighting, CellActivation act) {
+        SplittableRandom rng = new SplittableRandom(weighting.hashCode() + 31 * act.ordinal());
+        int horizon = 6;
+        Task[] tasks = {
+            MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
+        };
+        MetaGradientChecks.checkParamSurrogate(withParam(act), weighting, tasks, horizon, FD_STEP);
+    }
+
+    /** On a quadratic with param: gradients and the param column replayed. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesFrozenGradientAndParamSurrogateOnQuadratics(String weighting, CellActivation act) {
+        MetaGradientChecks.checkFrozenGradientSurrogate(withParam(act), weighting, 6, FD_STEP);
     }
 
     /** On a quadratic: the frozen-gradient surrogate (recorded gradients replayed). */
@@ -92,6 +128,39 @@ class MlpMetaTrainingTest {
             assertArrayEquals(one.parameters(), three, "subsample " + subsample);
             assertEquals(c, one.config());
             assertEquals("double", one.metadata().get("train_kernel"));
+        }
+    }
+
+    /**
+     * With param: the rollout passes theta to the tracked blocks' double forward and to the float
+     * step of the untracked coordinates (subsample 64: both; 0: all tracked) and to validation; the
+     * run is the same for any thread count, and the file keeps the features.
+     */
+    @Test
+    void metaTrainingWithParamIsIdenticalForAnyThreadCount() throws IOException {
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.MLP)
+                        .features(FeatureSet.parse("rms,mom:0.5,mom:0.9,param"))
+                        .hidden(6)
+                        .outputScale(0.02)
+                        .build();
+        for (int subsample : new int[] {64, 0}) {
+            MetaTrainingConfig.Builder b =
+                    MetaTrainerTest.small()
+                            .lstmConfig(c)
+                            .iterations(3)
+                            .validateEvery(3)
+                            .tasksPerIteration(5)
+                            .coordinateSubsample(subsample);
+            LstmWeights one = new MetaTrainer(b.threads(1).build()).train();
+            float[] two = new MetaTrainer(b.threads(2).build()).train().parameters();
+            assertArrayEquals(one.parameters(), two, "subsample " + subsample);
+            assertEquals(c, one.config());
+            assertEquals("rms,mom:0.5,mom:0.9,param", one.config().features().id());
+            for (float v : one.parameters()) {
+                assertTrue(Float.isFinite(v));
+            }
         }
     }
 
