@@ -112,8 +112,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(
             names = "--train-kernel",
             description =
-                    "Training arithmetic: float (Vector API float32) or double (the original"
-                            + " kernel; reproduces runs made before float existed) [float].")
+                    "Training arithmetic of the LSTM cell: float (Vector API float32) or double"
+                            + " (the original kernel; reproduces runs made before float existed)"
+                            + " [float]. The MLP and GRU cells always train in double (the weight"
+                            + " file records train_kernel double).")
     String trainKernel;
 
     @Option(
