@@ -118,29 +118,15 @@ public final class Dl4jParameters {
      * registered network's gradient holds the view.
      */
     static ParamRange registeredParams(INDArray blockGradient) {
-        long addr = address(blockGradient);
-        long elem = blockGradient.dataType().width();
-        for (WeakReference<Model> r : REGISTERED) {
-            Model m = r.get();
-            if (m == null) {
-                REGISTERED.remove(r);
-                continue;
-            }
-            INDArray g = m.getGradientsViewArray();
-            INDArray p = m.params();
-            if (g == null || p == null || g.dataType() != blockGradient.dataType()) {
-                continue;
-            }
-            long base = address(g);
-            if (addr >= base && addr < base + g.length() * elem) {
-                long off = (addr - base) / elem;
-                if (off + blockGradient.length() > p.length()) {
-                    return null;
-                }
-                return new ParamRange(p, off);
-            }
+        Located l = locate(blockGradient);
+        if (l == null) {
+            return null;
         }
-        return null;
+        INDArray p = l.model().params();
+        if (p == null || l.offset() + blockGradient.length() > p.length()) {
+            return null;
+        }
+        return new ParamRange(p, l.offset());
     }
 
     /** A network's flattened parameters and the first index of a block in them. */
@@ -151,6 +137,15 @@ public final class Dl4jParameters {
      * gradient; null otherwise.
      */
     static String describeRegistered(INDArray blockGradient, int i) {
+        Located l = locate(blockGradient);
+        return l == null ? null : describe(l.model(), l.offset() + i);
+    }
+
+    /** A registered network and the first index of a block gradient view in its gradient. */
+    private record Located(Model model, long offset) {}
+
+    /** The registered network whose gradient view holds {@code blockGradient}; null if none. */
+    private static Located locate(INDArray blockGradient) {
         long addr = address(blockGradient);
         long elem = blockGradient.dataType().width();
         for (WeakReference<Model> r : REGISTERED) {
@@ -165,7 +160,7 @@ public final class Dl4jParameters {
             }
             long base = address(g);
             if (addr >= base && addr < base + g.length() * elem) {
-                return describe(m, (addr - base) / elem + i);
+                return new Located(m, (addr - base) / elem);
             }
         }
         return null;
