@@ -101,6 +101,8 @@ final class VectorLstmKernel extends ScalarLstmKernel {
     long run(
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,

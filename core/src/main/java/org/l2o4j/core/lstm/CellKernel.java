@@ -49,35 +49,6 @@ final class CellKernel extends LstmKernel {
     long run(
             float[] s,
             int n,
-            float[] grad,
-            int gradOff,
-            float[] upd,
-            int updOff,
-            int from,
-            int to,
-            boolean checkFinite,
-            boolean freezeZeros,
-            float[] scratch) {
-        return run(
-                s,
-                n,
-                null,
-                0,
-                grad,
-                gradOff,
-                upd,
-                updOff,
-                from,
-                to,
-                checkFinite,
-                freezeZeros,
-                scratch);
-    }
-
-    @Override
-    long run(
-            float[] s,
-            int n,
             float[] theta,
             int thetaOff,
             float[] grad,

@@ -110,28 +110,13 @@ abstract class LstmKernel {
      * @param checkFinite whether the gradient may contain non-finite values (SKIP policy)
      * @param freezeZeros whether coordinates with a gradient of exactly {@code +-0.0} get update
      *     {@code +0.0} and keep their state ({@link ZeroGradientPolicy#FREEZE})
+     * @param theta the parameter values before the step, {@code theta[thetaOff + i]} for coordinate
+     *     {@code i}; null when the features do not {@linkplain FeatureSet#needsParam() need them}.
+     *     The cells with the {@code param} feature read them (CellKernel); the LSTM, whose features
+     *     never include it, ignores them
      * @return the number of coordinates skipped because of non-finite gradients
      */
     abstract long run(
-            float[] s,
-            int n,
-            float[] grad,
-            int gradOff,
-            float[] upd,
-            int updOff,
-            int from,
-            int to,
-            boolean checkFinite,
-            boolean freezeZeros,
-            float[] scratch);
-
-    /**
-     * {@link #run} with the parameter values before the step, {@code theta[thetaOff + i]} for
-     * coordinate {@code i} (null when the features do not {@linkplain FeatureSet#needsParam() need
-     * them}): the cells with the {@code param} feature read them (CellKernel overrides this); the
-     * LSTM, whose features never include it, ignores them.
-     */
-    long run(
             float[] s,
             int n,
             float[] theta,
@@ -144,9 +129,7 @@ abstract class LstmKernel {
             int to,
             boolean checkFinite,
             boolean freezeZeros,
-            float[] scratch) {
-        return run(s, n, grad, gradOff, upd, updOff, from, to, checkFinite, freezeZeros, scratch);
-    }
+            float[] scratch);
 
     /** Floats of the per-thread tile state a 16-bit step needs ({@link #run16}). */
     final int tileStateSize() {
@@ -192,6 +175,8 @@ abstract class LstmKernel {
                     run(
                             ts,
                             tw,
+                            null,
+                            0,
                             grad,
                             gradOff + i0,
                             upd,

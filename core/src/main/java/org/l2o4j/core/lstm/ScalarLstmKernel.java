@@ -42,6 +42,8 @@ class ScalarLstmKernel extends LstmKernel {
     long run(
             float[] s,
             int n,
+            float[] theta,
+            int thetaOff,
             float[] grad,
             int gradOff,
             float[] upd,
