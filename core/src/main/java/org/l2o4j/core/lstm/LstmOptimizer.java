@@ -256,7 +256,7 @@ public final class LstmOptimizer implements UpdateRule {
         boolean anyBad = Gradients.checkStep(this, state, grad, gradOffset, update, updateOffset);
         if (params != null) {
             Gradients.checkParams(state, params, paramOffset);
-        } else if (needsParameters()) {
+        } else {
             requireNoParams();
         }
         int n = state.size();
@@ -548,7 +548,7 @@ public final class LstmOptimizer implements UpdateRule {
         boolean anyBad = Gradients.checkStep(this, state, grad, 0, update, 0);
         if (params != null) {
             Gradients.checkParams(state, params, 0);
-        } else if (needsParameters()) {
+        } else {
             requireNoParams();
         }
         int n = state.size();

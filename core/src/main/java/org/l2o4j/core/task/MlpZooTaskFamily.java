@@ -124,33 +124,21 @@ public final class MlpZooTaskFamily implements TaskFamily {
 
     private final Map<Variant, TaskFamily> families = new ConcurrentHashMap<>();
 
+    /** Refuses option {@code maxKey}'s value below option {@code minKey}'s. */
+    private static void requireAtLeast(String maxKey, int max, String minKey, int min) {
+        if (max < min) {
+            throw new IllegalArgumentException(
+                    "option " + maxKey + " must be >= " + minKey + " (" + min + ") but was " + max);
+        }
+    }
+
     private MlpZooTaskFamily(Map<String, String> o) {
         minWidth = TaskOptions.integer(o, MIN_WIDTH, 10, 1, MAX_UNITS);
         maxWidth = TaskOptions.integer(o, MAX_WIDTH, 160, 1, MAX_UNITS);
-        if (maxWidth < minWidth) {
-            throw new IllegalArgumentException(
-                    "option "
-                            + MAX_WIDTH
-                            + " must be >= "
-                            + MIN_WIDTH
-                            + " ("
-                            + minWidth
-                            + ") but was "
-                            + maxWidth);
-        }
+        requireAtLeast(MAX_WIDTH, maxWidth, MIN_WIDTH, minWidth);
         minDepth = TaskOptions.integer(o, MIN_DEPTH, 1, 0, MAX_LAYERS);
         maxDepth = TaskOptions.integer(o, MAX_DEPTH, 3, 0, MAX_LAYERS);
-        if (maxDepth < minDepth) {
-            throw new IllegalArgumentException(
-                    "option "
-                            + MAX_DEPTH
-                            + " must be >= "
-                            + MIN_DEPTH
-                            + " ("
-                            + minDepth
-                            + ") but was "
-                            + maxDepth);
-        }
+        requireAtLeast(MAX_DEPTH, maxDepth, MIN_DEPTH, minDepth);
         List<Activation> acts = new ArrayList<>();
         for (String a :
                 list(o, ACTIVATIONS, "sigmoid,relu,tanh", List.of("sigmoid", "relu", "tanh"))) {
