@@ -42,6 +42,7 @@ public final class LstmArchitectureOptions {
             names = "--features",
             description =
                     "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1),"
+                            + " time:TAU (the step count as tanh(t/TAU); mlp and gru),"
                             + " param (the parameter's value; mlp and gru) [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99].")
     String features;
 

@@ -50,7 +50,7 @@ public final class CellsSection implements StudySection {
     private static final String SYNTAX =
             "CELL/LAYERSxHIDDEN[/FEATURES][/ACTIVATION], e.g. lstm/2x20/log-sign or"
                     + " mlp/2x32/rms,mom:0.9/relu (CELL lstm|gru|mlp; FEATURES log-sign, grad,"
-                    + " rms, mom:B, param comma-separated; ACTIVATION relu|tanh, mlp only)";
+                    + " rms, mom:B, time:TAU, param comma-separated; ACTIVATION relu|tanh, mlp only)";
 
     @Override
     public String key() {

@@ -64,6 +64,7 @@ final class VectorMlpCell extends InferenceCell {
     private final boolean hasParam;
     private final boolean logSign;
     private final int momenta;
+    private final int times;
     private final FeatureSet.Kind[] kinds;
     private final double[] decay;
     private final double[] oneMinusDecay;
@@ -75,7 +76,8 @@ final class VectorMlpCell extends InferenceCell {
     private final int gRow;
 
     // rows (TW doubles each) of the double work array: the gradients [1], the old and the new
-    // statistics [stats each], the features [in0], the per-lane bias corrections [1 + momenta],
+    // statistics [stats each], the features [in0], the per-lane bias corrections and time columns
+    // [1 + momenta + times],
     // the parameter values [1]
     private final int gD;
     private final int oldD;
@@ -112,6 +114,7 @@ final class VectorMlpCell extends InferenceCell {
         this.hasParam = features.needsParam();
         this.logSign = features.hasLogSign();
         this.momenta = features.momenta();
+        this.times = features.times();
         this.kinds = new FeatureSet.Kind[features.size()];
         for (int i = 0; i < kinds.length; i++) {
             kinds[i] = features.kind(i);
@@ -130,7 +133,7 @@ final class VectorMlpCell extends InferenceCell {
         this.newD = oldD + stats;
         this.xD = newD + stats;
         this.corrD = xD + in0;
-        this.thD = corrD + 1 + momenta;
+        this.thD = corrD + 1 + momenta + times;
         this.doubleRows = thD + 1;
     }
 
@@ -297,7 +300,7 @@ final class VectorMlpCell extends InferenceCell {
                     if (cache[0] != t) {
                         features.corrections(t, cache);
                     }
-                    for (int r = 0; r <= momenta; r++) {
+                    for (int r = 0; r <= momenta + times; r++) {
                         dw[dCorr + r * TW + c] = cache[1 + r];
                     }
                 }
@@ -337,6 +340,7 @@ final class VectorMlpCell extends InferenceCell {
             }
             int col = 0;
             int m = 0;
+            int k = 0;
             for (FeatureSet.Kind kind : kinds) {
                 DoubleVector x;
                 switch (kind) {
@@ -351,6 +355,15 @@ final class VectorMlpCell extends InferenceCell {
                         break;
                     case PARAM:
                         x = DoubleVector.fromArray(DS, dw, dTh + d);
+                        break;
+                    case TIME:
+                        // tanh(t / TAU) from the corrections, as FeatureSet.step takes it
+                        x =
+                                uniform
+                                        ? DoubleVector.broadcast(DS, cache[2 + momenta + k])
+                                        : DoubleVector.fromArray(
+                                                DS, dw, dCorr + (1 + momenta + k) * TW + d);
+                        k++;
                         break;
                     default:
                         {

@@ -22,6 +22,12 @@ import java.util.Objects;
  *   <li>{@code mom:B} (for a decay {@code B} in (0, 1), e.g. {@code mom:0.9}): the momentum {@code
  *       m = B m + (1 - B) g}, bias-corrected by {@code 1 - B^t}, over the same {@code sqrt(v^) +
  *       eps};
+ *   <li>{@code time:TAU} (for a number of steps {@code TAU > 0}, e.g. {@code time:1000}): the
+ *       coordinate's own step count {@code t} (the same {@code t} as the bias corrections, this
+ *       step included) as {@code tanh(t / TAU)}, one column: 0 at the start, 0.76 at {@code t =
+ *       TAU}, 1 from about {@code 3 TAU} on, so it tells the cell how far training has gone and
+ *       stays bounded however long a run is. Several scales give a log-spaced clock (e.g. {@code
+ *       time:100,time:1000,time:10000});
  *   <li>{@code param}: the parameter's value {@code theta} before the step, one column. A set with
  *       it {@linkplain #needsParam() needs the parameters}: {@link #step(double, double, double[],
  *       double[], int, int, double, double, double, double[])} takes theta, the gradient-only
@@ -29,13 +35,13 @@ import java.util.Objects;
  *       like the gradient (no gradient flows through theta into the feature).
  * </ul>
  *
- * <p>State ({@link #stateRows()} floats per coordinate, none if the set has neither {@code rms} nor
- * a momentum): row 0 the coordinate's own step count {@code t}, row 1 the second moment {@code v},
- * then one row per momentum in the order of the set. They are updated from gradients only, so they
- * do not depend on the optimizer's weights: the first-order meta-gradient treats them, like the
- * gradients, as constants (docs/design.md section 2). A coordinate frozen by {@link
- * ZeroGradientPolicy#FREEZE} or skipped for a non-finite gradient keeps them as they are, its
- * {@code t} included, so its bias correction stays its own.
+ * <p>State ({@link #stateRows()} floats per coordinate, none if the set has no {@code rms},
+ * momentum or time feature): row 0 the coordinate's own step count {@code t}, row 1 the second
+ * moment {@code v}, then one row per momentum in the order of the set. They are updated from
+ * gradients only, so they do not depend on the optimizer's weights: the first-order meta-gradient
+ * treats them, like the gradients, as constants (docs/design.md section 2). A coordinate frozen by
+ * {@link ZeroGradientPolicy#FREEZE} or skipped for a non-finite gradient keeps them as they are,
+ * its {@code t} included, so its bias correction stays its own.
  *
  * <p>{@link #step} is the one implementation of the features, in double, used by the inference
  * kernel (float state, float network) and by the meta-trainer's double kernel. Immutable.
@@ -50,7 +56,8 @@ public final class FeatureSet {
     private static final String EPS_TEXT = "eps = 1e-8";
 
     /** The accepted feature ids, for error messages and option descriptions. */
-    public static final String ACCEPTED = "log-sign, grad, rms, mom:B (0 < B < 1), param";
+    public static final String ACCEPTED =
+            "log-sign, grad, rms, mom:B (0 < B < 1), time:TAU (TAU > 0 steps), param";
 
     /** The kinds of feature. */
     public enum Kind {
@@ -63,7 +70,9 @@ public final class FeatureSet {
         /** A momentum over the running RMS, one column; has a decay. */
         MOMENTUM("mom", 1),
         /** The parameter's value before the step, one column. */
-        PARAM("param", 1);
+        PARAM("param", 1),
+        /** The step count as {@code tanh(t / TAU)}, one column; has a scale TAU. */
+        TIME("time", 1);
 
         private final String id;
         private final int columns;
@@ -79,9 +88,10 @@ public final class FeatureSet {
         }
     }
 
-    /** One feature: its kind and, for a momentum, its decay. */
+    /** One feature: its kind and, for a momentum its decay, for a time feature its scale. */
     public static final class Feature {
         private final Kind kind;
+        // a momentum's decay or a time feature's scale TAU
         private final double decay;
 
         private Feature(Kind kind, double decay) {
@@ -96,12 +106,28 @@ public final class FeatureSet {
 
         /** The decay of a momentum (NaN for the others). */
         public double decay() {
-            return decay;
+            return kind == Kind.MOMENTUM ? decay : Double.NaN;
         }
 
-        /** The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B} or {@code param}. */
+        /** The scale TAU of a time feature, in steps (NaN for the others). */
+        public double tau() {
+            return kind == Kind.TIME ? decay : Double.NaN;
+        }
+
+        /**
+         * The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B}, {@code time:TAU} (an
+         * integral TAU without a fraction, e.g. {@code time:1000}) or {@code param}.
+         */
         public String id() {
-            return kind == Kind.MOMENTUM ? "mom:" + decay : kind.id;
+            if (kind == Kind.MOMENTUM) {
+                return "mom:" + decay;
+            }
+            if (kind == Kind.TIME) {
+                return decay == Math.rint(decay) && decay < 1e15
+                        ? "time:" + (long) decay
+                        : "time:" + decay;
+            }
+            return kind.id;
         }
 
         @Override
@@ -140,6 +166,7 @@ public final class FeatureSet {
     private final boolean param;
     private final double[] momDecays;
     private final double[] momLogDecays;
+    private final double[] timeScales;
     private final double logRmsDecay = Math.log(RMS_DECAY);
 
     private FeatureSet(List<Feature> features) {
@@ -152,12 +179,15 @@ public final class FeatureSet {
         boolean s = false;
         boolean th = false;
         int moms = 0;
+        int times = 0;
         for (Feature f : features) {
             c += f.kind.columns;
-            s |= f.kind == Kind.RMS || f.kind == Kind.MOMENTUM;
+            s |= f.kind == Kind.RMS || f.kind == Kind.MOMENTUM || f.kind == Kind.TIME;
             th |= f.kind == Kind.PARAM;
             if (f.kind == Kind.MOMENTUM) {
                 moms++;
+            } else if (f.kind == Kind.TIME) {
+                times++;
             }
         }
         this.columns = c;
@@ -165,12 +195,16 @@ public final class FeatureSet {
         this.param = th;
         this.momDecays = new double[moms];
         this.momLogDecays = new double[moms];
+        this.timeScales = new double[times];
         int m = 0;
+        int k = 0;
         for (Feature f : features) {
             if (f.kind == Kind.MOMENTUM) {
                 momDecays[m] = f.decay;
                 momLogDecays[m] = Math.log(f.decay);
                 m++;
+            } else if (f.kind == Kind.TIME) {
+                timeScales[k++] = f.decay;
             }
         }
     }
@@ -209,6 +243,21 @@ public final class FeatureSet {
                                     + " mom:0.9");
                 }
                 f = new Feature(Kind.MOMENTUM, b);
+            } else if (id.startsWith("time:")) {
+                double tau;
+                try {
+                    tau = Double.parseDouble(id.substring(5));
+                } catch (NumberFormatException e) {
+                    tau = Double.NaN;
+                }
+                if (!(tau > 0 && tau < Double.POSITIVE_INFINITY)) {
+                    throw new IllegalArgumentException(
+                            "Feature '"
+                                    + raw.trim()
+                                    + "': a time feature's scale must be a positive number of"
+                                    + " steps, e.g. time:1000");
+                }
+                f = new Feature(Kind.TIME, tau);
             } else {
                 throw new IllegalArgumentException(
                         "Unknown feature '" + raw.trim() + "': expected one of " + ACCEPTED);
@@ -231,7 +280,10 @@ public final class FeatureSet {
         return columns;
     }
 
-    /** Floats of running statistics per coordinate: 0, or 2 + the number of momenta. */
+    /**
+     * Floats of running statistics per coordinate: 0, or 2 + the number of momenta (a set with a
+     * time feature but no rms or momentum still keeps the step count and the second moment).
+     */
     public int stateRows() {
         return stats ? 2 + momDecays.length : 0;
     }
@@ -294,7 +346,7 @@ public final class FeatureSet {
      * double, double, double, double[])}.
      */
     public int cacheSize() {
-        return 2 + momDecays.length;
+        return 2 + momDecays.length + timeScales.length;
     }
 
     /**
@@ -370,6 +422,7 @@ public final class FeatureSet {
         }
         int c = 0;
         int m = 0;
+        int k = 0;
         for (Kind kind : kinds) {
             switch (kind) {
                 case LOG_SIGN:
@@ -397,6 +450,11 @@ public final class FeatureSet {
                     x[xOff + c * stride] = theta;
                     c++;
                     break;
+                case TIME:
+                    x[xOff + c * stride] = corr[2 + momDecays.length + k];
+                    k++;
+                    c++;
+                    break;
                 default:
                     {
                         x[xOff + c * stride] = st[2 + m] / corr[2 + m] / denom;
@@ -411,13 +469,17 @@ public final class FeatureSet {
     /**
      * The bias corrections of step count {@code t} into {@code corr} ({@link #cacheSize()}
      * doubles): {@code corr[0] = t}, {@code corr[1] = 1 - 0.999^t}, {@code corr[2 + k] = 1 -
-     * B_k^t}. The vector cell uses this to get exactly the scalar step's corrections.
+     * B_k^t}, then the time columns {@code corr[2 + momenta + j] = tanh(t / TAU_j)}. The vector
+     * cell uses this to get exactly the scalar step's corrections and time columns.
      */
     void corrections(double t, double[] corr) {
         corr[0] = t;
         corr[1] = 1 - Math.exp(t * logRmsDecay);
         for (int k = 0; k < momDecays.length; k++) {
             corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
+        }
+        for (int j = 0; j < timeScales.length; j++) {
+            corr[2 + momDecays.length + j] = Math.tanh(t / timeScales[j]);
         }
     }
 
@@ -434,6 +496,11 @@ public final class FeatureSet {
     /** The number of momenta. */
     int momenta() {
         return momDecays.length;
+    }
+
+    /** The number of time features. */
+    int times() {
+        return timeScales.length;
     }
 
     /** The decay of the {@code m}-th momentum. */

@@ -107,7 +107,7 @@ class MlpWeightFilesTest {
                 edit(h -> meta(h).addProperty(WeightMetadata.FEATURES, "log-sign,rms,mom:0.5,prm")),
                 "'features'",
                 "'prm'",
-                "mom:B (0 < B < 1), param");
+                "mom:B (0 < B < 1), time:TAU (TAU > 0 steps), param");
     }
 
     @Test

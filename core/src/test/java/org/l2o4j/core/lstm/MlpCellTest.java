@@ -29,7 +29,7 @@ class MlpCellTest {
                 .build();
     }
 
-    static final String ALL = "log-sign,grad,rms,mom:0.5,mom:0.9,mom:0.99";
+    static final String ALL = "log-sign,grad,rms,mom:0.5,time:3,mom:0.9,mom:0.99,time:40";
 
     /** Plain reference: per-coordinate state {t, v, m...} in double, direct formulas. */
     static final class Reference {
@@ -87,6 +87,9 @@ class MlpCellTest {
                         break;
                     case PARAM:
                         x[col++] = theta;
+                        break;
+                    case TIME:
+                        x[col++] = Math.tanh(s[0] / f.tau());
                         break;
                     default:
                         double b = f.decay();
@@ -264,6 +267,46 @@ class MlpCellTest {
         LstmConfig gru =
                 LstmConfig.builder().cell(CellType.GRU).features(fs).layers(1).hidden(3).build();
         assertTrue(gru.features().needsParam());
+    }
+
+    @Test
+    void timeFeatureParsesPrintsAndCountsSteps() {
+        FeatureSet fs = FeatureSet.parse("rms, TIME:100 ,time:2.5,mom:0.9");
+        assertEquals("rms,time:100,time:2.5,mom:0.9", fs.id());
+        assertEquals(fs, FeatureSet.parse(fs.id()));
+        assertEquals(FeatureSet.Kind.TIME, fs.features().get(1).kind());
+        assertEquals(100.0, fs.features().get(1).tau());
+        assertTrue(Double.isNaN(fs.features().get(1).decay()));
+        assertTrue(Double.isNaN(fs.features().get(3).tau()));
+        assertEquals(4, fs.columns());
+        assertEquals(3, fs.stateRows());
+        // a set with only time features still keeps the step count
+        FeatureSet only = FeatureSet.parse("time:10");
+        assertEquals(2, only.stateRows());
+        double[] st = new double[only.stateRows()];
+        double[] x = new double[1];
+        for (int t = 1; t <= 25; t++) {
+            only.step(t % 3 == 0 ? -0.5 : 2.0, st, x, 0, 1, 1e-4, 1e4, 0.1, null);
+            assertEquals(Math.tanh(t / 10.0), x[0], 0.0, "step " + t);
+        }
+        assertEquals(25.0, st[0]);
+        for (String bad : new String[] {"time:0", "time:-3", "time:x", "time:", "time:Infinity"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> FeatureSet.parse(bad));
+            assertTrue(
+                    e.getMessage().contains("'" + bad + "'")
+                            && e.getMessage().contains("positive number of steps"),
+                    e.getMessage());
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> FeatureSet.parse("time:100,rms,time:100.0"));
+        assertTrue(e.getMessage().contains("'time:100' is listed twice"), e.getMessage());
+        // the lstm refuses it like the other non-log-sign features
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LstmConfig.builder().features(FeatureSet.parse("log-sign,time:100")).build());
     }
 
     @ParameterizedTest

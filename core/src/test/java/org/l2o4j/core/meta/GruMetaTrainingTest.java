@@ -27,7 +27,7 @@ class GruMetaTrainingTest {
     /** Finite-difference step. */
     private static final double FD_STEP = 1e-5;
 
-    static final String ALL = "log-sign,grad,rms,mom:0.5,mom:0.9";
+    static final String ALL = "log-sign,grad,rms,time:5,mom:0.5,mom:0.9";
 
     static LstmConfig mlp(CellActivation act) {
         return LstmConfig.builder()

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.l2o4j.core.lstm.CellActivation;
 import org.l2o4j.core.lstm.CellType;
 import org.l2o4j.core.lstm.FeatureSet;
@@ -67,6 +68,30 @@ class MlpMetaTrainingTest {
             MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
         };
         MetaGradientChecks.checkOnTasks(mlp(act), weighting, tasks, horizon, FD_STEP);
+    }
+
+    /**
+     * Time features among the others (tanh units: no ReLU kink for the finite differences to
+     * straddle); the columns are inputs that depend on the step count alone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"uniform", "linear", "discounted:0.7"})
+    void matchesFiniteDifferencesWithTimeFeatures(String weighting) {
+        SplittableRandom rng = new SplittableRandom(weighting.hashCode() + 7);
+        int horizon = 6;
+        Task[] tasks = {
+            MetaGradientChecks.linear(70, horizon, rng), MetaGradientChecks.linear(3, horizon, rng)
+        };
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.MLP)
+                        .features(FeatureSet.parse("rms,time:2,log-sign,mom:0.9,time:5"))
+                        .activation(CellActivation.TANH)
+                        .layers(2)
+                        .hidden(5)
+                        .build();
+        MetaGradientChecks.checkOnTasks(c, weighting, tasks, horizon, FD_STEP);
+        MetaGradientChecks.checkFrozenGradientSurrogate(c, weighting, horizon, FD_STEP);
     }
 
     /** The features with param: among the others, so every column kind is in the check. */
