@@ -99,6 +99,11 @@ public final class FeatureSet {
             return decay;
         }
 
+        /** Its number of input columns (e.g. 2 for {@code log-sign}, 1 for {@code grad}). */
+        public int columns() {
+            return kind.columns;
+        }
+
         /** The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B} or {@code param}. */
         public String id() {
             return kind == Kind.MOMENTUM ? "mom:" + decay : kind.id;
