@@ -180,8 +180,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " file; of the architecture options only --features, which widens"
                             + " an mlp or gru file's features: the file's features (kept, in any"
                             + " order) plus new ones, whose first-layer weights start at zero, so"
-                            + " training starts from exactly the file's updates (bit for bit if"
-                            + " the file's features keep their order).")
+                            + " training starts from the file's updates (bit for bit if the"
+                            + " file's features keep their order, else up to float rounding).")
     Path init;
 
     @Option(names = "--quiet", description = "No progress output.")
