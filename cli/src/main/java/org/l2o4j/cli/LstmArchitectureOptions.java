@@ -43,7 +43,10 @@ public final class LstmArchitectureOptions {
             description =
                     "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1),"
                             + " time:TAU (the step count as tanh(t/TAU); mlp and gru),"
-                            + " param (the parameter's value; mlp and gru) [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99].")
+                            + " param (the parameter's value; mlp and gru) [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99]."
+                            + " With meta-train --init (an mlp or gru file): the file's features"
+                            + " plus new ones, whose weights start at zero (the same updates at"
+                            + " the start).")
     String features;
 
     @Option(names = "--mlp-layers", description = "mlp cell: hidden layers [2].")
@@ -57,16 +60,28 @@ public final class LstmArchitectureOptions {
 
     /** Whether any of these options was given. */
     boolean any() {
+        return features != null || anyButFeatures();
+    }
+
+    /**
+     * Whether any of these options other than {@code --features} was given (what {@code meta-train
+     * --init} refuses: it takes {@code --features} to widen its file's features).
+     */
+    boolean anyButFeatures() {
         return lstmLayers != null
                 || lstmHidden != null
                 || preprocessing != null
                 || logSignP != null
                 || outputScale != null
                 || cell != null
-                || features != null
                 || mlpLayers != null
                 || mlpHidden != null
                 || mlpActivation != null;
+    }
+
+    /** The {@code --features} given, or null. */
+    String features() {
+        return features;
     }
 
     /**

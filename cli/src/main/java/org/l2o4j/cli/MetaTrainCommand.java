@@ -17,6 +17,7 @@ import org.l2o4j.core.io.Sha256;
 import org.l2o4j.core.io.WeightFileException;
 import org.l2o4j.core.io.WeightFiles;
 import org.l2o4j.core.io.WeightMetadata;
+import org.l2o4j.core.lstm.FeatureSet;
 import org.l2o4j.core.lstm.GroupedWeights;
 import org.l2o4j.core.lstm.LstmConfig;
 import org.l2o4j.core.lstm.LstmWeights;
@@ -172,7 +173,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Mixin LstmArchitectureOptions lstm;
 
-    @Option(names = "--init", description = "Weights to fine-tune instead of a fresh optimizer.")
+    @Option(
+            names = "--init",
+            description =
+                    "Weights to fine-tune instead of a fresh optimizer, in the architecture of the"
+                            + " file; of the architecture options only --features, which widens"
+                            + " an mlp or gru file's features: the file's features (kept, in any"
+                            + " order) plus new ones, whose first-layer weights start at zero, so"
+                            + " training starts from the file's updates (bit for bit if the"
+                            + " file's features keep their order, else up to float rounding).")
     Path init;
 
     @Option(names = "--quiet", description = "No progress output.")
@@ -458,17 +467,31 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     "--curriculum-patience needs --curriculum (stages HORIZON:UNROLL,...)");
         }
         if (init != null) {
-            if (lstm.any()) {
+            if (lstm.anyButFeatures()) {
                 throw new IllegalArgumentException(
                         "--init fine-tunes the architecture of its file; do not combine it with"
-                                + " --lstm-layers, --lstm-hidden, --preprocessing, --log-sign-p or"
-                                + " --output-scale");
+                                + " --cell, --lstm-layers, --lstm-hidden, --mlp-layers,"
+                                + " --mlp-hidden, --mlp-activation, --preprocessing, --log-sign-p"
+                                + " or --output-scale (--features may widen an mlp or gru file's"
+                                + " features)");
             }
             LstmWeights start = readInit();
+            String from = init.getFileName() + " (sha256 " + Sha256.of(init) + ")";
+            if (lstm.features() != null) {
+                FeatureSet old = start.config().features();
+                FeatureSet wider = FeatureSet.parse(lstm.features());
+                try {
+                    start = LstmWeights.widenFeatures(start, wider);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            "--init " + init + " with --features: " + e.getMessage(), e);
+                }
+                if (!wider.equals(old)) {
+                    from += ", features widened from " + old.id() + " to " + wider.id();
+                }
+            }
             b.initialWeights(start);
-            b.putMetadata(
-                    WeightMetadata.INITIALIZED_FROM,
-                    init.getFileName() + " (sha256 " + Sha256.of(init) + ")");
+            b.putMetadata(WeightMetadata.INITIALIZED_FROM, from);
         } else {
             LstmConfig.Builder lc =
                     lstm.applyTo(
@@ -546,7 +569,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
             if (lstm.any()) {
                 throw new IllegalArgumentException(
                         "--init fine-tunes the architecture of its file; do not combine it with"
-                                + " the --lstm-* options");
+                                + " the architecture options (--per-group does not widen"
+                                + " --features)");
             }
             try {
                 start = GroupedWeightFiles.read(init);

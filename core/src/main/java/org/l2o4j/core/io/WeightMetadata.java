@@ -121,7 +121,11 @@ public final class WeightMetadata {
     /** Provenance: the l2o4j version that produced the file. */
     public static final String L2O4J_VERSION = "l2o4j_version";
 
-    /** Provenance: the weights this file was fine-tuned from (id or sha256), if any. */
+    /**
+     * Provenance: the weights this file was fine-tuned from (id or sha256), if any; followed by
+     * {@code , features widened from OLD to NEW} when {@code meta-train --init FILE --features NEW}
+     * added input features to them ({@link org.l2o4j.core.lstm.LstmWeights#widenFeatures}).
+     */
     public static final String INITIALIZED_FROM = "initialized_from";
 
     /**

@@ -109,6 +109,11 @@ public final class FeatureSet {
             return kind == Kind.MOMENTUM ? decay : Double.NaN;
         }
 
+        /** Its number of input columns (e.g. 2 for {@code log-sign}, 1 for {@code grad}). */
+        public int columns() {
+            return kind.columns;
+        }
+
         /** The scale TAU of a time feature, in steps (NaN for the others). */
         public double tau() {
             return kind == Kind.TIME ? decay : Double.NaN;

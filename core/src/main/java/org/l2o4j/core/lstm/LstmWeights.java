@@ -83,6 +83,95 @@ public final class LstmWeights {
         return new LstmWeights(config, params, newMetadata);
     }
 
+    /**
+     * The weights of {@code from} with its features widened to {@code to}: the same architecture
+     * (cell, layers, units, activation, head, log-sign p, output scale) except the features. Every
+     * feature of the old set must be in {@code to}, at any position; the first layer's input
+     * weights ({@code mlp.0.weight} [H x in] of the {@link CellType#MLP} cell, {@code
+     * gru.0.weight_ih} [3H x in] of the {@link CellType#GRU} cell) keep each old column's weights
+     * in that feature's new columns and give the new columns zero weights; every other tensor is
+     * copied unchanged, and so is the metadata. The widened optimizer's updates are then the old
+     * one's bit for bit (a zero weight adds exactly 0 to each unit's sum), until training moves the
+     * new weights, if the old features keep their relative order in {@code to}; reordered, the
+     * first layer sums the same terms in another order, so the updates differ by float rounding.
+     * {@code to} equal to the old set gives equal weights.
+     *
+     * @throws IllegalArgumentException if {@code from} is an {@link CellType#LSTM} (its input is
+     *     its preprocessing, a fixed layout) or {@code to} lacks one of the old features
+     */
+    public static LstmWeights widenFeatures(LstmWeights from, FeatureSet to) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        LstmConfig oc = from.config();
+        FeatureSet old = oc.features();
+        if (oc.cell() != CellType.MLP && oc.cell() != CellType.GRU) {
+            throw new IllegalArgumentException(
+                    "widening the features to "
+                            + to.id()
+                            + " needs an mlp or gru cell but the weights are "
+                            + oc
+                            + " (the lstm's input is its preprocessing, log-sign or grad, a fixed"
+                            + " layout)");
+        }
+        // the new first column of each old feature
+        int[] newStart = new int[old.features().size()];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < newStart.length; i++) {
+            FeatureSet.Feature f = old.features().get(i);
+            int col = 0;
+            newStart[i] = -1;
+            for (FeatureSet.Feature g : to.features()) {
+                if (g.equals(f)) {
+                    newStart[i] = col;
+                    break;
+                }
+                col += g.columns();
+            }
+            if (newStart[i] < 0) {
+                missing.add(f.id());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "widening the features "
+                            + old.id()
+                            + " to "
+                            + to.id()
+                            + ": the new set must keep every old feature but lacks "
+                            + String.join(", ", missing));
+        }
+        LstmConfig nc = oc.toBuilder().features(to).build();
+        float[] dst = new float[nc.numParameters()];
+        List<TensorSpec> os = tensorSpecs(oc);
+        List<TensorSpec> ns = tensorSpecs(nc);
+        for (int t = 0; t < os.size(); t++) {
+            TensorSpec a = os.get(t);
+            TensorSpec b = ns.get(t);
+            if (t > 0) {
+                System.arraycopy(from.params, a.offset, dst, b.offset, a.size());
+                continue;
+            }
+            // the first layer's input weights [rows x in], row-major: remap the columns
+            int rows = a.shape[0];
+            int oldIn = a.shape[1];
+            int newIn = b.shape[1];
+            for (int r = 0; r < rows; r++) {
+                int oldCol = 0;
+                for (int i = 0; i < newStart.length; i++) {
+                    int n = old.features().get(i).columns();
+                    System.arraycopy(
+                            from.params,
+                            a.offset + r * oldIn + oldCol,
+                            dst,
+                            b.offset + r * newIn + newStart[i],
+                            n);
+                    oldCol += n;
+                }
+            }
+        }
+        return new LstmWeights(nc, dst, from.metadata);
+    }
+
     /** Offset of layer {@code l}'s {@code weight_ih} in the flat array. */
     public static int weightIhOffset(LstmConfig c, int l) {
         int off = 0;
