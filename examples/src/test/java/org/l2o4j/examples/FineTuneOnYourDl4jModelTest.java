@@ -26,6 +26,7 @@ class FineTuneOnYourDl4jModelTest {
                             "--horizon", "6",
                             "--unroll", "3",
                             "--eval-tasks", "2",
+                            "--validation-tasks", "2",
                             "--rows", "256",
                             "--out", out.toString()
                         });

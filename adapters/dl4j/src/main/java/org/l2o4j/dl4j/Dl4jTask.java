@@ -30,14 +30,19 @@ import org.nd4j.linalg.dataset.DataSet;
  * mean and variance) are not meaningful optimizee parameters; avoid them in meta-training tasks.
  *
  * <p>The minibatch of step {@code t} is one of the task's batches, drawn by a generator seeded with
- * the task's seed and {@code t}: the same {@code (seed, t)} gives the same batch. Not thread-safe
- * (it owns one network); the meta-trainer uses one task per thread.
+ * the task's seed and {@code t}: the same {@code (seed, t)} gives the same batch. A task built with
+ * an evaluation set ({@link Dl4jTaskFamily#withEvaluationSet}) uses that fixed set instead from
+ * step {@code evaluationStep} on: the loss after the last update is then the same rows' for every
+ * optimizer and task, not one random minibatch's. Not thread-safe (it owns one network); the
+ * meta-trainer uses one task per thread.
  */
 public final class Dl4jTask implements Task {
     private final String name;
     private final Model net;
     private final List<DataSet> batches;
     private final long seed;
+    private final DataSet evaluation;
+    private final long evaluationStep;
     private final double[] initial;
     private final HostFloats params;
     private final int dim;
@@ -51,6 +56,35 @@ public final class Dl4jTask implements Task {
      * @throws IllegalArgumentException if the network is neither or the batch list is empty
      */
     public Dl4jTask(String name, Model net, List<DataSet> batches, long seed) {
+        this(name, net, batches, seed, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * A task whose steps {@code t >= evaluationStep} use the fixed {@code evaluation} set (all its
+     * rows as one batch) instead of a minibatch: with {@code evaluationStep} the horizon, the final
+     * loss, and the final-step meta-loss, are measured on those rows.
+     *
+     * @param evaluation the evaluation rows (not copied; not modified), or null for none
+     * @param evaluationStep the first step that uses them (ignored when {@code evaluation} is null)
+     * @throws IllegalArgumentException as {@link #Dl4jTask(String, Model, List, long)}, or if
+     *     {@code evaluation} is empty or {@code evaluationStep < 0}
+     */
+    public Dl4jTask(
+            String name,
+            Model net,
+            List<DataSet> batches,
+            long seed,
+            DataSet evaluation,
+            long evaluationStep) {
+        if (evaluation != null && evaluation.numExamples() < 1) {
+            throw new IllegalArgumentException("The evaluation set must have at least one row");
+        }
+        if (evaluation != null && evaluationStep < 0) {
+            throw new IllegalArgumentException(
+                    "evaluationStep must be >= 0 but was " + evaluationStep);
+        }
+        this.evaluation = evaluation;
+        this.evaluationStep = evaluation == null ? Long.MAX_VALUE : evaluationStep;
         this.name = Objects.requireNonNull(name, "name");
         this.net = Objects.requireNonNull(net, "net");
         if (!(net instanceof MultiLayerNetwork) && !(net instanceof ComputationGraph)) {
@@ -98,8 +132,11 @@ public final class Dl4jTask implements Task {
         return net;
     }
 
-    /** The minibatch used at step {@code t}. */
+    /** The minibatch used at step {@code t} (the evaluation set from its step on). */
     public DataSet batch(long t) {
+        if (t >= evaluationStep) {
+            return evaluation;
+        }
         if (batches.size() == 1) {
             return batches.get(0);
         }

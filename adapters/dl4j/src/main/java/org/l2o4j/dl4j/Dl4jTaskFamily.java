@@ -29,19 +29,38 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  *
  * <p>The iterator is read once, up to {@code maxBatches} minibatches, and the batches are kept in
  * memory (tasks draw from them at random); pass an iterator over a subset for large datasets.
- * Immutable; {@link #sample} builds a new network each time, so tasks are independent.
+ *
+ * <p>{@link #withEvaluationSet} gives the family a fixed evaluation set for the steps from the
+ * horizon on, so the final loss (reported by the evaluator, and the meta-loss with {@code final}
+ * weighting) is the loss on those rows after the last update rather than one random minibatch's:
+ * the same rows for every optimizer and task, and far less noisy. Immutable; {@link #sample} builds
+ * a new network each time, so tasks are independent.
  */
 public final class Dl4jTaskFamily implements TaskFamily {
     private final String name;
     private final MultiLayerConfiguration mlnConf;
     private final ComputationGraphConfiguration graphConf;
     private final List<DataSet> batches;
+    private final DataSet evaluation;
+    private final int evaluationStep;
 
     private Dl4jTaskFamily(
             String name,
             MultiLayerConfiguration mlnConf,
             ComputationGraphConfiguration graphConf,
             List<DataSet> batches) {
+        this(name, mlnConf, graphConf, batches, null, Integer.MAX_VALUE);
+    }
+
+    private Dl4jTaskFamily(
+            String name,
+            MultiLayerConfiguration mlnConf,
+            ComputationGraphConfiguration graphConf,
+            List<DataSet> batches,
+            DataSet evaluation,
+            int evaluationStep) {
+        this.evaluation = evaluation;
+        this.evaluationStep = evaluationStep;
         this.name = Objects.requireNonNull(name, "name");
         this.mlnConf = mlnConf;
         this.graphConf = graphConf;
@@ -82,9 +101,41 @@ public final class Dl4jTaskFamily implements TaskFamily {
         return new Dl4jTaskFamily(name, null, conf.clone(), read(data, maxBatches));
     }
 
-    /** The same model on other data, e.g. the validation iterator. */
+    /**
+     * The same model on other data, e.g. the validation iterator (without this family's evaluation
+     * set, if any).
+     */
     public Dl4jTaskFamily withData(String name, DataSetIterator data, int maxBatches) {
         return new Dl4jTaskFamily(name, mlnConf, graphConf, read(data, maxBatches));
+    }
+
+    /**
+     * This family with a fixed evaluation set: its tasks compute loss and gradient on all of {@code
+     * rows} (one batch) at every step {@code t >= step} instead of on a minibatch. With {@code
+     * step} the horizon {@code T}, the loss after the last update ({@code Evaluator}'s final loss,
+     * and the meta-loss with {@code final} weighting) is the loss on these rows: the same for every
+     * optimizer and task. The steps before {@code step} are unchanged.
+     *
+     * @param rows the evaluation rows, e.g. every row the family trains on, or held-out rows
+     *     (copied)
+     * @param step the first step evaluated on them, usually the horizon
+     * @throws IllegalArgumentException if {@code rows} is empty or {@code step < 0}
+     */
+    public Dl4jTaskFamily withEvaluationSet(DataSet rows, int step) {
+        Objects.requireNonNull(rows, "rows");
+        if (rows.numExamples() < 1) {
+            throw new IllegalArgumentException(
+                    "The evaluation set of task family '" + name + "' has no rows");
+        }
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be >= 0 but was " + step);
+        }
+        return new Dl4jTaskFamily(name, mlnConf, graphConf, batches, rows.copy(), step);
+    }
+
+    /** The evaluation set (all its rows as one DataSet), or null when there is none. */
+    public DataSet evaluationSet() {
+        return evaluation;
     }
 
     private static List<DataSet> read(DataSetIterator data, int maxBatches) {
@@ -142,7 +193,13 @@ public final class Dl4jTaskFamily implements TaskFamily {
 
     @Override
     public Dl4jTask sample(long seed) {
-        return new Dl4jTask(name + "(seed=" + seed + ")", newNetwork(seed), batches, seed);
+        return new Dl4jTask(
+                name + "(seed=" + seed + ")",
+                newNetwork(seed),
+                batches,
+                seed,
+                evaluation,
+                evaluationStep);
     }
 
     @Override

@@ -119,6 +119,42 @@ class Dl4jTaskTest {
     }
 
     @Test
+    void evaluationSetReplacesTheMinibatchFromItsStepOn() {
+        Dl4jTaskFamily f = Dl4jTaskFamily.of("mlp", doubleMlp(), TestNets.iterator(1, 32, 8), 4);
+        org.nd4j.linalg.dataset.DataSet rows = TestNets.data(9, 20);
+        Dl4jTaskFamily fe = f.withEvaluationSet(rows, 3);
+        assertEquals(null, f.evaluationSet());
+        assertEquals(20, fe.evaluationSet().numExamples());
+        Dl4jTask plain = f.sample(5);
+        Dl4jTask withEval = fe.sample(5);
+        assertArrayEquals(plain.initialParameters(), withEval.initialParameters());
+        for (long t = 0; t < 3; t++) {
+            assertSame(plain.batch(t), withEval.batch(t), "step " + t);
+        }
+        for (long t = 3; t < 6; t++) {
+            assertEquals(rows.getFeatures(), withEval.batch(t).getFeatures(), "step " + t);
+            assertEquals(rows.getLabels(), withEval.batch(t).getLabels(), "step " + t);
+        }
+        // the loss and gradient at the evaluation step are those of all the evaluation rows
+        Dl4jTask onRows = new Dl4jTask("rows", f.newNetwork(5), java.util.List.of(rows.copy()), 5);
+        double[] theta = withEval.initialParameters();
+        double[] ge = new double[theta.length];
+        double[] gr = new double[theta.length];
+        assertEquals(onRows.lossAndGradient(theta, 0, gr), withEval.lossAndGradient(theta, 3, ge));
+        assertArrayEquals(gr, ge);
+        assertFalse(Arrays.equals(ge, gradientAt(plain, theta, 3)));
+        // other data drops the evaluation set; bad arguments are rejected
+        assertEquals(null, fe.withData("other", TestNets.iterator(2, 16, 8), 2).evaluationSet());
+        assertThrows(IllegalArgumentException.class, () -> f.withEvaluationSet(rows, -1));
+    }
+
+    private static double[] gradientAt(Dl4jTask task, double[] theta, long t) {
+        double[] g = new double[theta.length];
+        task.lossAndGradient(theta, t, g);
+        return g;
+    }
+
+    @Test
     void graphFamilyWorksAndValidationDataIsSeparate() {
         Dl4jTaskFamily f =
                 Dl4jTaskFamily.of(
