@@ -94,7 +94,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(
             names = "--weighting",
             description =
-                    "Meta-loss weighting: uniform|final|linear|discounted:G"
+                    "Meta-loss weighting: uniform|final|linear|discounted:G|steps:S1,S2,... (the final losses at those steps)"
                             + " [quadratic uniform, mnist-mlp linear].")
     String weighting;
 
@@ -103,6 +103,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
 
     @Option(names = "--clip", description = "Meta-gradient clip norm [1].")
     double clip = 1.0;
+
+    @Option(
+            names = "--normalize-meta-gradient",
+            description =
+                    "Scale every outer step's meta-gradient to the --clip norm, not only larger"
+                            + " ones, so that each truncation moves the optimizer by the same"
+                            + " amount whatever the size of its losses (for steps:S1,S2,..."
+                            + " weighting over long runs, whose late losses are 100-1000x smaller"
+                            + " than the early ones) [off].")
+    boolean normalizeMetaGradient;
 
     @Option(
             names = "--subsample",
@@ -257,6 +267,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     "--curriculum cannot be combined with "
                             + (perGroup ? "--per-group" : "--spark")
                             + " (the stages run in this JVM with the shared-weights trainer)");
+        }
+        if (perGroup && normalizeMetaGradient) {
+            throw new IllegalArgumentException(
+                    "--normalize-meta-gradient is not supported with --per-group (its trainer"
+                            + " clips per group)");
         }
         if (perGroup) {
             return runPerGroup(err, outw);
@@ -522,6 +537,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .threads(threads)
                 .seed(seed)
                 .randomScale(randomScale)
+                .normalizeMetaGradient(normalizeMetaGradient)
                 .validationTasks(validationTasks)
                 .validateEvery(validateEvery)
                 .checkpointEvery(checkpointEvery)

@@ -227,6 +227,50 @@ class UserErrorsTest {
     }
 
     @Test
+    void badWeightingStepsAndNormalizationCombinationsAreNamed() {
+        String out = dir.resolve("w.safetensors").toString();
+        Result r =
+                l2o(
+                        "meta-train",
+                        "--task",
+                        "quadratic",
+                        "--weighting",
+                        "steps:100,x",
+                        "--out",
+                        out);
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("steps:100,3000") && r.err().contains("'x'"), r.err());
+        r =
+                l2o(
+                        "meta-train",
+                        "--task",
+                        "quadratic",
+                        "--horizon",
+                        "20",
+                        "--weighting",
+                        "steps:50",
+                        "--iterations",
+                        "1",
+                        "--out",
+                        out);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("horizon 20"), r.err());
+        r =
+                l2o(
+                        "meta-train",
+                        "--task",
+                        "quadratic",
+                        "--normalize-meta-gradient",
+                        "--clip",
+                        "Infinity",
+                        "--out",
+                        out);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("finite"), r.err());
+    }
+
+    @Test
     void optimizerReferencesSayWhatIsWrong() throws Exception {
         assertEquals(
                 "/missing/file: no such file",

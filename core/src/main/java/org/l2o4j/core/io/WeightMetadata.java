@@ -166,6 +166,12 @@ public final class WeightMetadata {
     /** Meta-training: meta-gradient clip norm. */
     public static final String CLIP_NORM = "clip_norm";
 
+    /**
+     * Meta-training: {@code true} if every outer step's meta-gradient was scaled to the clip norm
+     * (absent otherwise: clipped only above it).
+     */
+    public static final String NORMALIZE_META_GRADIENT = "normalize_meta_gradient";
+
     /** Meta-training: coordinates in the backward pass (0 = all). */
     public static final String COORDINATE_SUBSAMPLE = "coordinate_subsample";
 

@@ -445,6 +445,9 @@ public final class MetaTrainer {
         md.put(WeightMetadata.TASKS_PER_ITERATION, Integer.toString(config.tasksPerIteration()));
         md.put(WeightMetadata.OUTER_OPTIMIZER, outer.id());
         md.put(WeightMetadata.CLIP_NORM, Double.toString(config.clipNorm()));
+        if (config.normalizeMetaGradient()) {
+            md.put(WeightMetadata.NORMALIZE_META_GRADIENT, "true");
+        }
         md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
         md.put(WeightMetadata.META_GRADIENT, "first-order truncated BPTT");
         md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
@@ -516,7 +519,13 @@ public final class MetaTrainer {
             normSum += norm;
             normCount++;
             double clip = config.clipNorm();
-            outer.step(state.phi, grad, norm > clip ? clip / norm : 1.0, state.outer);
+            if (config.normalizeMetaGradient()) {
+                if (norm > 0) {
+                    outer.step(state.phi, grad, clip / norm, state.outer);
+                }
+            } else {
+                outer.step(state.phi, grad, norm > clip ? clip / norm : 1.0, state.outer);
+            }
         }
         double meta = 0;
         double loss = 0;

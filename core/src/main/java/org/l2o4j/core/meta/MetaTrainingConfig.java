@@ -69,6 +69,11 @@ public final class MetaTrainingConfig {
     /** Log10 range of the random loss and parameter scales of training tasks (0 = off). */
     private final double randomScale;
 
+    /**
+     * Whether every outer step's meta-gradient is scaled to the clip norm (not only larger ones).
+     */
+    private final boolean normalizeMetaGradient;
+
     /** The curriculum over horizon and unroll, or null for none. */
     private final Curriculum curriculum;
 
@@ -114,6 +119,7 @@ public final class MetaTrainingConfig {
         this.trainKernel = b.trainKernel;
         this.seed = b.seed;
         this.randomScale = b.randomScale;
+        this.normalizeMetaGradient = b.normalizeMetaGradient;
         this.curriculum = b.curriculum;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
@@ -149,6 +155,7 @@ public final class MetaTrainingConfig {
         b.trainKernel = trainKernel;
         b.seed = seed;
         b.randomScale = randomScale;
+        b.normalizeMetaGradient = normalizeMetaGradient;
         b.curriculum = curriculum;
         b.cpuBudgetSeconds = cpuBudgetSeconds;
         b.checkpointPath = checkpointPath;
@@ -259,6 +266,11 @@ public final class MetaTrainingConfig {
         return randomScale;
     }
 
+    /** Whether every outer step's meta-gradient is scaled to the clip norm (see the builder). */
+    public boolean normalizeMetaGradient() {
+        return normalizeMetaGradient;
+    }
+
     /** The checkpoint file, or null. */
     public Path checkpointPath() {
         return checkpointPath;
@@ -335,6 +347,7 @@ public final class MetaTrainingConfig {
                 + validateEvery
                 + (trainKernel == BpttPrecision.DOUBLE ? "" : ";train_kernel=" + trainKernel.id())
                 + (randomScale == 0 ? "" : ";random_scale=" + randomScale)
+                + (normalizeMetaGradient ? ";normalize_meta_gradient=true" : "")
                 + (curriculum == null
                         ? ""
                         : ";curriculum="
@@ -363,6 +376,7 @@ public final class MetaTrainingConfig {
         private BpttPrecision trainKernel = BpttPrecision.FLOAT;
         private long seed = 0;
         private double randomScale = 0;
+        private boolean normalizeMetaGradient = false;
         private Curriculum curriculum;
         private Path checkpointPath;
         private int checkpointEvery = 50;
@@ -485,6 +499,19 @@ public final class MetaTrainingConfig {
         }
 
         /**
+         * Scale every outer step's meta-gradient to the clip norm, not only those above it [false]:
+         * each truncation then moves phi by the same amount whatever the scale of its losses. For
+         * runs whose truncations see losses of very different sizes (an early truncation's 0.1-1
+         * and a late one's 1e-3 and below, e.g. with {@link MetaLossWeighting#steps}), where
+         * clipping alone leaves the late truncations' steps 100-1000x smaller. A zero or non-finite
+         * meta-gradient makes no step, as before.
+         */
+        public Builder normalizeMetaGradient(boolean on) {
+            this.normalizeMetaGradient = on;
+            return this;
+        }
+
+        /**
          * A curriculum over horizon and unroll [none] (Chen et al. 2020; see {@link Curriculum}).
          * When set, {@link #build()} takes the horizon and unroll of its last stage in place of
          * {@link #horizon} and {@link #unroll}; each stage runs with its own.
@@ -572,6 +599,12 @@ public final class MetaTrainingConfig {
             if (!(clipNorm > 0)) {
                 throw new IllegalArgumentException(
                         "clip norm must be > 0 (Infinity for none) but was " + clipNorm);
+            }
+            if (normalizeMetaGradient && Double.isInfinite(clipNorm)) {
+                throw new IllegalArgumentException(
+                        "normalizing the meta-gradient scales it to the clip norm, which must be"
+                                + " finite but was "
+                                + clipNorm);
             }
             check(tasksPerIteration >= 1, "tasks per iteration must be >= 1", tasksPerIteration);
             if (iterations < 1) {

@@ -306,6 +306,75 @@ class MetaTrainerTest {
                 () -> small().iterations(1).randomScale(-0.5).build());
     }
 
+    /**
+     * --normalize-meta-gradient: every outer step scaled to the clip norm, recorded, refused with
+     * an infinite clip.
+     */
+    @Test
+    void normalizedMetaGradientIsRecordedAndChangesTheSteps() throws IOException {
+        // a clip no meta-gradient reaches: without normalization nothing is scaled
+        MetaTrainingConfig off = small().iterations(3).clipNorm(1e9).build();
+        MetaTrainingConfig on =
+                small().iterations(3).clipNorm(1e9).normalizeMetaGradient(true).build();
+        assertEquals(off.fingerprint() + ";normalize_meta_gradient=true", on.fingerprint());
+        LstmWeights wOff = new MetaTrainer(off).train();
+        LstmWeights wOn = new MetaTrainer(on).train();
+        assertTrue(!wOff.metadata().containsKey("normalize_meta_gradient"));
+        assertEquals("true", wOn.metadata().get("normalize_meta_gradient"));
+        assertTrue(
+                !java.util.Arrays.equals(wOff.parameters(), wOn.parameters()),
+                "steps of different norms are equalized, which Adam does not undo");
+        assertArrayEquals(
+                wOn.parameters(), new MetaTrainer(on).train().parameters(), "deterministic");
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                small().iterations(1)
+                                        .clipNorm(Double.POSITIVE_INFINITY)
+                                        .normalizeMetaGradient(true)
+                                        .build());
+        assertTrue(e.getMessage().contains("finite"), e.getMessage());
+    }
+
+    /** steps:S weighting: steps:H is final; steps:10,20 trains on two truncations of four. */
+    @Test
+    void stepsWeightingTrains() throws IOException {
+        LstmWeights fin =
+                new MetaTrainer(
+                                small().iterations(2)
+                                        .weighting(MetaLossWeighting.finalStep())
+                                        .build())
+                        .train();
+        LstmWeights st20 =
+                new MetaTrainer(
+                                small().iterations(2)
+                                        .weighting(MetaLossWeighting.parse("steps:20"))
+                                        .build())
+                        .train();
+        assertArrayEquals(fin.parameters(), st20.parameters(), "steps:20 at horizon 20 is final");
+        assertEquals("steps:20", st20.metadata().get("weighting"));
+        LstmWeights two =
+                new MetaTrainer(
+                                small().iterations(2)
+                                        .weighting(MetaLossWeighting.parse("steps:10,20"))
+                                        .build())
+                        .train();
+        assertTrue(!java.util.Arrays.equals(fin.parameters(), two.parameters()));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new MetaTrainer(
+                                                small().iterations(1)
+                                                        .weighting(
+                                                                MetaLossWeighting.parse(
+                                                                        "steps:50,100"))
+                                                        .build())
+                                        .train());
+        assertTrue(e.getMessage().contains("horizon 20"), e.getMessage());
+    }
+
     @Test
     void throughputIsPositive() {
         double cps =
