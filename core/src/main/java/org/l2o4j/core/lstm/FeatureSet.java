@@ -234,27 +234,17 @@ public final class FeatureSet {
             } else if (id.equals("param")) {
                 f = new Feature(Kind.PARAM, Double.NaN);
             } else if (id.startsWith("mom:")) {
-                double b;
-                try {
-                    b = Double.parseDouble(id.substring(4));
-                } catch (NumberFormatException e) {
-                    b = Double.NaN;
-                }
-                if (!(b > 0 && b < 1)) {
+                double d = number(id.substring(4));
+                if (!(d > 0 && d < 1)) {
                     throw new IllegalArgumentException(
                             "Feature '"
                                     + raw.trim()
                                     + "': a momentum's decay must be a number in (0, 1), e.g."
                                     + " mom:0.9");
                 }
-                f = new Feature(Kind.MOMENTUM, b);
+                f = new Feature(Kind.MOMENTUM, d);
             } else if (id.startsWith("time:")) {
-                double tau;
-                try {
-                    tau = Double.parseDouble(id.substring(5));
-                } catch (NumberFormatException e) {
-                    tau = Double.NaN;
-                }
+                double tau = number(id.substring(5));
                 if (!(tau > 0 && tau < Double.POSITIVE_INFINITY)) {
                     throw new IllegalArgumentException(
                             "Feature '"
@@ -273,6 +263,15 @@ public final class FeatureSet {
             out.add(f);
         }
         return new FeatureSet(out);
+    }
+
+    /** The number in a feature's parameter text, or NaN if it is not one. */
+    private static double number(String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /** The features in column order. */
