@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.l2o4j.core.data.Dataset;
 import org.l2o4j.core.data.Datasets;
 import org.l2o4j.core.data.Split;
+import org.l2o4j.core.meta.MetaTrainingListener;
 import org.l2o4j.pretrained.PretrainedOptimizers;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -59,6 +61,16 @@ public final class ExampleSupport {
     public static Path pathArg(String[] args, String name) {
         String v = arg(args, name, null);
         return v == null ? null : Path.of(v);
+    }
+
+    /** Prints a fine-tuning run's validation line to stderr (both fine-tuning examples). */
+    public static void printValidation(MetaTrainingListener.ValidationResult v) {
+        System.err.printf(
+                Locale.ROOT,
+                "meta-iteration %d: validation final loss %.4f%s%n",
+                v.iteration(),
+                v.finalLoss(),
+                v.best() ? " (best)" : "");
     }
 
     /** Whether the default pretrained optimizer ships in this build. */

@@ -150,13 +150,7 @@ public final class FineTuneOnYourDjlModel {
                                         new MetaTrainingListener() {
                                             @Override
                                             public void onValidation(ValidationResult v) {
-                                                System.err.printf(
-                                                        Locale.ROOT,
-                                                        "meta-iteration %d: validation final loss"
-                                                                + " %.4f%s%n",
-                                                        v.iteration(),
-                                                        v.finalLoss(),
-                                                        v.best() ? " (best)" : "");
+                                                ExampleSupport.printValidation(v);
                                             }
                                         })
                                 .build();

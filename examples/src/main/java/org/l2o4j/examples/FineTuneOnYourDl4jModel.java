@@ -313,13 +313,7 @@ public final class FineTuneOnYourDl4jModel {
 
                                             @Override
                                             public void onValidation(ValidationResult v) {
-                                                System.err.printf(
-                                                        Locale.ROOT,
-                                                        "meta-iteration %d: validation final loss"
-                                                                + " %.4f%s%n",
-                                                        v.iteration(),
-                                                        v.finalLoss(),
-                                                        v.best() ? " (best)" : "");
+                                                ExampleSupport.printValidation(v);
                                             }
                                         })
                                 .build());
