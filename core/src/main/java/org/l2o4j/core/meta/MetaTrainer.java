@@ -519,13 +519,12 @@ public final class MetaTrainer {
             normSum += norm;
             normCount++;
             double clip = config.clipNorm();
-            if (config.normalizeMetaGradient()) {
-                if (norm > 0) {
-                    outer.step(state.phi, grad, clip / norm, state.outer);
-                }
-            } else {
-                outer.step(state.phi, grad, norm > clip ? clip / norm : 1.0, state.outer);
+            boolean normalize = config.normalizeMetaGradient();
+            if (normalize && norm == 0) {
+                continue; // nothing to scale to the clip norm: no step
             }
+            // clipped: scaled down to the clip norm when above it; normalized: scaled to it always
+            outer.step(state.phi, grad, normalize || norm > clip ? clip / norm : 1.0, state.outer);
         }
         double meta = 0;
         double loss = 0;

@@ -504,7 +504,7 @@ public final class MetaTrainingConfig {
          * runs whose truncations see losses of very different sizes (an early truncation's 0.1-1
          * and a late one's 1e-3 and below, e.g. with {@link MetaLossWeighting#steps}), where
          * clipping alone leaves the late truncations' steps 100-1000x smaller. A zero or non-finite
-         * meta-gradient makes no step, as before.
+         * meta-gradient makes no step.
          */
         public Builder normalizeMetaGradient(boolean on) {
             this.normalizeMetaGradient = on;
