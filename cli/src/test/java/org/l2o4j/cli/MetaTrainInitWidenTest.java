@@ -51,32 +51,9 @@ class MetaTrainInitWidenTest {
     }
 
     private static String[] args(Path out, Path init, String... extra) {
-        List<String> a =
-                new ArrayList<>(
-                        List.of(
-                                "meta-train",
-                                "--task",
-                                "quadratic",
-                                "--out",
-                                out.toString(),
-                                "--init",
-                                init.toString(),
-                                "--seed",
-                                "7",
-                                "--iterations",
-                                "2",
-                                "--horizon",
-                                "10",
-                                "--unroll",
-                                "5",
-                                "--validation-tasks",
-                                "3",
-                                "--validate-every",
-                                "2",
-                                "--threads",
-                                "1"));
+        List<String> a = new ArrayList<>(List.of("--init", init.toString()));
         a.addAll(Arrays.asList(extra));
-        return a.toArray(new String[0]);
+        return MetaTrainSafetyTest.tinyArgs(out, 2, a.toArray(new String[0]));
     }
 
     /** The lines of the validation before any training (iteration 0). */

@@ -49,6 +49,16 @@ class MetaTrainSafetyTest {
     }
 
     private String[] tiny(Path out, int iterations, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--lstm-hidden", "4"));
+        a.addAll(Arrays.asList(extra));
+        return tinyArgs(out, iterations, a.toArray(new String[0]));
+    }
+
+    /**
+     * A quick {@code meta-train} on quadratics (horizon 10, unroll 5, 3 validation tasks, one
+     * thread) writing {@code out}, with {@code extra} options and the default architecture.
+     */
+    static String[] tinyArgs(Path out, int iterations, String... extra) {
         List<String> a =
                 new ArrayList<>(
                         List.of(
@@ -70,9 +80,7 @@ class MetaTrainSafetyTest {
                                 "--validate-every",
                                 "2",
                                 "--threads",
-                                "1",
-                                "--lstm-hidden",
-                                "4"));
+                                "1"));
         a.addAll(Arrays.asList(extra));
         return a.toArray(new String[0]);
     }
