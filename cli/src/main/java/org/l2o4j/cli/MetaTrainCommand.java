@@ -94,7 +94,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(
             names = "--weighting",
             description =
-                    "Meta-loss weighting: uniform|final|linear|discounted:G|steps:S1,S2,... (the final losses at those steps)"
+                    "Meta-loss weighting: uniform|final|linear|discounted:G|steps:S1,S2,... (the final"
+                            + " losses at those steps), or a sum of them with optional shares,"
+                            + " e.g. linear+steps:100 or 0.7*linear+0.3*steps:100"
                             + " [quadratic uniform, mnist-mlp linear].")
     String weighting;
 
@@ -107,11 +109,12 @@ public final class MetaTrainCommand implements Callable<Integer> {
     @Option(
             names = "--normalize-meta-gradient",
             description =
-                    "Scale every outer step's meta-gradient to the --clip norm, not only larger"
-                            + " ones, so that each truncation moves the optimizer by the same"
-                            + " amount whatever the size of its losses (for steps:S1,S2,..."
-                            + " weighting over long runs, whose late losses are 100-1000x smaller"
-                            + " than the early ones) [off].")
+                    "Scale every outer step's meta-gradient to the --clip norm times its"
+                            + " truncation's share of the --weighting (1 for the largest), not"
+                            + " only larger ones, so that each truncation moves the optimizer by"
+                            + " its share whatever the size of its losses (for steps:S1,S2,... or"
+                            + " linear+steps:100 over long runs, whose late losses are 100-1000x"
+                            + " smaller than the early ones) [off].")
     boolean normalizeMetaGradient;
 
     @Option(

@@ -18,7 +18,13 @@ import java.util.TreeSet;
  *       that lie within the horizon, 0 elsewhere: the final losses of several horizons in one run
  *       (an early one and a late one), each in its own truncation when the steps are multiples of
  *       the unroll. Steps beyond the horizon are ignored (a curriculum's shorter stages); at least
- *       one must lie within it.
+ *       one must lie within it;
+ *   <li>{@code A+B+...} (e.g. {@code linear+steps:100}, or with shares {@code
+ *       0.7*linear+0.3*steps:100}): a sum of the weightings above, each normalised over the horizon
+ *       and multiplied by its share (1 when none is given) before the sum: one run trains several
+ *       objectives, e.g. the whole late run ({@code linear} over 3,000 steps) and the loss after
+ *       100 steps. A {@code steps:} part with no step within a (curriculum stage's) horizon is left
+ *       out there; at least one part must apply.
  * </ul>
  *
  * <p>The weights are normalised to sum to 1 over the horizon, so the meta-loss is a weighted mean
@@ -31,7 +37,8 @@ public final class MetaLossWeighting {
         FINAL,
         DISCOUNTED,
         LINEAR,
-        STEPS
+        STEPS,
+        SUM
     }
 
     private final Kind kind;
@@ -46,10 +53,26 @@ public final class MetaLossWeighting {
         this(kind, gamma, new int[0]);
     }
 
+    /** The parts of {@code A+B+...} (empty otherwise). */
+    private final MetaLossWeighting[] parts;
+
+    /** The shares of the parts of {@code A+B+...}, each > 0 (empty otherwise). */
+    private final double[] shares;
+
     private MetaLossWeighting(Kind kind, double gamma, int[] steps) {
         this.kind = kind;
         this.gamma = gamma;
         this.steps = steps;
+        this.parts = new MetaLossWeighting[0];
+        this.shares = new double[0];
+    }
+
+    private MetaLossWeighting(MetaLossWeighting[] parts, double[] shares) {
+        this.kind = Kind.SUM;
+        this.gamma = 1;
+        this.steps = new int[0];
+        this.parts = parts;
+        this.shares = shares;
     }
 
     /** {@code w_t = 1} (the paper). */
@@ -102,13 +125,76 @@ public final class MetaLossWeighting {
     }
 
     /**
-     * Parses {@code uniform}, {@code final}, {@code linear}, {@code discounted:G} or {@code
-     * steps:S1,S2,...}.
+     * The sum of {@code parts}, part {@code i} normalised over the horizon and multiplied by {@code
+     * shares[i]}.
+     *
+     * @throws IllegalArgumentException unless there are two or more parts, none itself a sum, with
+     *     as many shares, each finite and > 0
+     */
+    public static MetaLossWeighting sum(MetaLossWeighting[] parts, double[] shares) {
+        if (parts.length < 2 || shares.length != parts.length) {
+            throw new IllegalArgumentException(
+                    "a sum of weightings needs two or more parts, each with a share, but had "
+                            + parts.length
+                            + " parts and "
+                            + shares.length
+                            + " shares");
+        }
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].kind == Kind.SUM) {
+                throw new IllegalArgumentException(
+                        "a part of a sum of weightings cannot itself be a sum: " + parts[i]);
+            }
+            if (!(shares[i] > 0) || Double.isInfinite(shares[i])) {
+                throw new IllegalArgumentException(
+                        "the share of '"
+                                + parts[i]
+                                + "' in a sum of weightings must be a finite number > 0 but was "
+                                + shares[i]);
+            }
+        }
+        return new MetaLossWeighting(parts.clone(), shares.clone());
+    }
+
+    /**
+     * Parses {@code uniform}, {@code final}, {@code linear}, {@code discounted:G}, {@code
+     * steps:S1,S2,...} or a sum {@code [F*]A+[F*]B+...} of them (e.g. {@code linear+steps:100}).
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
     public static MetaLossWeighting parse(String text) {
         String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        if (s.contains("+")) {
+            String[] items = s.split("\\+", -1);
+            MetaLossWeighting[] parts = new MetaLossWeighting[items.length];
+            double[] shares = new double[items.length];
+            for (int i = 0; i < items.length; i++) {
+                String item = items[i].trim();
+                int star = item.indexOf('*');
+                shares[i] = 1;
+                if (star >= 0) {
+                    String f = item.substring(0, star).trim();
+                    try {
+                        shares[i] = Double.parseDouble(f);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(
+                                "the share '"
+                                        + f
+                                        + "' in '"
+                                        + text
+                                        + "' must be a number > 0, as in 0.7*linear+0.3*steps:100",
+                                e);
+                    }
+                    item = item.substring(star + 1).trim();
+                }
+                if (item.isEmpty()) {
+                    throw new IllegalArgumentException(
+                            "'" + text + "' has an empty part: expected e.g. linear+steps:100");
+                }
+                parts[i] = parse(item);
+            }
+            return sum(parts, shares);
+        }
         switch (s) {
             case "uniform":
                 return uniform();
@@ -158,7 +244,7 @@ public final class MetaLossWeighting {
                 "Unknown meta-loss weighting '"
                         + text
                         + "': expected uniform, final, linear, discounted:G with 0 < G <= 1 or"
-                        + " steps:S1,S2,...");
+                        + " steps:S1,S2,..., or a sum of them such as linear+steps:100");
     }
 
     /**
@@ -171,6 +257,32 @@ public final class MetaLossWeighting {
     public double[] weights(int horizon) {
         if (horizon < 1) {
             throw new IllegalArgumentException("horizon must be >= 1 but was " + horizon);
+        }
+        if (kind == Kind.SUM) {
+            double[] w = new double[horizon + 1];
+            boolean any = false;
+            for (int i = 0; i < parts.length; i++) {
+                if (parts[i].kind == Kind.STEPS && parts[i].steps[0] > horizon) {
+                    continue; // none of its steps within this (curriculum stage's) horizon
+                }
+                any = true;
+                double[] p = parts[i].weights(horizon);
+                for (int t = 1; t <= horizon; t++) {
+                    w[t] += shares[i] * p[t];
+                }
+            }
+            if (!any) {
+                throw new IllegalArgumentException(
+                        "no part of " + this + " applies within the horizon " + horizon);
+            }
+            double sum = 0;
+            for (double v : w) {
+                sum += v;
+            }
+            for (int t = 1; t <= horizon; t++) {
+                w[t] /= sum;
+            }
+            return w;
         }
         if (kind == Kind.STEPS && steps[0] > horizon) {
             throw new IllegalArgumentException(
@@ -218,18 +330,36 @@ public final class MetaLossWeighting {
         return o instanceof MetaLossWeighting
                 && ((MetaLossWeighting) o).kind == kind
                 && Double.compare(((MetaLossWeighting) o).gamma, gamma) == 0
-                && Arrays.equals(((MetaLossWeighting) o).steps, steps);
+                && Arrays.equals(((MetaLossWeighting) o).steps, steps)
+                && Arrays.equals(((MetaLossWeighting) o).parts, parts)
+                && Arrays.equals(((MetaLossWeighting) o).shares, shares);
     }
 
     @Override
     public int hashCode() {
-        return (kind.hashCode() * 31 + Double.hashCode(gamma)) * 31 + Arrays.hashCode(steps);
+        return ((kind.hashCode() * 31 + Double.hashCode(gamma)) * 31 + Arrays.hashCode(steps)) * 31
+                + Arrays.hashCode(parts);
     }
 
-    /** The parseable form, e.g. {@code discounted:0.95} or {@code steps:100,3000}. */
+    /**
+     * The parseable form, e.g. {@code discounted:0.95}, {@code steps:100,3000} or {@code
+     * linear+steps:100}.
+     */
     @Override
     public String toString() {
         switch (kind) {
+            case SUM:
+                {
+                    StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < parts.length; i++) {
+                        sb.append(i > 0 ? "+" : "");
+                        if (shares[i] != 1) {
+                            sb.append(shares[i]).append('*');
+                        }
+                        sb.append(parts[i]);
+                    }
+                    return sb.toString();
+                }
             case UNIFORM:
                 return "uniform";
             case FINAL:

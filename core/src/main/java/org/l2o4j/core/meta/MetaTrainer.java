@@ -129,6 +129,13 @@ public final class MetaTrainer {
     /** The meta-loss weights of the current stage's horizon (the only one without curriculum). */
     private double[] weights;
 
+    /**
+     * Each truncation's share of the current stage's meta-loss weight relative to the largest one
+     * ({@code sum of w_t over its steps / max over truncations}): the norm, as a fraction of the
+     * clip norm, that {@link MetaTrainingConfig#normalizeMetaGradient()} gives its meta-gradient.
+     */
+    private double[] truncationShares;
+
     /** The config of the current curriculum stage ({@link #config} without a curriculum). */
     private MetaTrainingConfig stageConfig;
 
@@ -148,6 +155,7 @@ public final class MetaTrainer {
                         : null;
         this.stageConfig = config;
         this.weights = config.weighting().weights(config.horizon());
+        this.truncationShares = truncationShares(weights, config.unroll());
         this.outer = new OuterAdam(config.learningRate());
     }
 
@@ -155,6 +163,28 @@ public final class MetaTrainer {
     private void enterStage(int s) {
         stageConfig = config.stageConfig(s);
         weights = config.weighting().weights(stageConfig.horizon());
+        truncationShares = truncationShares(weights, stageConfig.unroll());
+    }
+
+    /**
+     * The weight of each truncation of {@code unroll} steps ({@code w[kU+1 .. min((k+1)U, T)]}
+     * summed) over the largest such sum.
+     */
+    static double[] truncationShares(double[] weights, int unroll) {
+        int horizon = weights.length - 1;
+        int n = (horizon + unroll - 1) / unroll;
+        double[] share = new double[n];
+        double max = 0;
+        for (int k = 0; k < n; k++) {
+            for (int t = k * unroll + 1; t <= Math.min((k + 1) * unroll, horizon); t++) {
+                share[k] += weights[t];
+            }
+            max = Math.max(max, share[k]);
+        }
+        for (int k = 0; k < n; k++) {
+            share[k] /= max;
+        }
+        return share;
     }
 
     /** The truncation executor of the current stage (the user's, or one in this JVM). */
@@ -523,8 +553,11 @@ public final class MetaTrainer {
             if (normalize && norm == 0) {
                 continue; // nothing to scale to the clip norm: no step
             }
-            // clipped: scaled down to the clip norm when above it; normalized: scaled to it always
-            outer.step(state.phi, grad, normalize || norm > clip ? clip / norm : 1.0, state.outer);
+            // clipped: scaled down to the clip norm when above it; normalized: scaled to the clip
+            // norm times the truncation's share of the meta-loss weight (1 for the largest)
+            double scale =
+                    normalize ? clip * truncationShares[k] / norm : norm > clip ? clip / norm : 1.0;
+            outer.step(state.phi, grad, scale, state.outer);
         }
         double meta = 0;
         double loss = 0;

@@ -499,12 +499,15 @@ public final class MetaTrainingConfig {
         }
 
         /**
-         * Scale every outer step's meta-gradient to the clip norm, not only those above it [false]:
-         * each truncation then moves phi by the same amount whatever the scale of its losses. For
-         * runs whose truncations see losses of very different sizes (an early truncation's 0.1-1
-         * and a late one's 1e-3 and below, e.g. with {@link MetaLossWeighting#steps}), where
-         * clipping alone leaves the late truncations' steps 100-1000x smaller. A zero or non-finite
-         * meta-gradient makes no step.
+         * Scale every outer step's meta-gradient to a fixed norm, not only those above the clip
+         * norm [false]: the clip norm times the truncation's share of the meta-loss weight (the sum
+         * of its steps' weights over the largest such sum among the horizon's truncations). Each
+         * truncation then moves phi by its weighting's share whatever the scale of its losses:
+         * equally for {@code uniform} or for {@code steps:S1,S2} with one step per truncation, in
+         * proportion for {@code linear} or {@code linear+steps:100}. For runs whose truncations see
+         * losses of very different sizes (an early truncation's 0.1-1 and a late one's 1e-3 and
+         * below), where clipping alone leaves the late truncations' steps 100-1000x smaller. A zero
+         * or non-finite meta-gradient makes no step.
          */
         public Builder normalizeMetaGradient(boolean on) {
             this.normalizeMetaGradient = on;

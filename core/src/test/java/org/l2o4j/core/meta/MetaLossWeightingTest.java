@@ -20,7 +20,10 @@ class MetaLossWeightingTest {
                 "discounted:0.9",
                 "discounted:1.0",
                 "steps:100",
-                "steps:7,100"
+                "steps:7,100",
+                "linear+steps:100",
+                "0.7*linear+0.3*steps:50",
+                "uniform+final+discounted:0.9"
             })
     void toStringRoundTripsAndWeightsSumToOne(String text) {
         MetaLossWeighting w = MetaLossWeighting.parse(text);
@@ -92,5 +95,50 @@ class MetaLossWeightingTest {
         // steps:T is final
         assertArrayEquals(
                 MetaLossWeighting.finalStep().weights(4), MetaLossWeighting.steps(4).weights(4));
+    }
+
+    @Test
+    void sumAddsItsPartsEachNormalisedAndScaledByItsShare() {
+        MetaLossWeighting w = MetaLossWeighting.parse(" Linear + steps:2 ");
+        assertEquals("linear+steps:2", w.toString());
+        double[] h4 = w.weights(4);
+        // linear: 1/10, 2/10, 3/10, 4/10; steps:2: 1 at t = 2; added, then halved
+        assertEquals(0.05, h4[1], 1e-15);
+        assertEquals((0.2 + 1) / 2, h4[2], 1e-15);
+        assertEquals(0.15, h4[3], 1e-15);
+        assertEquals(0.2, h4[4], 1e-15);
+        MetaLossWeighting shared = MetaLossWeighting.parse("3*linear+1*steps:2");
+        assertEquals("3.0*linear+steps:2", shared.toString());
+        assertEquals(shared, MetaLossWeighting.parse(shared.toString()));
+        double[] s4 = shared.weights(4);
+        assertEquals((3 * 0.2 + 1) / 4, s4[2], 1e-15);
+        assertEquals(3 * 0.4 / 4, s4[4], 1e-15);
+        // a curriculum stage shorter than every step of a steps: part leaves that part out
+        assertArrayEquals(
+                MetaLossWeighting.linear().weights(3),
+                MetaLossWeighting.parse("linear+steps:100").weights(3));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> MetaLossWeighting.parse("steps:50+steps:60").weights(10));
+        assertTrue(e.getMessage().contains("horizon 10"), e.getMessage());
+        for (String bad :
+                new String[] {
+                    "linear+",
+                    "+linear",
+                    "x*linear+final",
+                    "0*linear+final",
+                    "-1*final+linear",
+                    "linear+log"
+                }) {
+            e = assertThrows(IllegalArgumentException.class, () -> MetaLossWeighting.parse(bad));
+            assertTrue(e.getMessage().contains("'"), bad + ": " + e.getMessage());
+        }
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> MetaLossWeighting.parse("0*linear+final"));
+        assertTrue(
+                e.getMessage().contains("share") && e.getMessage().contains("0.0"), e.getMessage());
     }
 }

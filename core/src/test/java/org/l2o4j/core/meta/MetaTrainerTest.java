@@ -337,6 +337,66 @@ class MetaTrainerTest {
         assertTrue(e.getMessage().contains("finite"), e.getMessage());
     }
 
+    /** Each truncation's share of the weighting: the sum of its weights over the largest. */
+    @Test
+    void truncationSharesAreEachTruncationsWeightOverTheLargest() {
+        double[] lin = MetaLossWeighting.linear().weights(25);
+        double[] s = MetaTrainer.truncationShares(lin, 10);
+        assertEquals(3, s.length, "25 steps in truncations of 10: 10, 10, 5");
+        // linear: 1..10 = 55, 11..20 = 155, 21..25 = 115
+        assertEquals(55.0 / 155, s[0], 1e-12);
+        assertEquals(1.0, s[1], 0.0);
+        assertEquals(115.0 / 155, s[2], 1e-12);
+        double[] mix =
+                MetaTrainer.truncationShares(
+                        MetaLossWeighting.parse("linear+steps:10").weights(40), 10);
+        // linear over 40 sums to 820: truncation 0 holds 55/820 of it plus all of steps:10
+        assertEquals(1.0, mix[0], 0.0);
+        assertEquals((355.0 / 820) / (1 + 55.0 / 820), mix[3], 1e-12);
+        assertArrayEquals(
+                new double[] {1, 0, 1},
+                MetaTrainer.truncationShares(MetaLossWeighting.steps(7, 30).weights(30), 10),
+                0.0);
+    }
+
+    /**
+     * Under --normalize-meta-gradient a truncation moves phi by its share of the weighting: steps:5
+     * and steps:20 with shares 3:1 end at a different phi than with equal shares, though each
+     * truncation's meta-gradient points the same way in both (phi read from the last checkpoint,
+     * not the best validated weights, which the weighting also chooses).
+     */
+    @Test
+    void normalizedStepsFollowTheWeightingsShares() throws IOException {
+        double[] equal = lastPhi("steps:5,20", "equal.ckpt");
+        double[] equalSum = lastPhi("steps:5+steps:20", "equalSum.ckpt");
+        double[] skewed = lastPhi("3*steps:5+steps:20", "skewed.ckpt");
+        assertArrayEquals(equal, equalSum, "the same weights");
+        double diff = 0;
+        for (int i = 0; i < equal.length; i++) {
+            diff = Math.max(diff, Math.abs(equal[i] - skewed[i]));
+        }
+        // equal steps would leave only float rounding between them (the meta-gradients differ by
+        // a factor of 1.5 before their scaling)
+        assertTrue(diff > 1e-6, "largest difference " + diff);
+    }
+
+    private double[] lastPhi(String weighting, String checkpoint) throws IOException {
+        Path ckpt = dir.resolve(checkpoint);
+        LstmWeights w =
+                new MetaTrainer(
+                                small().iterations(3)
+                                        .normalizeMetaGradient(true)
+                                        .weighting(MetaLossWeighting.parse(weighting))
+                                        .checkpointPath(ckpt)
+                                        .checkpointEvery(1)
+                                        .build())
+                        .train();
+        assertEquals(MetaLossWeighting.parse(weighting).toString(), w.metadata().get("weighting"));
+        Checkpoint c = Checkpoint.read(ckpt);
+        assertEquals(3, c.completedIterations);
+        return c.phi;
+    }
+
     /** steps:S weighting: steps:H is final; steps:10,20 trains on two truncations of four. */
     @Test
     void stepsWeightingTrains() throws IOException {
