@@ -164,8 +164,9 @@ public final class MetaLossWeighting {
      */
     public static MetaLossWeighting parse(String text) {
         String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        if (s.contains("+")) {
-            String[] items = s.split("\\+", -1);
+        // a '+' after a digit and 'e' is an exponent's sign (discounted:1e+0), not a sum
+        String[] items = s.split("(?<![0-9.]e)\\+", -1);
+        if (items.length > 1) {
             MetaLossWeighting[] parts = new MetaLossWeighting[items.length];
             double[] shares = new double[items.length];
             for (int i = 0; i < items.length; i++) {

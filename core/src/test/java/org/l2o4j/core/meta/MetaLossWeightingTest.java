@@ -113,6 +113,14 @@ class MetaLossWeightingTest {
         double[] s4 = shared.weights(4);
         assertEquals((3 * 0.2 + 1) / 4, s4[2], 1e-15);
         assertEquals(3 * 0.4 / 4, s4[4], 1e-15);
+        assertEquals(
+                MetaLossWeighting.parse("discounted:1e+0+linear"),
+                MetaLossWeighting.sum(
+                        new MetaLossWeighting[] {
+                            MetaLossWeighting.discounted(1), MetaLossWeighting.linear()
+                        },
+                        new double[] {1, 1}),
+                "an exponent's sign is not a sum");
         // a curriculum stage shorter than every step of a steps: part leaves that part out
         assertArrayEquals(
                 MetaLossWeighting.linear().weights(3),
