@@ -28,8 +28,10 @@ import org.l2o4j.core.task.Task;
  * org.l2o4j.core.lstm.LstmOptimizer}). The horizon is cut into truncations of {@code unroll} steps;
  * the optimizee and the LSTM states carry across truncations, and after each truncation the
  * meta-gradient of that truncation's part of the meta-loss drives one step of the outer optimizer
- * ({@link OuterAdam}, after clipping to global norm {@code clipNorm}), so later truncations of the
- * same run already use the updated optimizer, as in the paper.
+ * ({@link OuterAdam}, after clipping to global norm {@code clipNorm}, or with {@link
+ * MetaTrainingConfig#normalizeMetaGradient()} after scaling to {@code clipNorm} times the
+ * truncation's share of the weighting), so later truncations of the same run already use the
+ * updated optimizer, as in the paper.
  *
  * <h2>Which losses belong to a truncation</h2>
  *
