@@ -100,6 +100,15 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + " [quadratic uniform, mnist-mlp linear].")
     String weighting;
 
+    @Option(
+            names = "--validation-weighting",
+            description =
+                    "The weighting of the meta-loss on the validation tasks, which chooses the"
+                            + " weights written (same forms as --weighting), e.g. linear when"
+                            + " training on linear+steps:100, whose step-100 loss would otherwise"
+                            + " decide alone [the --weighting].")
+    String validationWeighting;
+
     @Option(names = "--lr", description = "Outer Adam learning rate [1e-3].")
     double learningRate = 1e-3;
 
@@ -270,6 +279,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
                     "--curriculum cannot be combined with "
                             + (perGroup ? "--per-group" : "--spark")
                             + " (the stages run in this JVM with the shared-weights trainer)");
+        }
+        if (perGroup && validationWeighting != null) {
+            throw new IllegalArgumentException(
+                    "--validation-weighting is not supported with --per-group (its trainer"
+                            + " validates with the --weighting)");
         }
         if (perGroup && normalizeMetaGradient) {
             throw new IllegalArgumentException(
@@ -541,6 +555,10 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .seed(seed)
                 .randomScale(randomScale)
                 .normalizeMetaGradient(normalizeMetaGradient)
+                .validationWeighting(
+                        validationWeighting == null
+                                ? null
+                                : MetaLossWeighting.parse(validationWeighting))
                 .validationTasks(validationTasks)
                 .validateEvery(validateEvery)
                 .checkpointEvery(checkpointEvery)

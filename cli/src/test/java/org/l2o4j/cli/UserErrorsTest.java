@@ -268,6 +268,29 @@ class UserErrorsTest {
                         out);
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("finite"), r.err());
+        r =
+                l2o(
+                        "meta-train",
+                        "--task",
+                        "quadratic",
+                        "--validation-weighting",
+                        "last",
+                        "--out",
+                        out);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("'last'") && r.err().contains("linear"), r.err());
+        r =
+                l2o(
+                        "meta-train",
+                        "--task",
+                        "quadratic",
+                        "--validation-weighting",
+                        "final",
+                        "--per-group",
+                        "--out",
+                        out);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--per-group"), r.err());
     }
 
     @Test

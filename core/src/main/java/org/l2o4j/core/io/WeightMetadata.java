@@ -167,6 +167,13 @@ public final class WeightMetadata {
     public static final String CLIP_NORM = "clip_norm";
 
     /**
+     * Meta-training: the meta-loss weighting that chose the weights on validation tasks, when it
+     * differs from {@link #WEIGHTING} ({@code meta-train --validation-weighting}); absent: {@link
+     * #WEIGHTING}.
+     */
+    public static final String VALIDATION_WEIGHTING = "validation_weighting";
+
+    /**
      * Meta-training: {@code true} if every outer step's meta-gradient was scaled to the clip norm
      * (absent otherwise: clipped only above it).
      */

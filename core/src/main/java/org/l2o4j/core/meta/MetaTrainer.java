@@ -138,6 +138,9 @@ public final class MetaTrainer {
      */
     private double[] truncationShares;
 
+    /** The validation meta-loss weights of the current stage's horizon. */
+    private double[] validationWeights;
+
     /** The config of the current curriculum stage ({@link #config} without a curriculum). */
     private MetaTrainingConfig stageConfig;
 
@@ -158,6 +161,7 @@ public final class MetaTrainer {
         this.stageConfig = config;
         this.weights = config.weighting().weights(config.horizon());
         this.truncationShares = truncationShares(weights, config.unroll());
+        this.validationWeights = config.validationWeighting().weights(config.horizon());
         this.outer = new OuterAdam(config.learningRate());
     }
 
@@ -166,6 +170,7 @@ public final class MetaTrainer {
         stageConfig = config.stageConfig(s);
         weights = config.weighting().weights(stageConfig.horizon());
         truncationShares = truncationShares(weights, stageConfig.unroll());
+        validationWeights = config.validationWeighting().weights(stageConfig.horizon());
     }
 
     /**
@@ -480,6 +485,9 @@ public final class MetaTrainer {
         if (config.normalizeMetaGradient()) {
             md.put(WeightMetadata.NORMALIZE_META_GRADIENT, "true");
         }
+        if (!config.validationWeighting().equals(config.weighting())) {
+            md.put(WeightMetadata.VALIDATION_WEIGHTING, config.validationWeighting().toString());
+        }
         md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
         md.put(WeightMetadata.META_GRADIENT, "first-order truncated BPTT");
         md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
@@ -617,7 +625,7 @@ public final class MetaTrainer {
                         workers,
                         phi,
                         validationTasks,
-                        weights,
+                        validationWeights,
                         stageConfig.horizon(),
                         true);
         return new ValidationOutcome(r[0], r[1]);

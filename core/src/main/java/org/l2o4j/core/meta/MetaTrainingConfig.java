@@ -42,6 +42,9 @@ public final class MetaTrainingConfig {
     /** Meta-loss weighting. */
     private final MetaLossWeighting weighting;
 
+    /** The weighting of the validation meta-loss, or null for {@link #weighting}. */
+    private final MetaLossWeighting validationWeighting;
+
     /** Outer Adam learning rate. */
     private final double learningRate;
 
@@ -110,6 +113,7 @@ public final class MetaTrainingConfig {
         this.horizon = b.horizon;
         this.unroll = b.unroll;
         this.weighting = b.weighting;
+        this.validationWeighting = b.validationWeighting;
         this.learningRate = b.learningRate;
         this.clipNorm = b.clipNorm;
         this.tasksPerIteration = b.tasksPerIteration;
@@ -146,6 +150,7 @@ public final class MetaTrainingConfig {
         b.horizon = horizon;
         b.unroll = unroll;
         b.weighting = weighting;
+        b.validationWeighting = validationWeighting;
         b.learningRate = learningRate;
         b.clipNorm = clipNorm;
         b.tasksPerIteration = tasksPerIteration;
@@ -226,6 +231,14 @@ public final class MetaTrainingConfig {
 
     public MetaLossWeighting weighting() {
         return weighting;
+    }
+
+    /**
+     * The weighting of the meta-loss measured on validation tasks, which chooses the returned
+     * weights: {@link #weighting()} unless the builder set another.
+     */
+    public MetaLossWeighting validationWeighting() {
+        return validationWeighting != null ? validationWeighting : weighting;
     }
 
     public double learningRate() {
@@ -348,6 +361,9 @@ public final class MetaTrainingConfig {
                 + (trainKernel == BpttPrecision.DOUBLE ? "" : ";train_kernel=" + trainKernel.id())
                 + (randomScale == 0 ? "" : ";random_scale=" + randomScale)
                 + (normalizeMetaGradient ? ";normalize_meta_gradient=true" : "")
+                + (validationWeighting == null
+                        ? ""
+                        : ";validation_weighting=" + validationWeighting)
                 + (curriculum == null
                         ? ""
                         : ";curriculum="
@@ -367,6 +383,7 @@ public final class MetaTrainingConfig {
         private int horizon = 100;
         private int unroll = 20;
         private MetaLossWeighting weighting = MetaLossWeighting.uniform();
+        private MetaLossWeighting validationWeighting;
         private double learningRate = 1e-3;
         private double clipNorm = 1.0;
         private int tasksPerIteration = 1;
@@ -433,6 +450,19 @@ public final class MetaTrainingConfig {
         /** Meta-loss weighting [uniform]. */
         public Builder weighting(MetaLossWeighting w) {
             this.weighting = w;
+            return this;
+        }
+
+        /**
+         * The weighting of the meta-loss measured on the validation tasks, which chooses the
+         * weights {@link MetaTrainer#train()} returns [null: the training weighting]. For a
+         * training objective whose parts have losses of very different sizes (e.g. {@code
+         * linear+steps:100} over 3,000 steps, where the step-100 loss is 10-100x the late ones and
+         * so decides the validation meta-loss alone), choose on the part that matters (e.g. {@code
+         * linear}). Recorded in the weight file and the checkpoint fingerprint.
+         */
+        public Builder validationWeighting(MetaLossWeighting w) {
+            this.validationWeighting = w;
             return this;
         }
 

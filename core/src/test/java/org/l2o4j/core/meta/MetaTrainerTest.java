@@ -397,6 +397,40 @@ class MetaTrainerTest {
         return c.phi;
     }
 
+    /**
+     * --validation-weighting changes which weights are chosen, not the training: the same last phi,
+     * another validation meta-loss, recorded in the weight file and the checkpoint fingerprint.
+     */
+    @Test
+    void validationWeightingChoosesButDoesNotTrain() throws IOException {
+        MetaTrainingConfig plain = small().iterations(4).validateEvery(2).build();
+        MetaTrainingConfig chosen =
+                small().iterations(4)
+                        .validateEvery(2)
+                        .validationWeighting(MetaLossWeighting.finalStep())
+                        .build();
+        assertEquals(plain.fingerprint() + ";validation_weighting=final", chosen.fingerprint());
+        assertEquals(MetaLossWeighting.uniform(), plain.validationWeighting());
+        Path a = dir.resolve("plain.ckpt");
+        Path b = dir.resolve("chosen.ckpt");
+        LstmWeights wa =
+                new MetaTrainer(plain.toBuilder().checkpointPath(a).checkpointEvery(1).build())
+                        .train();
+        LstmWeights wb =
+                new MetaTrainer(chosen.toBuilder().checkpointPath(b).checkpointEvery(1).build())
+                        .train();
+        assertArrayEquals(Checkpoint.read(a).phi, Checkpoint.read(b).phi, "training unchanged");
+        assertTrue(!wa.metadata().containsKey("validation_weighting"));
+        assertEquals("final", wb.metadata().get("validation_weighting"));
+        assertEquals("uniform", wb.metadata().get("weighting"));
+        assertTrue(
+                !wa.metadata()
+                        .get("best_validation_loss")
+                        .equals(wb.metadata().get("best_validation_loss")),
+                "the final loss is not the uniform mean: "
+                        + wa.metadata().get("best_validation_loss"));
+    }
+
     /** steps:S weighting: steps:H is final; steps:10,20 trains on two truncations of four. */
     @Test
     void stepsWeightingTrains() throws IOException {
