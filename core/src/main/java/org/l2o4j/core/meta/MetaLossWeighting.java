@@ -276,14 +276,7 @@ public final class MetaLossWeighting {
                 throw new IllegalArgumentException(
                         "no part of " + this + " applies within the horizon " + horizon);
             }
-            double sum = 0;
-            for (double v : w) {
-                sum += v;
-            }
-            for (int t = 1; t <= horizon; t++) {
-                w[t] /= sum;
-            }
-            return w;
+            return normalized(w);
         }
         if (kind == Kind.STEPS && steps[0] > horizon) {
             throw new IllegalArgumentException(
@@ -316,11 +309,16 @@ public final class MetaLossWeighting {
                     throw new AssertionError(kind);
             }
         }
+        return normalized(w);
+    }
+
+    /** {@code w} divided by its sum, in place ({@code w[0]} is 0). */
+    private static double[] normalized(double[] w) {
         double sum = 0;
         for (double v : w) {
             sum += v;
         }
-        for (int t = 1; t <= horizon; t++) {
+        for (int t = 1; t < w.length; t++) {
             w[t] /= sum;
         }
         return w;
