@@ -2,6 +2,7 @@ package org.l2o4j.core.meta;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -49,15 +50,15 @@ public final class MetaLossWeighting {
     /** The steps of {@code steps:...}, ascending (empty otherwise). */
     private final int[] steps;
 
-    private MetaLossWeighting(Kind kind, double gamma) {
-        this(kind, gamma, new int[0]);
-    }
-
     /** The parts of {@code A+B+...} (empty otherwise). */
     private final MetaLossWeighting[] parts;
 
     /** The shares of the parts of {@code A+B+...}, each > 0 (empty otherwise). */
     private final double[] shares;
+
+    private MetaLossWeighting(Kind kind, double gamma) {
+        this(kind, gamma, new int[0]);
+    }
 
     private MetaLossWeighting(Kind kind, double gamma, int[] steps) {
         this.kind = kind;
@@ -263,7 +264,7 @@ public final class MetaLossWeighting {
             double[] w = new double[horizon + 1];
             boolean any = false;
             for (int i = 0; i < parts.length; i++) {
-                if (parts[i].kind == Kind.STEPS && parts[i].steps[0] > horizon) {
+                if (!parts[i].appliesWithin(horizon)) {
                     continue; // none of its steps within this (curriculum stage's) horizon
                 }
                 any = true;
@@ -278,7 +279,7 @@ public final class MetaLossWeighting {
             }
             return normalized(w);
         }
-        if (kind == Kind.STEPS && steps[0] > horizon) {
+        if (!appliesWithin(horizon)) {
             throw new IllegalArgumentException(
                     "none of the steps of "
                             + this
@@ -312,6 +313,11 @@ public final class MetaLossWeighting {
         return normalized(w);
     }
 
+    /** False only for {@code steps:...} with every step beyond {@code horizon}. */
+    private boolean appliesWithin(int horizon) {
+        return kind != Kind.STEPS || steps[0] <= horizon;
+    }
+
     /** {@code w} divided by its sum, in place ({@code w[0]} is 0). */
     private static double[] normalized(double[] w) {
         double sum = 0;
@@ -336,8 +342,12 @@ public final class MetaLossWeighting {
 
     @Override
     public int hashCode() {
-        return ((kind.hashCode() * 31 + Double.hashCode(gamma)) * 31 + Arrays.hashCode(steps)) * 31
-                + Arrays.hashCode(parts);
+        return Objects.hash(
+                kind,
+                gamma,
+                Arrays.hashCode(steps),
+                Arrays.hashCode(parts),
+                Arrays.hashCode(shares));
     }
 
     /**
