@@ -158,19 +158,21 @@ public final class MetaTrainer {
                 config.trainKernel() == BpttPrecision.FLOAT
                         ? FloatBptt.create(config.lstmConfig())
                         : null;
-        this.stageConfig = config;
-        this.weights = config.weighting().weights(config.horizon());
-        this.truncationShares = truncationShares(weights, config.unroll());
-        this.validationWeights = config.validationWeighting().weights(config.horizon());
+        useStage(config);
         this.outer = new OuterAdam(config.learningRate());
     }
 
     /** Switches the horizon, unroll and meta-loss weights to curriculum stage {@code s}. */
     private void enterStage(int s) {
-        stageConfig = config.stageConfig(s);
-        weights = config.weighting().weights(stageConfig.horizon());
-        truncationShares = truncationShares(weights, stageConfig.unroll());
-        validationWeights = config.validationWeighting().weights(stageConfig.horizon());
+        useStage(config.stageConfig(s));
+    }
+
+    /** Makes {@code stage} current, with the weights and shares of its horizon and unroll. */
+    private void useStage(MetaTrainingConfig stage) {
+        stageConfig = stage;
+        weights = config.weighting().weights(stage.horizon());
+        truncationShares = truncationShares(weights, stage.unroll());
+        validationWeights = config.validationWeighting().weights(stage.horizon());
     }
 
     /**
