@@ -13,7 +13,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -228,69 +230,32 @@ class UserErrorsTest {
 
     @Test
     void badWeightingStepsAndNormalizationCombinationsAreNamed() {
-        String out = dir.resolve("w.safetensors").toString();
-        Result r =
-                l2o(
-                        "meta-train",
-                        "--task",
-                        "quadratic",
-                        "--weighting",
-                        "steps:100,x",
-                        "--out",
-                        out);
+        String err = refusedQuadraticMetaTrain("--weighting", "steps:100,x");
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.contains("steps:100,3000") && err.contains("'x'"), err);
+        err =
+                refusedQuadraticMetaTrain(
+                        "--horizon", "20", "--weighting", "steps:50", "--iterations", "1");
+        assertTrue(err.contains("horizon 20"), err);
+        err = refusedQuadraticMetaTrain("--normalize-meta-gradient", "--clip", "Infinity");
+        assertTrue(err.contains("finite"), err);
+        err = refusedQuadraticMetaTrain("--validation-weighting", "last");
+        assertTrue(err.contains("'last'") && err.contains("linear"), err);
+        err = refusedQuadraticMetaTrain("--validation-weighting", "final", "--per-group");
+        assertTrue(err.contains("--per-group"), err);
+    }
+
+    /**
+     * {@code meta-train --task quadratic OPTIONS --out FILE}, which must be refused as a usage
+     * error (exit code 2); returns its stderr.
+     */
+    private String refusedQuadraticMetaTrain(String... options) {
+        List<String> args = new ArrayList<>(List.of("meta-train", "--task", "quadratic"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--out", dir.resolve("w.safetensors").toString()));
+        Result r = l2o(args.toArray(String[]::new));
         assertEquals(2, r.code(), r.err());
-        assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().contains("steps:100,3000") && r.err().contains("'x'"), r.err());
-        r =
-                l2o(
-                        "meta-train",
-                        "--task",
-                        "quadratic",
-                        "--horizon",
-                        "20",
-                        "--weighting",
-                        "steps:50",
-                        "--iterations",
-                        "1",
-                        "--out",
-                        out);
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("horizon 20"), r.err());
-        r =
-                l2o(
-                        "meta-train",
-                        "--task",
-                        "quadratic",
-                        "--normalize-meta-gradient",
-                        "--clip",
-                        "Infinity",
-                        "--out",
-                        out);
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("finite"), r.err());
-        r =
-                l2o(
-                        "meta-train",
-                        "--task",
-                        "quadratic",
-                        "--validation-weighting",
-                        "last",
-                        "--out",
-                        out);
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("'last'") && r.err().contains("linear"), r.err());
-        r =
-                l2o(
-                        "meta-train",
-                        "--task",
-                        "quadratic",
-                        "--validation-weighting",
-                        "final",
-                        "--per-group",
-                        "--out",
-                        out);
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--per-group"), r.err());
+        return r.err();
     }
 
     @Test
