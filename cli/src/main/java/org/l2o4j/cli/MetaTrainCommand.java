@@ -127,6 +127,29 @@ public final class MetaTrainCommand implements Callable<Integer> {
     boolean normalizeMetaGradient;
 
     @Option(
+            names = "--estimator",
+            description =
+                    "The meta-gradient estimator: bptt (first-order truncated backpropagation"
+                            + " through time; sees the losses of each truncation only) or pes"
+                            + " (persistent evolution strategies, Vicol et al. 2021: antithetic"
+                            + " pairs of forward runs over the whole horizon; unbiased for the"
+                            + " whole horizon's meta-loss, with no backward, but noisier per"
+                            + " outer step) [bptt].")
+    String estimator;
+
+    @Option(
+            names = "--pes-pairs",
+            description = "Antithetic pairs per meta-iteration with --estimator pes [8].")
+    Integer pesPairs;
+
+    @Option(
+            names = "--pes-sigma",
+            description =
+                    "Standard deviation of PES's perturbations of the optimizer's weights with"
+                            + " --estimator pes [0.01].")
+    Double pesSigma;
+
+    @Option(
             names = "--subsample",
             description =
                     "Coordinates in the backward pass, 0 = all [quadratic 0, mnist-mlp 2048].")
@@ -267,6 +290,24 @@ public final class MetaTrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Whether {@code --estimator} asks for PES; refuses an unknown estimator, and PES options
+     * without it.
+     */
+    private boolean pesEstimator() {
+        String e = estimator == null ? "bptt" : estimator.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!e.equals("bptt") && !e.equals("pes")) {
+            throw new IllegalArgumentException(
+                    "--estimator must be bptt or pes but was '" + estimator + "'");
+        }
+        if (e.equals("bptt") && (pesPairs != null || pesSigma != null)) {
+            throw new IllegalArgumentException(
+                    (pesPairs != null ? "--pes-pairs" : "--pes-sigma")
+                            + " needs --estimator pes (the estimator is bptt)");
+        }
+        return e.equals("pes");
+    }
+
     private static int fail(PrintWriter err, String message) {
         err.println("l2o meta-train: " + message);
         err.flush();
@@ -289,6 +330,14 @@ public final class MetaTrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--normalize-meta-gradient is not supported with --per-group (its trainer"
                             + " clips per group)");
+        }
+        boolean pes = pesEstimator();
+        if (pes && (perGroup || spark != null)) {
+            throw new IllegalArgumentException(
+                    "--estimator pes cannot be combined with "
+                            + (perGroup ? "--per-group" : "--spark")
+                            + " (its forward runs are in this JVM with the shared-weights"
+                            + " trainer)");
         }
         if (perGroup) {
             return runPerGroup(err, outw);
@@ -545,7 +594,8 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .weighting(
                         MetaLossWeighting.parse(
                                 weighting != null ? weighting : quadratic ? "uniform" : "linear"))
-                .coordinateSubsample(subsample != null ? subsample : quadratic ? 0 : 2048)
+                .coordinateSubsample(
+                        subsample != null ? subsample : quadratic || pesEstimator() ? 0 : 2048)
                 .horizon(horizon)
                 .unroll(unroll)
                 .learningRate(learningRate)
@@ -570,6 +620,9 @@ public final class MetaTrainCommand implements Callable<Integer> {
                                 : BpttPrecision.FLOAT)
                 .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
+        if (pesEstimator()) {
+            b.pes(pesPairs != null ? pesPairs : 8, pesSigma != null ? pesSigma : 0.01);
+        }
         b.listener(listener);
         return b.build();
     }

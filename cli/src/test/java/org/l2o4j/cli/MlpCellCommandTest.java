@@ -103,6 +103,37 @@ class MlpCellCommandTest {
         assertTrue(learned.get("final_loss_mean").getAsDouble() >= 0);
     }
 
+    /**
+     * {@code --estimator pes}: the run is recorded as PES with its pairs and sigma, the coordinate
+     * subsample defaults to 0 for it, and the file evaluates.
+     */
+    @Test
+    void metaTrainsWithPes() throws Exception {
+        Path out = dir.resolve("pes.safetensors");
+        StringWriter err = new StringWriter();
+        String[] a =
+                args(
+                        out,
+                        "--cell",
+                        "mlp",
+                        "--features",
+                        "rms,mom:0.9",
+                        "--mlp-hidden",
+                        "4",
+                        "--estimator",
+                        "pes",
+                        "--pes-pairs",
+                        "3",
+                        "--pes-sigma",
+                        "0.02");
+        assertEquals(0, metaTrain(err, a), err.toString());
+        LstmWeights w = WeightFiles.read(out);
+        assertEquals("PES (3 antithetic pairs, sigma 0.02)", w.metadata().get("meta_gradient"));
+        assertEquals("0", w.metadata().get("coordinate_subsample"));
+        assertEquals("6", w.metadata().get("truncations"));
+        assertTrue(w.metadata().get("command").contains("--estimator pes"));
+    }
+
     /** The param feature: meta-train writes it into the file, evaluate and bench step with it. */
     @Test
     void metaTrainsAnMlpWithTheParamFeatureThatEvaluateLoads() throws Exception {

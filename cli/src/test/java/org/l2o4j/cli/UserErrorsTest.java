@@ -245,6 +245,22 @@ class UserErrorsTest {
         assertTrue(err.contains("--per-group"), err);
     }
 
+    @Test
+    void badEstimatorSettingsAreNamed() {
+        String err = refusedQuadraticMetaTrain("--estimator", "reinforce");
+        assertTrue(err.contains("bptt or pes but was 'reinforce'"), err);
+        err = refusedQuadraticMetaTrain("--pes-pairs", "4");
+        assertTrue(err.contains("--pes-pairs needs --estimator pes"), err);
+        err = refusedQuadraticMetaTrain("--estimator", "pes", "--pes-pairs", "0");
+        assertTrue(err.contains("pairs must be >= 1 but was 0"), err);
+        err = refusedQuadraticMetaTrain("--estimator", "pes", "--pes-sigma", "-0.1");
+        assertTrue(err.contains("sigma must be finite and > 0 but was -0.1"), err);
+        err = refusedQuadraticMetaTrain("--estimator", "pes", "--subsample", "64");
+        assertTrue(err.contains("coordinate subsample") && err.contains("64"), err);
+        err = refusedQuadraticMetaTrain("--estimator", "pes", "--per-group");
+        assertTrue(err.contains("--per-group"), err);
+    }
+
     /**
      * {@code meta-train --task quadratic OPTIONS --out FILE}, which must be refused as a usage
      * error (exit code 2); returns its stderr.

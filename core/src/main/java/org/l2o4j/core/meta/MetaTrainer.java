@@ -77,6 +77,18 @@ import org.l2o4j.core.task.Task;
  * jdk.incubator.vector} (scalar float kernels) may therefore continue on a slightly different
  * trajectory. The weight file records the training kernel ({@code train_kernel}).
  *
+ * <h2>PES</h2>
+ *
+ * With {@link MetaTrainingConfig#pesPairs()} {@code > 0} the meta-gradient of each truncation is
+ * instead PES's ({@link MetaTrainingConfig.Builder#pes}, {@link PesEpisode}): the iteration's tasks
+ * (same seeds and scales) run forward only in {@code 2 x pairs} copies with antithetic
+ * perturbations of phi, each copy's point and optimizer state carried across truncations; the outer
+ * step (clip or normalization) is the same. It runs in this JVM (no {@link
+ * #executor(TruncationExecutor)}) with the float inference kernel, so {@link
+ * MetaTrainingConfig#trainKernel()} and the coordinate subsample play no part. Its perturbations
+ * come from their own stream ({@code seed}, iteration, truncation, pair), so runs are
+ * deterministic, independent of the thread count, and resume bit-identically.
+ *
  * <h2>Seeds</h2>
  *
  * Training task seeds are in {@code [2^62, 2^63)}, validation task seeds are {@code 2^61 + 0..V-1},
@@ -121,6 +133,7 @@ import org.l2o4j.core.task.Task;
  */
 public final class MetaTrainer {
     private static final long STREAM_INIT = 0x7A5C_0004L;
+    private static final long STREAM_PES = 0x7A5C_0005L;
 
     private final MetaTrainingConfig config;
     private final DoubleBptt kernel;
@@ -250,6 +263,11 @@ public final class MetaTrainer {
                                 + " executor "
                                 + executor.getClass().getSimpleName());
             }
+            if (config.pesPairs() > 0 && executor != null) {
+                throw new IllegalStateException(
+                        "PES runs its copies in this JVM; it cannot use the executor "
+                                + executor.getClass().getSimpleName());
+            }
             if (config.resume()) {
                 state = readCheckpoint();
             } else {
@@ -298,7 +316,10 @@ public final class MetaTrainer {
                         break;
                     }
                     double cpu0 = processCpuSeconds();
-                    double[] stats = runIteration(ex, it);
+                    double[] stats =
+                            config.pesPairs() > 0
+                                    ? runPesIteration(workers, it)
+                                    : runIteration(ex, it);
                     state.cpuSeconds += processCpuSeconds() - cpu0;
                     boolean budgetSpent = budget > 0 && state.cpuSeconds >= budget;
                     if (profile != null) {
@@ -491,7 +512,7 @@ public final class MetaTrainer {
             md.put(WeightMetadata.VALIDATION_WEIGHTING, config.validationWeighting().toString());
         }
         md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
-        md.put(WeightMetadata.META_GRADIENT, "first-order truncated BPTT");
+        md.put(WeightMetadata.META_GRADIENT, config.estimatorDescription());
         md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
         md.put(WeightMetadata.DIVERGED_RUNS, Long.toString(state.divergedRuns));
         md.put(
@@ -546,30 +567,11 @@ public final class MetaTrainer {
                 break;
             }
             double[] grad = MetaGradientContribution.sum(cs, kernel.numParams);
-            if (grad == null) {
-                continue;
+            double norm = grad == null ? Double.NaN : outerStep(grad, k);
+            if (!Double.isNaN(norm)) {
+                normSum += norm;
+                normCount++;
             }
-            double norm2 = 0;
-            for (int p = 0; p < grad.length; p++) {
-                norm2 += grad[p] * grad[p];
-            }
-            double norm = Math.sqrt(norm2);
-            if (!Double.isFinite(norm)) {
-                state.skippedOuterSteps++;
-                continue;
-            }
-            normSum += norm;
-            normCount++;
-            double clip = config.clipNorm();
-            boolean normalize = config.normalizeMetaGradient();
-            if (normalize && norm == 0) {
-                continue; // nothing to scale to the clip norm: no step
-            }
-            // clipped: scaled down to the clip norm when above it; normalized: scaled to the clip
-            // norm times the truncation's share of the meta-loss weight (1 for the largest)
-            double scale =
-                    normalize ? clip * truncationShares[k] / norm : norm > clip ? clip / norm : 1.0;
-            outer.step(state.phi, grad, scale, state.outer);
         }
         double meta = 0;
         double loss = 0;
@@ -581,6 +583,82 @@ public final class MetaTrainer {
             diverged ? Double.NaN : meta / mTasks,
             diverged ? Double.NaN : loss / mTasks,
             normCount > 0 ? normSum / normCount : Double.NaN
+        };
+    }
+
+    /**
+     * One outer step with truncation {@code k}'s meta-gradient {@code grad}: clipped, or with
+     * {@link MetaTrainingConfig#normalizeMetaGradient()} scaled to the clip norm times the
+     * truncation's share. Returns the pre-clip norm, or NaN when no step was made (a non-finite
+     * gradient, counted as skipped).
+     */
+    private double outerStep(double[] grad, int k) {
+        double norm2 = 0;
+        for (int p = 0; p < grad.length; p++) {
+            norm2 += grad[p] * grad[p];
+        }
+        double norm = Math.sqrt(norm2);
+        if (!Double.isFinite(norm)) {
+            state.skippedOuterSteps++;
+            return Double.NaN;
+        }
+        double clip = config.clipNorm();
+        boolean normalize = config.normalizeMetaGradient();
+        if (normalize && norm == 0) {
+            return norm; // nothing to scale to the clip norm: no step
+        }
+        // clipped: scaled down to the clip norm when above it; normalized: scaled to the clip
+        // norm times the truncation's share of the meta-loss weight (1 for the largest)
+        double scale =
+                normalize ? clip * truncationShares[k] / norm : norm > clip ? clip / norm : 1.0;
+        outer.step(state.phi, grad, scale, state.outer);
+        return norm;
+    }
+
+    /**
+     * One meta-iteration under PES ({@link MetaTrainingConfig#pesPairs()}): the iteration's tasks
+     * (the same seeds and random scales as BPTT's) in antithetic pairs of copies over the horizon,
+     * one outer step per truncation with its {@link PesEpisode} estimate. Returns {meta-loss, final
+     * loss, mean pre-clip gradient norm}, the first two means over the copies.
+     */
+    private double[] runPesIteration(Workers workers, int it) {
+        TruncationContext ctx = TruncationContext.of(stageConfig);
+        Task[] tasks = new Task[config.tasksPerIteration()];
+        for (int m = 0; m < tasks.length; m++) {
+            tasks[m] = ctx.trainingTask(config.taskFamily(), it, m);
+        }
+        long stream = mix(mix(config.seed() ^ STREAM_PES) + it);
+        double normSum = 0;
+        int normCount = 0;
+        PesEpisode ep;
+        try {
+            ep =
+                    new PesEpisode(
+                            kernel,
+                            workers,
+                            tasks,
+                            weights,
+                            stageConfig.unroll(),
+                            config.pesPairs(),
+                            config.pesSigma(),
+                            stream);
+            for (int k = 0; k < ep.truncations(); k++) {
+                double[] grad = ep.truncation(state.phi, k);
+                state.truncations++;
+                double norm = grad == null ? Double.NaN : outerStep(grad, k);
+                if (!Double.isNaN(norm)) {
+                    normSum += norm;
+                    normCount++;
+                }
+            }
+        } catch (Rollout.NonFiniteLossException e) {
+            state.divergedRuns++;
+            return new double[] {
+                Double.NaN, Double.NaN, normCount > 0 ? normSum / normCount : Double.NaN
+            };
+        }
+        return new double[] {
+            ep.meanMeta(), ep.meanLoss(), normCount > 0 ? normSum / normCount : Double.NaN
         };
     }
 

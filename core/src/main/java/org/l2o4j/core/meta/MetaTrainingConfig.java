@@ -77,6 +77,12 @@ public final class MetaTrainingConfig {
      */
     private final boolean normalizeMetaGradient;
 
+    /** Antithetic pairs of the PES estimator, or 0 for truncated BPTT. */
+    private final int pesPairs;
+
+    /** Standard deviation of PES's perturbations (unused without PES). */
+    private final double pesSigma;
+
     /** The curriculum over horizon and unroll, or null for none. */
     private final Curriculum curriculum;
 
@@ -124,6 +130,8 @@ public final class MetaTrainingConfig {
         this.seed = b.seed;
         this.randomScale = b.randomScale;
         this.normalizeMetaGradient = b.normalizeMetaGradient;
+        this.pesPairs = b.pesPairs;
+        this.pesSigma = b.pesSigma;
         this.curriculum = b.curriculum;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
@@ -161,6 +169,8 @@ public final class MetaTrainingConfig {
         b.seed = seed;
         b.randomScale = randomScale;
         b.normalizeMetaGradient = normalizeMetaGradient;
+        b.pesPairs = pesPairs;
+        b.pesSigma = pesSigma;
         b.curriculum = curriculum;
         b.cpuBudgetSeconds = cpuBudgetSeconds;
         b.checkpointPath = checkpointPath;
@@ -284,6 +294,32 @@ public final class MetaTrainingConfig {
         return normalizeMetaGradient;
     }
 
+    /**
+     * The number of antithetic pairs of the PES meta-gradient estimator ({@link Builder#pes(int,
+     * double)}), or 0 when the meta-gradient is first-order truncated BPTT (the default).
+     */
+    public int pesPairs() {
+        return pesPairs;
+    }
+
+    /**
+     * The standard deviation of PES's perturbations of phi (meaningless when {@link #pesPairs()} is
+     * 0).
+     */
+    public double pesSigma() {
+        return pesSigma;
+    }
+
+    /**
+     * The meta-gradient estimator as written in the weight file's {@code meta_gradient}: {@code
+     * first-order truncated BPTT}, or {@code PES (P antithetic pairs, sigma S)}.
+     */
+    public String estimatorDescription() {
+        return pesPairs == 0
+                ? "first-order truncated BPTT"
+                : "PES (" + pesPairs + " antithetic pairs, sigma " + pesSigma + ")";
+    }
+
     /** The checkpoint file, or null. */
     public Path checkpointPath() {
         return checkpointPath;
@@ -361,6 +397,7 @@ public final class MetaTrainingConfig {
                 + (trainKernel == BpttPrecision.DOUBLE ? "" : ";train_kernel=" + trainKernel.id())
                 + (randomScale == 0 ? "" : ";random_scale=" + randomScale)
                 + (normalizeMetaGradient ? ";normalize_meta_gradient=true" : "")
+                + (pesPairs == 0 ? "" : ";pes=" + pesPairs + "x" + pesSigma)
                 + (validationWeighting == null
                         ? ""
                         : ";validation_weighting=" + validationWeighting)
@@ -394,6 +431,8 @@ public final class MetaTrainingConfig {
         private long seed = 0;
         private double randomScale = 0;
         private boolean normalizeMetaGradient = false;
+        private int pesPairs = 0;
+        private double pesSigma = 0.01;
         private Curriculum curriculum;
         private Path checkpointPath;
         private int checkpointEvery = 50;
@@ -545,6 +584,41 @@ public final class MetaTrainingConfig {
         }
 
         /**
+         * Estimate the meta-gradient with PES, persistent evolution strategies (Vicol et al. 2021),
+         * instead of first-order truncated BPTT [off]. Each meta-iteration runs {@code pairs}
+         * antithetic pairs of copies of its tasks over the whole horizon, forward only; for
+         * truncation {@code k} every pair draws {@code eps ~ N(0, sigma^2 I)}, runs its two copies
+         * with {@code phi + eps} and {@code phi - eps} from where each copy stood, adds {@code eps}
+         * to the pair's running sum {@code xi} (zero at the start of the horizon), and the estimate
+         * is {@code sum over pairs of xi (L+ - L-) / (2 sigma^2 pairs)} with {@code L+-} the
+         * copies' weighted losses of the truncation (mean over tasks). Summed over a horizon with
+         * phi fixed it is an unbiased estimate of the gradient of the whole horizon's
+         * Gaussian-smoothed meta-loss, the losses after the truncation included, which truncated
+         * BPTT drops; no second-order terms are dropped either. It costs {@code 2 pairs} forward
+         * runs per task and no backward. The outer step, clipping and {@link
+         * #normalizeMetaGradient} are as for BPTT. Not with a coordinate subsample (PES uses no
+         * backward) or a remote truncation executor.
+         *
+         * @param pairs antithetic pairs, >= 1
+         * @param sigma the perturbations' standard deviation, finite and > 0
+         */
+        public Builder pes(int pairs, double sigma) {
+            if (pairs < 1) {
+                throw new IllegalArgumentException(
+                        "PES antithetic pairs must be >= 1 but was " + pairs);
+            }
+            this.pesPairs = pairs;
+            this.pesSigma = sigma;
+            return this;
+        }
+
+        /** Back to first-order truncated BPTT (the default). */
+        public Builder bptt() {
+            this.pesPairs = 0;
+            return this;
+        }
+
+        /**
          * A curriculum over horizon and unroll [none] (Chen et al. 2020; see {@link Curriculum}).
          * When set, {@link #build()} takes the horizon and unroll of its last stage in place of
          * {@link #horizon} and {@link #unroll}; each stage runs with its own.
@@ -638,6 +712,18 @@ public final class MetaTrainingConfig {
                         "normalizing the meta-gradient scales it to the clip norm, which must be"
                                 + " finite but was "
                                 + clipNorm);
+            }
+            if (pesPairs != 0) {
+                if (!(pesSigma > 0) || Double.isInfinite(pesSigma)) {
+                    throw new IllegalArgumentException(
+                            "PES sigma must be finite and > 0 but was " + pesSigma);
+                }
+                if (coordinateSubsample != 0) {
+                    throw new IllegalArgumentException(
+                            "PES runs no backward pass, so a coordinate subsample has nothing to"
+                                    + " subsample; expected 0 but was "
+                                    + coordinateSubsample);
+                }
             }
             check(tasksPerIteration >= 1, "tasks per iteration must be >= 1", tasksPerIteration);
             if (iterations < 1) {
