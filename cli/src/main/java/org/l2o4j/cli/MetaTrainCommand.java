@@ -127,6 +127,16 @@ public final class MetaTrainCommand implements Callable<Integer> {
     boolean normalizeMetaGradient;
 
     @Option(
+            names = "--train-only",
+            description =
+                    "Train only some of the optimizer's weights: new-features, with --init FILE"
+                            + " --features LIST, trains only the first layer's weights of the"
+                            + " input columns LIST adds to the file's (e.g. time:1000 columns,"
+                            + " which are near 0 early in a run: what the file does early is"
+                            + " kept); every other weight keeps the file's value exactly [all].")
+    String trainOnly;
+
+    @Option(
             names = "--estimator",
             description =
                     "The meta-gradient estimator: bptt (first-order truncated backpropagation"
@@ -290,6 +300,14 @@ public final class MetaTrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Refuses a --train-only value other than new-features. */
+    private void checkTrainOnly() {
+        if (!"new-features".equals(trainOnly)) {
+            throw new IllegalArgumentException(
+                    "--train-only must be new-features but was '" + trainOnly + "'");
+        }
+    }
+
     /**
      * Whether {@code --estimator} asks for PES; refuses an unknown estimator, and PES options
      * without it.
@@ -338,6 +356,11 @@ public final class MetaTrainCommand implements Callable<Integer> {
                             + (perGroup ? "--per-group" : "--spark")
                             + " (its forward runs are in this JVM with the shared-weights"
                             + " trainer)");
+        }
+        if (trainOnly != null && perGroup) {
+            throw new IllegalArgumentException(
+                    "--train-only cannot be combined with --per-group (its trainer trains every"
+                            + " weight of each group)");
         }
         if (perGroup) {
             return runPerGroup(err, outw);
@@ -570,10 +593,29 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 if (!wider.equals(old)) {
                     from += ", features widened from " + old.id() + " to " + wider.id();
                 }
+                if (trainOnly != null) {
+                    checkTrainOnly();
+                    if (wider.equals(old)) {
+                        throw new IllegalArgumentException(
+                                "--train-only new-features: --features "
+                                        + wider.id()
+                                        + " adds no feature to the file's "
+                                        + old.id());
+                    }
+                    b.trainable(
+                            LstmWeights.newFeatureParameters(old, start.config()), "new-features");
+                }
             }
             b.initialWeights(start);
             b.putMetadata(WeightMetadata.INITIALIZED_FROM, from);
-        } else {
+        }
+        if (trainOnly != null && (init == null || lstm.features() == null)) {
+            checkTrainOnly();
+            throw new IllegalArgumentException(
+                    "--train-only new-features needs --init FILE and --features LIST that widens"
+                            + " the file's features (the new columns are what it trains)");
+        }
+        if (init == null) {
             LstmConfig.Builder lc =
                     lstm.applyTo(
                             LstmConfig.builder(),

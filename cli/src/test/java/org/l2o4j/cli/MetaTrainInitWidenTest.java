@@ -107,6 +107,68 @@ class MetaTrainInitWidenTest {
                 w.metadata().get(WeightMetadata.INITIALIZED_FROM));
     }
 
+    /**
+     * {@code --train-only new-features}: the file records it, and every weight but the new columns'
+     * keeps the file's value exactly (the new columns' are the file's zeros or trained).
+     */
+    @Test
+    void trainsOnlyTheNewColumnsWhenAsked() throws Exception {
+        Path init = mlpFile();
+        LstmWeights start =
+                LstmWeights.widenFeatures(
+                        WeightFiles.read(init), FeatureSet.parse("rms,mom:0.9,time:5"));
+        boolean[] mask =
+                LstmWeights.newFeatureParameters(FeatureSet.parse("rms,mom:0.9"), start.config());
+        Path out = dir.resolve("only.safetensors");
+        Result r =
+                MetaTrainSafetyTest.l2o(
+                        MetaTrainSafetyTest.tinyArgs(
+                                out,
+                                6,
+                                "--init",
+                                init.toString(),
+                                "--features",
+                                "rms,mom:0.9,time:5",
+                                "--train-only",
+                                "new-features"));
+        assertEquals(0, r.code(), r.err());
+        LstmWeights w = WeightFiles.read(out);
+        assertEquals(
+                "new-features (4 of " + mask.length + " weights)",
+                w.metadata().get(WeightMetadata.TRAINABLE));
+        for (int p = 0; p < mask.length; p++) {
+            if (!mask[p]) {
+                assertEquals(start.parameter(p), w.parameter(p), "weight " + p);
+            }
+        }
+    }
+
+    @Test
+    void trainOnlyRefusals() throws Exception {
+        Path init = mlpFile();
+        Path out = dir.resolve("y.safetensors");
+        Result r =
+                MetaTrainSafetyTest.l2o(
+                        args(
+                                out,
+                                init,
+                                "--features",
+                                "rms,mom:0.9",
+                                "--train-only",
+                                "new-features"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("adds no feature to the file's rms,mom:0.9"), r.err());
+        r = MetaTrainSafetyTest.l2o(args(out, init, "--train-only", "new-features"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("needs --init FILE and --features LIST"), r.err());
+        r =
+                MetaTrainSafetyTest.l2o(
+                        args(out, init, "--features", "rms,mom:0.9,grad", "--train-only", "head"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("must be new-features but was 'head'"), r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
     @Test
     void refusals() throws Exception {
         Path init = mlpFile();

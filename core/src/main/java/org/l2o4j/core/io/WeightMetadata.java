@@ -174,6 +174,12 @@ public final class WeightMetadata {
     public static final String VALIDATION_WEIGHTING = "validation_weighting";
 
     /**
+     * Meta-training: which parameters it moved when not all, with their count ({@code meta-train
+     * --train-only new-features}: e.g. {@code new-features (96 of 1505 weights)}); absent: all.
+     */
+    public static final String TRAINABLE = "trainable";
+
+    /**
      * Meta-training: {@code true} if every outer step's meta-gradient was scaled to the clip norm
      * (absent otherwise: clipped only above it).
      */

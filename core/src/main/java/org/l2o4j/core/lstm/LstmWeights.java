@@ -113,33 +113,7 @@ public final class LstmWeights {
                             + " (the lstm's input is its preprocessing, log-sign or grad, a fixed"
                             + " layout)");
         }
-        // the new first column of each old feature
-        int[] newStart = new int[old.features().size()];
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < newStart.length; i++) {
-            FeatureSet.Feature f = old.features().get(i);
-            int col = 0;
-            newStart[i] = -1;
-            for (FeatureSet.Feature g : to.features()) {
-                if (g.equals(f)) {
-                    newStart[i] = col;
-                    break;
-                }
-                col += g.columns();
-            }
-            if (newStart[i] < 0) {
-                missing.add(f.id());
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "widening the features "
-                            + old.id()
-                            + " to "
-                            + to.id()
-                            + ": the new set must keep every old feature but lacks "
-                            + String.join(", ", missing));
-        }
+        int[] newStart = newStarts(old, to);
         LstmConfig nc = oc.toBuilder().features(to).build();
         float[] dst = new float[nc.numParameters()];
         List<TensorSpec> os = tensorSpecs(oc);
@@ -170,6 +144,71 @@ public final class LstmWeights {
             }
         }
         return new LstmWeights(nc, dst, from.metadata);
+    }
+
+    /**
+     * The column in {@code to}'s first-layer input of each feature of {@code old}.
+     *
+     * @throws IllegalArgumentException naming the old features {@code to} lacks
+     */
+    private static int[] newStarts(FeatureSet old, FeatureSet to) {
+        int[] newStart = new int[old.features().size()];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < newStart.length; i++) {
+            FeatureSet.Feature f = old.features().get(i);
+            int col = 0;
+            newStart[i] = -1;
+            for (FeatureSet.Feature g : to.features()) {
+                if (g.equals(f)) {
+                    newStart[i] = col;
+                    break;
+                }
+                col += g.columns();
+            }
+            if (newStart[i] < 0) {
+                missing.add(f.id());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "widening the features "
+                            + old.id()
+                            + " to "
+                            + to.id()
+                            + ": the new set must keep every old feature but lacks "
+                            + String.join(", ", missing));
+        }
+        return newStart;
+    }
+
+    /**
+     * Which of the flat parameters of {@code widened} (an {@link CellType#MLP} or {@link
+     * CellType#GRU} config) are the first layer's input weights of the columns that {@link
+     * #widenFeatures} added to {@code old}: the weights {@code meta-train --train-only
+     * new-features} trains. Every other parameter (the old columns, biases, later layers, the head)
+     * is false.
+     *
+     * @throws IllegalArgumentException if {@code widened}'s features lack one of {@code old}'s
+     */
+    public static boolean[] newFeatureParameters(FeatureSet old, LstmConfig widened) {
+        int[] newStart = newStarts(old, widened.features());
+        boolean[] mask = new boolean[widened.numParameters()];
+        TensorSpec first = tensorSpecs(widened).get(0);
+        int rows = first.shape[0];
+        int in = first.shape[1];
+        boolean[] oldCol = new boolean[in];
+        for (int i = 0; i < newStart.length; i++) {
+            int n = old.features().get(i).columns();
+            for (int c = 0; c < n; c++) {
+                oldCol[newStart[i] + c] = true;
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < in; c++) {
+                mask[first.offset + r * in + c] = !oldCol[c];
+            }
+        }
+        return mask;
     }
 
     /** Offset of layer {@code l}'s {@code weight_ih} in the flat array. */

@@ -513,6 +513,9 @@ public final class MetaTrainer {
         }
         md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
         md.put(WeightMetadata.META_GRADIENT, config.estimatorDescription());
+        if (config.trainable() != null) {
+            md.put(WeightMetadata.TRAINABLE, config.trainableDescription());
+        }
         md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
         md.put(WeightMetadata.DIVERGED_RUNS, Long.toString(state.divergedRuns));
         md.put(
@@ -593,6 +596,13 @@ public final class MetaTrainer {
      * gradient, counted as skipped).
      */
     private double outerStep(double[] grad, int k) {
+        if (config.trainable() != null) {
+            for (int p = 0; p < grad.length; p++) {
+                if (!config.isTrainable(p)) {
+                    grad[p] = 0;
+                }
+            }
+        }
         double norm2 = 0;
         for (int p = 0; p < grad.length; p++) {
             norm2 += grad[p] * grad[p];
@@ -641,7 +651,8 @@ public final class MetaTrainer {
                             stageConfig.unroll(),
                             config.pesPairs(),
                             config.pesSigma(),
-                            stream);
+                            stream,
+                            config.trainable());
             for (int k = 0; k < ep.truncations(); k++) {
                 double[] grad = ep.truncation(state.phi, k);
                 state.truncations++;

@@ -83,6 +83,12 @@ public final class MetaTrainingConfig {
     /** Standard deviation of PES's perturbations (unused without PES). */
     private final double pesSigma;
 
+    /** Which of phi's entries meta-training moves, or null for all. */
+    private final boolean[] trainable;
+
+    /** What {@link #trainable} is, in words (null with it). */
+    private final String trainableDescription;
+
     /** The curriculum over horizon and unroll, or null for none. */
     private final Curriculum curriculum;
 
@@ -132,6 +138,8 @@ public final class MetaTrainingConfig {
         this.normalizeMetaGradient = b.normalizeMetaGradient;
         this.pesPairs = b.pesPairs;
         this.pesSigma = b.pesSigma;
+        this.trainable = b.trainable;
+        this.trainableDescription = b.trainableDescription;
         this.curriculum = b.curriculum;
         this.checkpointPath = b.checkpointPath;
         this.checkpointEvery = b.checkpointEvery;
@@ -171,6 +179,8 @@ public final class MetaTrainingConfig {
         b.normalizeMetaGradient = normalizeMetaGradient;
         b.pesPairs = pesPairs;
         b.pesSigma = pesSigma;
+        b.trainable = trainable;
+        b.trainableDescription = trainableDescription;
         b.curriculum = curriculum;
         b.cpuBudgetSeconds = cpuBudgetSeconds;
         b.checkpointPath = checkpointPath;
@@ -311,6 +321,34 @@ public final class MetaTrainingConfig {
     }
 
     /**
+     * Which of the optimizer's flat parameters meta-training moves (a copy), or null when it moves
+     * all of them (the default); see {@link Builder#trainable}.
+     */
+    public boolean[] trainable() {
+        return trainable == null ? null : trainable.clone();
+    }
+
+    /** Whether meta-training moves parameter {@code p}. */
+    boolean isTrainable(int p) {
+        return trainable == null || trainable[p];
+    }
+
+    /**
+     * The trainable parameters in words with their count, e.g. {@code new-features (96 of 1505
+     * weights)}, or null when all are trained.
+     */
+    public String trainableDescription() {
+        if (trainable == null) {
+            return null;
+        }
+        int k = 0;
+        for (boolean t : trainable) {
+            k += t ? 1 : 0;
+        }
+        return trainableDescription + " (" + k + " of " + trainable.length + " weights)";
+    }
+
+    /**
      * The meta-gradient estimator as written in the weight file's {@code meta_gradient}: {@code
      * first-order truncated BPTT}, or {@code PES (P antithetic pairs, sigma S)}.
      */
@@ -398,6 +436,12 @@ public final class MetaTrainingConfig {
                 + (randomScale == 0 ? "" : ";random_scale=" + randomScale)
                 + (normalizeMetaGradient ? ";normalize_meta_gradient=true" : "")
                 + (pesPairs == 0 ? "" : ";pes=" + pesPairs + "x" + pesSigma)
+                + (trainable == null
+                        ? ""
+                        : ";trainable="
+                                + trainableDescription()
+                                + "#"
+                                + java.util.Arrays.hashCode(trainable))
                 + (validationWeighting == null
                         ? ""
                         : ";validation_weighting=" + validationWeighting)
@@ -433,6 +477,8 @@ public final class MetaTrainingConfig {
         private boolean normalizeMetaGradient = false;
         private int pesPairs = 0;
         private double pesSigma = 0.01;
+        private boolean[] trainable;
+        private String trainableDescription;
         private Curriculum curriculum;
         private Path checkpointPath;
         private int checkpointEvery = 50;
@@ -612,6 +658,24 @@ public final class MetaTrainingConfig {
             return this;
         }
 
+        /**
+         * Train only some of the optimizer's parameters [all]: entry {@code p} of {@code mask} true
+         * for each flat parameter (canonical order, {@link LstmWeights#parameters()}) that the
+         * outer steps may move; the others keep their initial values exactly (their meta-gradient
+         * is set to zero before the norm is taken and clipped, and PES does not perturb them). E.g.
+         * {@link LstmWeights#newFeatureParameters}: only the weights of input columns added to a
+         * trained optimizer, so it keeps what it does where those columns are zero.
+         *
+         * @param mask one entry per parameter of the optimizer, at least one true
+         * @param description what the mask is, for the weight file ({@code trainable}) and the
+         *     checkpoint fingerprint, e.g. {@code new-features}
+         */
+        public Builder trainable(boolean[] mask, String description) {
+            this.trainable = mask == null ? null : mask.clone();
+            this.trainableDescription = mask == null ? null : Objects.requireNonNull(description);
+            return this;
+        }
+
         /** Back to first-order truncated BPTT (the default). */
         public Builder bptt() {
             this.pesPairs = 0;
@@ -723,6 +787,30 @@ public final class MetaTrainingConfig {
                             "PES runs no backward pass, so a coordinate subsample has nothing to"
                                     + " subsample; expected 0 but was "
                                     + coordinateSubsample);
+                }
+            }
+            if (trainable != null) {
+                int n =
+                        (initialWeights != null ? initialWeights.config() : lstmConfig)
+                                .numParameters();
+                if (trainable.length != n) {
+                    throw new IllegalArgumentException(
+                            "the trainable mask must have one entry per optimizer parameter ("
+                                    + n
+                                    + ") but has "
+                                    + trainable.length);
+                }
+                boolean any = false;
+                for (boolean t : trainable) {
+                    any |= t;
+                }
+                if (!any) {
+                    throw new IllegalArgumentException(
+                            "the trainable mask leaves nothing to train ("
+                                    + trainableDescription
+                                    + ": 0 of "
+                                    + n
+                                    + " weights)");
                 }
             }
             check(tasksPerIteration >= 1, "tasks per iteration must be >= 1", tasksPerIteration);

@@ -40,12 +40,16 @@ final class PesEpisode {
     private final double[] eps;
     private final double[] perturbed;
 
+    /** The parameters perturbed (and estimated), or null for all. */
+    private final boolean[] trainable;
+
     /**
      * Starts every copy at the tasks' initial points (evaluated on minibatch 0).
      *
      * @param tasks the iteration's tasks; each copy steps all of them, one after another per copy
      *     (a task object is never used by two threads at once)
      * @param weights the meta-loss weights {@code w[0..horizon]}
+     * @param trainable the parameters to perturb, or null for all (the others' estimates are 0)
      * @throws Rollout.NonFiniteLossException if a task's initial loss or gradient is not finite
      */
     PesEpisode(
@@ -56,7 +60,8 @@ final class PesEpisode {
             int unroll,
             int pairs,
             double sigma,
-            long stream) {
+            long stream,
+            boolean[] trainable) {
         this.kernel = kernel;
         this.workers = workers;
         this.weights = weights;
@@ -65,6 +70,7 @@ final class PesEpisode {
         this.pairs = pairs;
         this.sigma = sigma;
         this.stream = stream;
+        this.trainable = trainable;
         this.copies = new Rollout[2 * pairs];
         this.grads = new double[2 * pairs][];
         this.meta = new double[2 * pairs];
@@ -106,7 +112,8 @@ final class PesEpisode {
                     new SplittableRandom(MetaTrainer.mix(stream + (long) k * pairs + j));
             double[] x = xi[j];
             for (int p = 0; p < n; p++) {
-                eps[p] = sigma * rng.nextGaussian();
+                double e = sigma * rng.nextGaussian();
+                eps[p] = trainable == null || trainable[p] ? e : 0.0;
                 x[p] += eps[p];
             }
             double plus = run(2 * j, phi, +1, s0, len);

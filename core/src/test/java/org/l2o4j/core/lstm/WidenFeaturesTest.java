@@ -194,4 +194,31 @@ class WidenFeaturesTest {
                         + " every old feature but lacks rms, mom:0.5",
                 e.getMessage());
     }
+
+    /** The new columns' first-layer weights, and nothing else, are the widened file's new ones. */
+    @Test
+    void newFeatureParametersAreTheNewColumnsOfTheFirstLayer() {
+        LstmConfig c =
+                LstmConfig.builder()
+                        .cell(CellType.MLP)
+                        .features(FeatureSet.parse("rms,mom:0.9"))
+                        .layers(2)
+                        .hidden(3)
+                        .build();
+        FeatureSet wider = FeatureSet.parse("time:10,rms,grad,mom:0.9,time:100");
+        LstmConfig wc = c.toBuilder().features(wider).build();
+        boolean[] mask = LstmWeights.newFeatureParameters(c.features(), wc);
+        assertEquals(wc.numParameters(), mask.length);
+        // mlp.0.weight is [3 x 5], row-major, first: columns 0 (time:10), 2 (grad), 4 (time:100)
+        int count = 0;
+        for (int p = 0; p < mask.length; p++) {
+            boolean expected = p < 15 && (p % 5 == 0 || p % 5 == 2 || p % 5 == 4);
+            assertEquals(expected, mask[p], "parameter " + p);
+            count += mask[p] ? 1 : 0;
+        }
+        assertEquals(9, count);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LstmWeights.newFeatureParameters(FeatureSet.parse("rms,mom:0.5"), wc));
+    }
 }

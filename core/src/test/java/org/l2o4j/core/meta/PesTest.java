@@ -31,7 +31,7 @@ import org.l2o4j.core.task.Task;
 class PesTest {
     @TempDir Path dir;
 
-    /** A small smooth MLP cell: 1 x 3 tanh units on rms and one momentum (16 weights). */
+    /** A small smooth MLP cell: 1 x 3 tanh units on rms and one momentum (13 weights). */
     private static LstmConfig tinyMlp() {
         return LstmConfig.builder()
                 .cell(CellType.MLP)
@@ -69,7 +69,8 @@ class PesTest {
         double[] pes = new double[phi.length];
         double[] fd = new double[phi.length];
         try (Workers workers = new Workers(2)) {
-            PesEpisode ep = new PesEpisode(kernel, workers, tasks, w, unroll, pairs, sigma, 17);
+            PesEpisode ep =
+                    new PesEpisode(kernel, workers, tasks, w, unroll, pairs, sigma, 17, null);
             assertEquals(4, ep.truncations());
             for (int k = 0; k < 4; k++) {
                 double[] g = ep.truncation(phi, k);
@@ -173,6 +174,65 @@ class PesTest {
         String fingerprint = small().iterations(1).build().fingerprint();
         assertNotEquals(fingerprint, small().iterations(1).pes(4, 0.02).build().fingerprint());
         assertNotEquals(fingerprint, small().iterations(1).bptt().build().fingerprint());
+    }
+
+    /**
+     * A trainable mask ({@link MetaTrainingConfig.Builder#trainable}): under BPTT and under PES the
+     * frozen weights end exactly where they started and some trainable one moved; recorded in the
+     * weight file and the fingerprint.
+     */
+    @Test
+    void aTrainableMaskFreezesTheOtherWeights() throws IOException {
+        LstmConfig c = tinyMlp();
+        double[] init = MetaTrainer.initialParameters(c, 3);
+        boolean[] mask = new boolean[init.length];
+        for (int p = 0; p < mask.length; p += 3) {
+            mask[p] = true;
+        }
+        LstmWeights start = new LstmWeights(c, MetaTrainer.toFloat(init));
+        for (boolean pes : new boolean[] {false, true}) {
+            Path ckpt = dir.resolve("mask-" + pes + ".ckpt");
+            MetaTrainingConfig.Builder b =
+                    small().initialWeights(start)
+                            .trainable(mask, "every third")
+                            .iterations(4)
+                            .learningRate(0.01)
+                            .checkpointPath(ckpt);
+            if (!pes) {
+                b.bptt();
+            }
+            LstmWeights w = new MetaTrainer(b.build()).train();
+            assertEquals("every third (5 of 13 weights)", w.metadata().get("trainable"));
+            double[] last = Checkpoint.read(ckpt).phi;
+            boolean moved = false;
+            for (int p = 0; p < init.length; p++) {
+                if (mask[p]) {
+                    moved |= last[p] != (double) start.parameter(p);
+                } else {
+                    assertEquals(
+                            (double) start.parameter(p), last[p], "pes " + pes + " weight " + p);
+                }
+            }
+            assertTrue(moved, "pes " + pes + ": a trainable weight should move");
+        }
+        String plain = small().initialWeights(start).iterations(1).build().fingerprint();
+        assertNotEquals(
+                plain,
+                small().initialWeights(start)
+                        .trainable(mask, "every third")
+                        .iterations(1)
+                        .build()
+                        .fingerprint());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> small().trainable(new boolean[3], "x").iterations(1).build());
+        assertTrue(e.getMessage().contains("(13) but has 3"), e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> small().trainable(new boolean[13], "none").iterations(1).build());
+        assertTrue(e.getMessage().contains("leaves nothing to train"), e.getMessage());
     }
 
     @Test
