@@ -89,6 +89,9 @@ import org.l2o4j.core.task.Task;
  * come from their own stream ({@code seed}, iteration, truncation, pair), so runs are
  * deterministic, independent of the thread count, and resume bit-identically.
  *
+ * <p>With {@link MetaTrainingConfig#trainable()} set, every outer step (either estimator) first
+ * zeroes the meta-gradient of the frozen weights, so they keep their initial values exactly.
+ *
  * <h2>Seeds</h2>
  *
  * Training task seeds are in {@code [2^62, 2^63)}, validation task seeds are {@code 2^61 + 0..V-1},
