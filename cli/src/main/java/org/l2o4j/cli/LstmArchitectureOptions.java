@@ -42,7 +42,8 @@ public final class LstmArchitectureOptions {
             names = "--features",
             description =
                     "Input features, comma-separated: log-sign, grad, rms, mom:B (0 < B < 1),"
-                            + " time:TAU (the step count as tanh(t/TAU); mlp and gru),"
+                            + " time:TAU (the step count as tanh(t/TAU); mlp and gru), early:TAU (1 -"
+                            + " tanh(t/TAU): nonzero early in a run only; mlp and gru),"
                             + " param (the parameter's value; mlp and gru) [lstm: its --preprocessing; mlp: rms,mom:0.5,mom:0.9,mom:0.99]."
                             + " With meta-train --init (an mlp or gru file): the file's features"
                             + " plus new ones, whose weights start at zero (the same updates at"

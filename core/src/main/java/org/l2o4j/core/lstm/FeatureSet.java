@@ -28,6 +28,10 @@ import java.util.Objects;
  *       TAU}, 1 from about {@code 3 TAU} on, so it tells the cell how far training has gone and
  *       stays bounded however long a run is. Several scales give a log-spaced clock (e.g. {@code
  *       time:100,time:1000,time:10000});
+ *   <li>{@code early:TAU} (for {@code TAU > 0} steps, e.g. {@code early:30}): the same clock's
+ *       complement, {@code 1 - tanh(t / TAU)}, one column: 1 at the start, 0.24 at {@code t = TAU},
+ *       below 0.003 from {@code 3.5 TAU} on, so weights on it change what the cell does early in a
+ *       run only (the counterpart of a slow {@code time:TAU} for late changes);
  *   <li>{@code param}: the parameter's value {@code theta} before the step, one column. A set with
  *       it {@linkplain #needsParam() needs the parameters}: {@link #step(double, double, double[],
  *       double[], int, int, double, double, double, double[])} takes theta, the gradient-only
@@ -57,7 +61,8 @@ public final class FeatureSet {
 
     /** The accepted feature ids, for error messages and option descriptions. */
     public static final String ACCEPTED =
-            "log-sign, grad, rms, mom:B (0 < B < 1), time:TAU (TAU > 0 steps), param";
+            "log-sign, grad, rms, mom:B (0 < B < 1), time:TAU (TAU > 0 steps), param, early:TAU"
+                    + " (TAU > 0 steps)";
 
     /** The kinds of feature. */
     public enum Kind {
@@ -71,7 +76,10 @@ public final class FeatureSet {
         MOMENTUM("mom", 1),
         /** The parameter's value before the step, one column. */
         PARAM("param", 1),
-        /** The step count as {@code tanh(t / TAU)}, one column; has a scale TAU. */
+        /**
+         * The step count as {@code tanh(t / TAU)} ({@code time:TAU}) or {@code 1 - tanh(t / TAU)}
+         * ({@code early:TAU}, {@link Feature#early()}), one column; has a scale TAU.
+         */
         TIME("time", 1);
 
         private final String id;
@@ -116,21 +124,30 @@ public final class FeatureSet {
 
         /** The scale TAU of a time feature, in steps (NaN for the others). */
         public double tau() {
-            return kind == Kind.TIME ? decay : Double.NaN;
+            return kind == Kind.TIME ? Math.abs(decay) : Double.NaN;
         }
 
         /**
-         * The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B}, {@code time:TAU} (an
-         * integral TAU without a fraction, e.g. {@code time:1000}) or {@code param}.
+         * Whether a time feature is {@code early:TAU}, {@code 1 - tanh(t / TAU)} (false for {@code
+         * time:TAU} and the other kinds).
+         */
+        public boolean early() {
+            return kind == Kind.TIME && decay < 0;
+        }
+
+        /**
+         * The id: {@code log-sign}, {@code grad}, {@code rms}, {@code mom:B}, {@code time:TAU} or
+         * {@code early:TAU} (an integral TAU without a fraction, e.g. {@code time:1000}) or {@code
+         * param}.
          */
         public String id() {
             if (kind == Kind.MOMENTUM) {
                 return "mom:" + decay;
             }
             if (kind == Kind.TIME) {
-                return decay == Math.rint(decay) && decay < 1e15
-                        ? "time:" + (long) decay
-                        : "time:" + decay;
+                double tau = Math.abs(decay);
+                String name = decay < 0 ? "early:" : "time:";
+                return tau == Math.rint(tau) && tau < 1e15 ? name + (long) tau : name + tau;
             }
             return kind.id;
         }
@@ -243,16 +260,19 @@ public final class FeatureSet {
                                     + " mom:0.9");
                 }
                 f = new Feature(Kind.MOMENTUM, d);
-            } else if (id.startsWith("time:")) {
-                double tau = number(id.substring(5));
+            } else if (id.startsWith("time:") || id.startsWith("early:")) {
+                boolean early = id.startsWith("early:");
+                double tau = number(id.substring(early ? 6 : 5));
                 if (!(tau > 0 && tau < Double.POSITIVE_INFINITY)) {
                     throw new IllegalArgumentException(
                             "Feature '"
                                     + raw.trim()
                                     + "': a time feature's scale must be a positive number of"
-                                    + " steps, e.g. time:1000");
+                                    + " steps, e.g. "
+                                    + (early ? "early:30" : "time:1000"));
                 }
-                f = new Feature(Kind.TIME, tau);
+                // early:TAU is kept as a time feature with a negative scale
+                f = new Feature(Kind.TIME, early ? -tau : tau);
             } else {
                 throw new IllegalArgumentException(
                         "Unknown feature '" + raw.trim() + "': expected one of " + ACCEPTED);
@@ -473,8 +493,9 @@ public final class FeatureSet {
     /**
      * The bias corrections of step count {@code t} into {@code corr} ({@link #cacheSize()}
      * doubles): {@code corr[0] = t}, {@code corr[1] = 1 - 0.999^t}, {@code corr[2 + k] = 1 -
-     * B_k^t}, then the time columns {@code corr[2 + momenta + j] = tanh(t / TAU_j)}. The vector
-     * cell uses this to get exactly the scalar step's corrections and time columns.
+     * B_k^t}, then the time columns {@code corr[2 + momenta + j] = tanh(t / TAU_j)} ({@code 1 -
+     * tanh(t / TAU_j)} for {@code early:TAU_j}). The vector cell uses this to get exactly the
+     * scalar step's corrections and time columns.
      */
     void corrections(double t, double[] corr) {
         corr[0] = t;
@@ -483,7 +504,10 @@ public final class FeatureSet {
             corr[2 + k] = 1 - Math.exp(t * momLogDecays[k]);
         }
         for (int j = 0; j < timeScales.length; j++) {
-            corr[2 + momDecays.length + j] = Math.tanh(t / timeScales[j]);
+            double ts = timeScales[j];
+            // early:TAU (a negative scale): 1 - tanh(t / TAU) = 2 / (1 + exp(2 t / TAU))
+            corr[2 + momDecays.length + j] =
+                    ts > 0 ? Math.tanh(t / ts) : 2 / (1 + Math.exp(-2 * t / ts));
         }
     }
 

@@ -100,7 +100,12 @@ class GruCellTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"log-sign,rms,mom:0.9", "log-sign,rms,param,mom:0.9", "rms,time:3,mom:0.9"})
+            strings = {
+                "log-sign,rms,mom:0.9",
+                "log-sign,rms,param,mom:0.9",
+                "rms,time:3,mom:0.9",
+                "rms,early:3,mom:0.9"
+            })
     void floatInferenceAndDoubleForwardMatchTheReference(String features) {
         LstmConfig c = config(features, 2, 6);
         boolean param = c.features().needsParam();

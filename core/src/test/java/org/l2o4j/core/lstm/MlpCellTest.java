@@ -2,6 +2,8 @@ package org.l2o4j.core.lstm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +31,7 @@ class MlpCellTest {
                 .build();
     }
 
-    static final String ALL = "log-sign,grad,rms,mom:0.5,time:3,mom:0.9,mom:0.99,time:40";
+    static final String ALL = "log-sign,grad,rms,mom:0.5,time:3,mom:0.9,early:5,mom:0.99,time:40";
 
     /** Plain reference: per-coordinate state {t, v, m...} in double, direct formulas. */
     static final class Reference {
@@ -89,7 +91,8 @@ class MlpCellTest {
                         x[col++] = theta;
                         break;
                     case TIME:
-                        x[col++] = Math.tanh(s[0] / f.tau());
+                        double clock = Math.tanh(s[0] / f.tau());
+                        x[col++] = f.early() ? 1 - clock : clock;
                         break;
                     default:
                         double b = f.decay();
@@ -307,6 +310,41 @@ class MlpCellTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> LstmConfig.builder().features(FeatureSet.parse("log-sign,time:100")).build());
+    }
+
+    @Test
+    void earlyFeatureIsTheClocksComplement() {
+        FeatureSet fs = FeatureSet.parse("rms,EARLY:30,time:30");
+        assertEquals("rms,early:30,time:30", fs.id());
+        assertEquals(fs, FeatureSet.parse(fs.id()));
+        FeatureSet.Feature early = fs.features().get(1);
+        assertEquals(FeatureSet.Kind.TIME, early.kind());
+        assertTrue(early.early());
+        assertFalse(fs.features().get(2).early());
+        assertEquals(30.0, early.tau());
+        assertEquals("early:2.5", FeatureSet.parse("early:2.5").id());
+        assertNotEquals(FeatureSet.parse("early:30"), FeatureSet.parse("time:30"));
+        double[] st = new double[fs.stateRows()];
+        double[] x = new double[3];
+        for (int t = 1; t <= 200; t++) {
+            fs.step(0.3, st, x, 0, 1, 1e-4, 1e4, 0.1, null);
+            assertEquals(1 - Math.tanh(t / 30.0), x[1], 1e-15, "step " + t);
+            assertEquals(1.0, x[1] + x[2], 1e-15, "step " + t);
+        }
+        // gone by the end of a 100-step run: below 0.003 from 3.5 TAU on
+        assertTrue(x[1] < 1e-5, "early:30 at step 200 " + x[1]);
+        for (String bad : new String[] {"early:0", "early:-3", "early:x", "early:"}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> FeatureSet.parse(bad));
+            assertTrue(
+                    e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("early:30"),
+                    e.getMessage());
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> FeatureSet.parse("early:5,early:5.0"));
+        assertTrue(e.getMessage().contains("'early:5' is listed twice"), e.getMessage());
     }
 
     @ParameterizedTest

@@ -85,7 +85,7 @@ class MlpMetaTrainingTest {
         LstmConfig c =
                 LstmConfig.builder()
                         .cell(CellType.MLP)
-                        .features(FeatureSet.parse("rms,time:2,log-sign,mom:0.9,time:5"))
+                        .features(FeatureSet.parse("rms,time:2,log-sign,early:3,mom:0.9,time:5"))
                         .activation(CellActivation.TANH)
                         .layers(2)
                         .hidden(5)
