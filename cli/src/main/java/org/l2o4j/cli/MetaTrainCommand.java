@@ -558,6 +558,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
         long seed = budget.seed != null ? budget.seed : 0L;
         TaskFamily family = family();
         boolean quadratic = family instanceof QuadraticTaskFamily;
+        boolean pes = pesEstimator();
         MetaTrainingConfig.Builder b = MetaTrainingConfig.builder().taskFamily(family);
         if (curriculum != null) {
             if (budget.horizon != null || budget.unroll != null) {
@@ -636,8 +637,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                 .weighting(
                         MetaLossWeighting.parse(
                                 weighting != null ? weighting : quadratic ? "uniform" : "linear"))
-                .coordinateSubsample(
-                        subsample != null ? subsample : quadratic || pesEstimator() ? 0 : 2048)
+                .coordinateSubsample(subsample != null ? subsample : quadratic || pes ? 0 : 2048)
                 .horizon(horizon)
                 .unroll(unroll)
                 .learningRate(learningRate)
@@ -662,7 +662,7 @@ public final class MetaTrainCommand implements Callable<Integer> {
                                 : BpttPrecision.FLOAT)
                 .putMetadata(WeightMetadata.GIT_COMMIT, GitCommit.head())
                 .putMetadata(WeightMetadata.COMMAND, commandLine());
-        if (pesEstimator()) {
+        if (pes) {
             b.pes(pesPairs != null ? pesPairs : 8, pesSigma != null ? pesSigma : 0.01);
         }
         b.listener(listener);

@@ -157,6 +157,12 @@ public final class MetaTrainer {
     /** The validation meta-loss weights of the current stage's horizon. */
     private double[] validationWeights;
 
+    /**
+     * The parameters the outer steps may move ({@link MetaTrainingConfig#trainable()}), or null for
+     * all.
+     */
+    private final boolean[] trainable;
+
     /** The config of the current curriculum stage ({@link #config} without a curriculum). */
     private MetaTrainingConfig stageConfig;
 
@@ -176,6 +182,7 @@ public final class MetaTrainer {
                         : null;
         useStage(config);
         this.outer = new OuterAdam(config.learningRate());
+        this.trainable = config.trainable();
     }
 
     /** Switches the horizon, unroll and meta-loss weights to curriculum stage {@code s}. */
@@ -516,7 +523,7 @@ public final class MetaTrainer {
         }
         md.put(WeightMetadata.COORDINATE_SUBSAMPLE, Integer.toString(config.coordinateSubsample()));
         md.put(WeightMetadata.META_GRADIENT, config.estimatorDescription());
-        if (config.trainable() != null) {
+        if (trainable != null) {
             md.put(WeightMetadata.TRAINABLE, config.trainableDescription());
         }
         md.put(WeightMetadata.SKIPPED_OUTER_STEPS, Long.toString(state.skippedOuterSteps));
@@ -599,9 +606,9 @@ public final class MetaTrainer {
      * gradient, counted as skipped).
      */
     private double outerStep(double[] grad, int k) {
-        if (config.trainable() != null) {
+        if (trainable != null) {
             for (int p = 0; p < grad.length; p++) {
-                if (!config.isTrainable(p)) {
+                if (!trainable[p]) {
                     grad[p] = 0;
                 }
             }
@@ -655,7 +662,7 @@ public final class MetaTrainer {
                             config.pesPairs(),
                             config.pesSigma(),
                             stream,
-                            config.trainable());
+                            trainable);
             for (int k = 0; k < ep.truncations(); k++) {
                 double[] grad = ep.truncation(state.phi, k);
                 state.truncations++;

@@ -328,11 +328,6 @@ public final class MetaTrainingConfig {
         return trainable == null ? null : trainable.clone();
     }
 
-    /** Whether meta-training moves parameter {@code p}. */
-    boolean isTrainable(int p) {
-        return trainable == null || trainable[p];
-    }
-
     /**
      * The trainable parameters in words with their count, e.g. {@code new-features (96 of 1505
      * weights)}, or null when all are trained.
