@@ -6,7 +6,8 @@ UTF-8 JSON {"__metadata__": {str: str}, name: {"dtype": "F32", "shape": [...],
 "data_offsets": [begin, end]}}, then the F32 little-endian tensor data.
 
 Commands:
-  read FILE [--json]              print metadata and tensor shapes (checks the layout)
+  read FILE [--json]              print metadata and tensor shapes (checks the layout; format
+                                  versions 1 and 2)
   write OUT --layers L --hidden H [--preprocessing log-sign|none] [--p 10] [--scale 0.1]
                                   write a weight file whose parameter k is
                                   float32(0.5 * sin(0.7 * k + 0.3)) -- a deterministic test
@@ -31,6 +32,7 @@ import numpy as np
 
 FORMAT = "l2o4j-lstm-optimizer"
 VERSION = "1"
+VERSION_2 = "2"
 SIGN = "add: theta <- theta + update"
 
 
@@ -62,12 +64,21 @@ def read(path):
         raise ValueError(f"{path}: header length {n} beyond file size {len(raw)}")
     header = json.loads(raw[8 : 8 + n].decode("utf-8"))
     meta = header.pop("__metadata__")
-    if meta.get("format") != FORMAT or meta.get("format_version") != VERSION:
-        raise ValueError(f"{path}: not a {FORMAT} v{VERSION} file: {meta.get('format')!r}")
+    version = meta.get("format_version")
+    if meta.get("format") != FORMAT or version not in (VERSION, VERSION_2):
+        raise ValueError(
+            f"{path}: expected a {FORMAT} file of version {VERSION} or {VERSION_2} but found "
+            f"format {meta.get('format')!r} version {version!r}")
     data = raw[8 + n :]
-    layers, hidden = int(meta["layers"]), int(meta["hidden"])
-    specs = tensor_specs(layers, hidden, features_of(meta["preprocessing"]))
-    if "groups" in meta:
+    if version == VERSION_2:
+        # version 2 (any cell and feature set; org.l2o4j.core.io.WeightFiles): the tensors are
+        # the ones the header lists, in data-offset order; the layout checks below still apply
+        specs = sorted(((name, list(t["shape"])) for name, t in header.items()),
+                       key=lambda s: header[s[0]]["data_offsets"][0])
+    else:
+        layers, hidden = int(meta["layers"]), int(meta["hidden"])
+        specs = tensor_specs(layers, hidden, features_of(meta["preprocessing"]))
+    if "groups" in meta and version == VERSION:
         # a per-group file: each group's tensors under "<group>." (GroupedWeightFiles)
         specs = [(f"{g}.{name}", shape) for g in meta["groups"].split(",") for name, shape in specs]
     if sorted(header) != sorted(name for name, _ in specs):
@@ -257,6 +268,9 @@ def main(argv):
         print(f"wrote {a.out}")
     else:
         meta, tensors = read(a.file)
+        if meta.get("format_version") != VERSION:
+            sys.exit(f"forward: expected a version {VERSION} file (the paper's LSTM) but found "
+                     f"version {meta.get('format_version')} ({meta.get('cell')} cell)")
         with open(a.grads) as f:
             grads = json.load(f)
         res = {
