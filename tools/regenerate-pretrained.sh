@@ -4,6 +4,9 @@
 #
 #   tools/regenerate-pretrained.sh mnist-mlp-v1 [WORKDIR]   # four stages, about 1.5 h on 2 cores
 #   tools/regenerate-pretrained.sh general-v1 [WORKDIR]     # one stage, about 1 h on 2 cores
+#   tools/regenerate-pretrained.sh general-v2-candidate-q [WORKDIR]
+#       # not shipped: issue 15's candidate Q (docs/results/general-v2-candidate-q), compared with
+#       # that file; six stages (A, C, E, H, M, Q), about 10,000 CPU-s: 1.5-3 h on 2 cores
 #
 # The trainer is deterministic for a given seed at any thread count, so the tensors should be
 # bit-identical; the file bytes differ in the metadata (wall time, date, command, paths). The
@@ -20,7 +23,7 @@
 # Environment: L2O_THREADS (worker threads, default: the number of processors).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-id="${1:?usage: tools/regenerate-pretrained.sh mnist-mlp-v1|general-v1 [WORKDIR]}"
+id="${1:?usage: tools/regenerate-pretrained.sh mnist-mlp-v1|general-v1|general-v2-candidate-q [WORKDIR]}"
 work="${2:-$root/runs/regenerate-$id}"
 threads="${L2O_THREADS:-$(nproc)}"
 mkdir -p "$work"
@@ -80,11 +83,55 @@ case "$id" in
       --seed 2 --iterations 300 --validate-every 20 --validation-tasks 12 --checkpoint-every 20 \
       --weighting linear --subsample 2048
     ;;
+  general-v2-candidate-q)
+    # candidate Q of issue 15 (docs/results/general-v2-candidate-q; not shipped): six stages, each run with the
+    # code it was trained with (its git_commit metadata), except H: it was run at bbd5ed8 from a
+    # widened copy of E made by a script; 8173809 (five commits later, which only add the widening
+    # of --init) widens with --init --features to the same tensors. The --cpu-budget of the
+    # recorded commands is left out (every stage's best iteration came well inside it; the
+    # iteration count decides the file). A and C used a 14-family mix, E-Q a 16-family one:
+    mix_ac='mixed[mix=quadratic:1,mnist-mlp:2,mnist-mlp[hidden=10;activation=relu]:1,mnist-mlp[hidden=40;activation=relu]:1,mnist-mlp[hidden=20;layers=2;activation=tanh]:1,mnist-mlp[hidden=16;layers=3;activation=tanh]:1,mnist-mlp[hidden=40;layers=2;activation=relu]:1,mnist-mlp[dataset=fashion-mnist]:1,mnist-mlp[dataset=fashion-mnist;hidden=32;layers=2;activation=relu]:1,mnist-mlp[dataset=fashion-mnist;hidden=10;layers=3;activation=relu]:1,mnist-mlp[hidden=128;activation=sigmoid]:1,mnist-mlp[dataset=fashion-mnist;hidden=64;activation=tanh]:1,conv[batch=64]:1,conv[dataset=fashion-mnist;channels=4;batch=64]:1;data-dir=bundled]'
+    mix='mixed[mix=quadratic:1,mnist-mlp:4,mnist-mlp[hidden=10;activation=relu]:1,mnist-mlp[hidden=40;activation=relu]:1,mnist-mlp[hidden=20;layers=2;activation=tanh]:1,mnist-mlp[hidden=16;layers=3;activation=tanh]:1,mnist-mlp[hidden=40;layers=2;activation=relu]:1,mnist-mlp[dataset=fashion-mnist]:1,mnist-mlp[dataset=fashion-mnist;hidden=32;layers=2;activation=relu]:1,mnist-mlp[dataset=fashion-mnist;hidden=10;layers=3;activation=relu]:1,mnist-mlp[hidden=128;activation=sigmoid]:2,mnist-mlp[hidden=64;activation=sigmoid]:1,mnist-mlp[hidden=20;layers=2;activation=sigmoid]:1,mnist-mlp[dataset=fashion-mnist;hidden=64;activation=tanh]:1,conv[batch=64]:1,conv[dataset=fashion-mnist;channels=4;batch=64]:1;data-dir=bundled]'
+    base=rms,mom:0.5,mom:0.9,mom:0.99,mom:0.999
+    # A: the MLP cell from scratch, horizon 100 (best at 375)
+    stage 47d45d146a7f61bad4589828bb4668075393fa2f A.safetensors --task "$mix_ac" --cell mlp \
+      --features "${base}" --output-scale 0.1 --random-scale 0.5 --lr 1e-4 --seed 15 \
+      --iterations 385 --validate-every 25 --validation-tasks 8 --checkpoint-every 25
+    # C: curriculum to horizon 400 (best at 460)
+    stage a4001819e067efcadc5d8967055bc9efb2446662 C.safetensors --task "$mix_ac" --random-scale 0.5 \
+      --init A.safetensors --curriculum 200:20,400:40@160 --lr 1e-4 --validate-every 20 \
+      --validation-tasks 8 --checkpoint-every 20 --seed 31 --iterations 500
+    # E: final loss of 100-step runs over the whole run (best at 1,180)
+    stage 421788b4d23ea37472b63300d32bd54a919897eb E.safetensors --task "$mix" --init C.safetensors \
+      --random-scale 0.5 --horizon 100 --unroll 100 --weighting final --lr 1e-4 \
+      --tasks-per-iteration 2 --validate-every 10 --validation-tasks 12 --checkpoint-every 10 \
+      --seed 51 --iterations 1570
+    # H: E widened with three clocks, 3,000-step runs (best at 25)
+    stage 817380939880433534a3505561e722cd6e509310 H.safetensors --task "$mix" --init E.safetensors \
+      --features "${base},time:100,time:300,time:1000" --random-scale 0.5 --horizon 3000 \
+      --unroll 100 --weighting linear --lr 1e-4 --tasks-per-iteration 2 --validate-every 5 \
+      --validation-tasks 6 --checkpoint-every 2 --seed 61 --iterations 57
+    # M: linear plus the step-100 loss, share-scaled normalization (best at 45)
+    stage 701f3711bc1d960de853a1799ac8dfc5b49b31a7 M.safetensors --task "$mix" --init H.safetensors \
+      --random-scale 0.5 --horizon 3000 --unroll 100 --weighting linear+steps:100 \
+      --normalize-meta-gradient --lr 2e-4 --tasks-per-iteration 2 --validate-every 5 \
+      --validation-tasks 6 --checkpoint-every 2 --seed 71 --iterations 89
+    # Q: two slow clocks, only their 64 weights trained, 10,000-step runs (best at 10)
+    stage 2647753e401dd54cf0232fc822dc8f221eddbfd7 general-v2-candidate-q.safetensors --task "$mix" \
+      --init M.safetensors \
+      --features "${base},time:100,time:300,time:1000,time:3000,time:10000" \
+      --train-only new-features --random-scale 0.5 --horizon 10000 --unroll 100 \
+      --weighting linear --normalize-meta-gradient --lr 5e-4 --tasks-per-iteration 2 \
+      --validate-every 5 --validation-tasks 6 --checkpoint-every 2 --seed 74 --iterations 41
+    ;;
   *)
-    echo "regenerate: unknown id '$id'; expected mnist-mlp-v1 or general-v1" >&2
+    echo "regenerate: unknown id '$id'; expected mnist-mlp-v1, general-v1 or general-v2-candidate-q" >&2
     exit 2
     ;;
 esac
 
 shipped="$root/pretrained/src/main/resources/org/l2o4j/pretrained/$id.safetensors"
+if [[ "$id" == general-v2-candidate-q ]]; then
+  shipped="$root/docs/results/$id/$id.safetensors"
+fi
 python3 "$root/tools/safetensors_check.py" compare "$shipped" "$work/$id.safetensors"
