@@ -183,21 +183,53 @@ class NumpyInteropTest {
         }
     }
 
-    private static String python(String... args) throws Exception {
+    /** What a python3 run printed (stdout and stderr) and its exit status. */
+    private record PythonRun(int exit, String out) {}
+
+    private static PythonRun runPython(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("python3"));
         cmd.addAll(List.of(args));
         Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(pr.waitFor(120, TimeUnit.SECONDS), "python timed out");
-        assertEquals(0, pr.exitValue(), "python failed: " + out);
-        return out;
+        return new PythonRun(pr.exitValue(), out);
+    }
+
+    /** The output of a python3 run that must succeed. */
+    private static String python(String... args) throws Exception {
+        PythonRun run = runPython(args);
+        assertEquals(0, run.exit(), "python failed: " + run.out());
+        return run.out();
+    }
+
+    /**
+     * The script's {@code read --json} of {@code w}'s file lists exactly {@code w}'s tensors, each
+     * with its shape and the sum of its values (to 1e-9).
+     */
+    private static void assertShapesAndSums(JsonObject info, LstmWeights w) {
+        List<LstmWeights.TensorSpec> specs = LstmWeights.tensorSpecs(w.config());
+        assertEquals(specs.size(), info.getAsJsonObject("shapes").size(), "tensor count");
+        float[] p = w.parameters();
+        for (LstmWeights.TensorSpec s : specs) {
+            JsonArray shape = info.getAsJsonObject("shapes").getAsJsonArray(s.name);
+            assertNotNull(shape, s.name);
+            assertEquals(s.shape.length, shape.size());
+            for (int d = 0; d < s.shape.length; d++) {
+                assertEquals(s.shape[d], shape.get(d).getAsInt());
+            }
+            double sum = 0;
+            for (int k = 0; k < s.size(); k++) {
+                sum += p[s.offset + k];
+            }
+            assertEquals(sum, info.getAsJsonObject("sums").get(s.name).getAsDouble(), 1e-9, s.name);
+        }
     }
 
     /**
      * Format version 2 (any cell): the script reads the tensors the header lists, with the same
-     * layout checks, so {@code read} and {@code compare} work on MLP- and GRU-cell files (the
-     * shipped and candidate files since the cells landed); {@code forward}, the LSTM reference,
-     * refuses them with what it expected and found.
+     * layout checks, so {@code read} and {@code compare} work on MLP- and GRU-cell files (every
+     * candidate file since the cells landed); {@code forward}, the LSTM reference, refuses them
+     * with what it expected and found.
      */
     @Test
     void pythonReadsAndComparesFormatVersion2FilesOfOtherCells() throws Exception {
@@ -220,40 +252,18 @@ class NumpyInteropTest {
                                     python(script.toString(), "read", f.toString(), "--json"))
                             .getAsJsonObject();
             assertEquals("2", info.getAsJsonObject("metadata").get("format_version").getAsString());
-            float[] p = w.parameters();
-            List<LstmWeights.TensorSpec> specs = LstmWeights.tensorSpecs(c);
-            assertEquals(specs.size(), info.getAsJsonObject("shapes").size(), cell.toString());
-            for (LstmWeights.TensorSpec s : specs) {
-                JsonArray shape = info.getAsJsonObject("shapes").getAsJsonArray(s.name);
-                assertNotNull(shape, cell + " " + s.name);
-                assertEquals(s.shape.length, shape.size());
-                double sum = 0;
-                for (int k = 0; k < s.size(); k++) {
-                    sum += p[s.offset + k];
-                }
-                assertEquals(
-                        sum, info.getAsJsonObject("sums").get(s.name).getAsDouble(), 1e-9, s.name);
-            }
+            assertShapesAndSums(info, w);
+            int tensors = LstmWeights.tensorSpecs(c).size();
             assertTrue(
                     python(script.toString(), "compare", f.toString(), f.toString())
-                            .contains("bit-identical tensors (" + specs.size() + " tensors"));
+                            .contains("bit-identical tensors (" + tensors + " tensors"));
             Path g = dir.resolve("g.json");
             Files.writeString(g, "[[0.1]]");
-            Process pr =
-                    new ProcessBuilder(
-                                    "python3",
-                                    script.toString(),
-                                    "forward",
-                                    f.toString(),
-                                    "--grads",
-                                    g.toString())
-                            .redirectErrorStream(true)
-                            .start();
-            String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(pr.waitFor(120, TimeUnit.SECONDS), "python timed out");
-            assertEquals(1, pr.exitValue(), out);
-            assertTrue(out.contains("expected a version 1 file"), out);
-            assertTrue(out.contains("found version 2"), out);
+            PythonRun forward =
+                    runPython(script.toString(), "forward", f.toString(), "--grads", g.toString());
+            assertEquals(1, forward.exit(), forward.out());
+            assertTrue(forward.out().contains("expected a version 1 file"), forward.out());
+            assertTrue(forward.out().contains("found version 2"), forward.out());
         }
     }
 
@@ -275,19 +285,7 @@ class NumpyInteropTest {
         Map<String, String> written = WeightFiles.fileMetadata(w);
         assertEquals(written.size(), meta.size());
         written.forEach((k, v) -> assertEquals(v, meta.get(k).getAsString(), k));
-        float[] p = w.parameters();
-        for (LstmWeights.TensorSpec s : LstmWeights.tensorSpecs(c)) {
-            JsonArray shape = info.getAsJsonObject("shapes").getAsJsonArray(s.name);
-            assertEquals(s.shape.length, shape.size());
-            for (int d = 0; d < s.shape.length; d++) {
-                assertEquals(s.shape[d], shape.get(d).getAsInt());
-            }
-            double sum = 0;
-            for (int k = 0; k < s.size(); k++) {
-                sum += p[s.offset + k];
-            }
-            assertEquals(sum, info.getAsJsonObject("sums").get(s.name).getAsDouble(), 1e-9, s.name);
-        }
+        assertShapesAndSums(info, w);
 
         // numpy's forward pass on our file agrees with LstmOptimizer, on enough coordinates (an
         // odd count) to reach the vectorized kernel and its tail, with gradients from 1e-9 to 100
