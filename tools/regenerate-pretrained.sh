@@ -64,6 +64,8 @@ stage() { # stage COMMIT|current OUT ARGS...: run bin/l2o meta-train unless OUT 
   "$l2o" meta-train "$@" --out "$out" --threads "$threads" "${resume[@]}"
 }
 
+# the file the regenerated one is compared with (a candidate sets its own)
+shipped="$root/pretrained/src/main/resources/org/l2o4j/pretrained/$id.safetensors"
 case "$id" in
   mnist-mlp-v1)
     stage "$OLD_CODE" stage1.safetensors --task mnist-mlp --seed 1 --iterations 480 --validate-every 20 \
@@ -84,6 +86,7 @@ case "$id" in
       --weighting linear --subsample 2048
     ;;
   general-v2-candidate-q)
+    shipped="$root/docs/results/$id/$id.safetensors"
     # candidate Q of issue 15 (docs/results/general-v2-candidate-q; not shipped): six stages, each run with the
     # code it was trained with (its git_commit metadata), except H: it was run at bbd5ed8 from a
     # widened copy of E made by a script; 8173809 (five commits later, which only add the widening
@@ -130,8 +133,4 @@ case "$id" in
     ;;
 esac
 
-shipped="$root/pretrained/src/main/resources/org/l2o4j/pretrained/$id.safetensors"
-if [[ "$id" == general-v2-candidate-q ]]; then
-  shipped="$root/docs/results/$id/$id.safetensors"
-fi
 python3 "$root/tools/safetensors_check.py" compare "$shipped" "$work/$id.safetensors"

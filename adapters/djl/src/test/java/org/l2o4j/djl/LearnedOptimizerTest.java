@@ -184,9 +184,9 @@ class LearnedOptimizerTest {
     }
 
     /**
-     * Every shipped optimizer, whatever its cell (the LSTMs, which may take the device path, and
-     * the MLP cell of {@code general-v2-preview}, which runs on the host kernel), trains a small
-     * model by id: 150 steps lower the evaluation loss by at least a quarter.
+     * Every shipped optimizer, whatever its cell (an LSTM may take the device path, other cells run
+     * on the host kernel), trains a small model by id: 150 steps lower the evaluation loss by at
+     * least a quarter.
      */
     @Test
     void everyShippedOptimizerTrainsASmallModelById() {

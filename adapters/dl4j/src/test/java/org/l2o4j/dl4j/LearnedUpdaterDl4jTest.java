@@ -345,9 +345,9 @@ class LearnedUpdaterDl4jTest {
     }
 
     /**
-     * Every shipped optimizer, whatever its cell and features (the LSTMs and the MLP cell with
-     * clock features), is usable by id: it survives the configuration's JSON round trip and trains
-     * a small net (40 full-batch steps lower the loss by at least a quarter, none non-finite).
+     * Every shipped optimizer, whatever its cell and features, is usable by id: it survives the
+     * configuration's JSON round trip and trains a small net (40 full-batch steps lower the loss by
+     * at least a quarter, none non-finite).
      */
     @Test
     void everyShippedOptimizerTrainsASmallNetById() {
