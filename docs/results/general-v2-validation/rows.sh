@@ -1,14 +1,10 @@
 #!/bin/bash
-# usage: rows.sh OPTIMIZER(file|id) OUTFILE SET   SET = short (T=100,1000) | long (T=10000)
+# usage: [MATCHED=1] rows.sh OPTIMIZER(file|id) OUTFILE SET   SET = short (T=100,1000) | long (T=10000)
 # validation goal table: training split, evaluation seeds from 1,500,000,000 (meta-training validation
-# uses 2^61+v, the test tables 1,000,000,000+), learned optimizer only.
+# uses 2^61+v, the test tables 1,000,000,000+), learned optimizer only. MATCHED=1: see specs.sh.
 L2O=bin/l2o
 opt=$1; out=$2; set=$3
-B='mnist-mlp[hidden=20;layers=1;activation=sigmoid]'
-F='mnist-mlp[dataset=fashion-mnist;hidden=40;layers=2;activation=relu]'
-H='mnist-mlp[hidden=20;layers=3;activation=tanh]'
-W='mnist-mlp[hidden=160]'
-C='conv'
+. "$(dirname "$0")/specs.sh"
 run() { name=$1; spec=$2; T=$3; n=$4; s=$(date +%s)
   j=$($L2O evaluate --task "$spec" --data-dir bundled --split train --seed-base 1500000000 --optimizer "$opt" --baselines none --seeds $n --steps $T --threads 2 --json 2>/dev/null | tail -1)
   echo "$name-$T $(( $(date +%s)-s ))s $j" >> $out; }

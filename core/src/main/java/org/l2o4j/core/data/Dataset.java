@@ -95,6 +95,36 @@ public final class Dataset {
         return new Dataset(name, source, features, classes, x, labels, true);
     }
 
+    /**
+     * The first {@code n} examples, for tasks that train on a fixed subset of a split (e.g. a
+     * validation split as large as the test split); this dataset itself when {@code n} is {@link
+     * #rows()}. The name stays; the source records the cut.
+     *
+     * @throws IllegalArgumentException if {@code n} is outside {@code [1, rows()]}, naming both
+     */
+    public Dataset head(int n) {
+        if (n < 1 || n > rows) {
+            throw new IllegalArgumentException(
+                    "expected a number of examples in [1, "
+                            + rows
+                            + "] (the examples of "
+                            + name
+                            + ") but was "
+                            + n);
+        }
+        if (n == rows) {
+            return this;
+        }
+        return new Dataset(
+                name,
+                source + " (first " + n + " of " + rows + " examples)",
+                features,
+                classes,
+                Arrays.copyOf(x, n * features),
+                Arrays.copyOf(labels, n),
+                false);
+    }
+
     /** A short name, e.g. {@code mnist/train}. */
     public String name() {
         return name;

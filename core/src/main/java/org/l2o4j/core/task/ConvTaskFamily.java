@@ -25,7 +25,8 @@ import org.l2o4j.core.data.Split;
  * <p>Spec (see {@link TaskFamilies}): {@code conv[dataset=fashion-mnist,channels=16,blocks=2,
  * batch=128,split=train,data-dir=bundled]}; options {@code dataset} mnist|fashion-mnist [mnist],
  * {@code channels} 1..256 [8], {@code blocks} 1|2 [2], {@code batch} [128], {@code split}
- * train|test [train], {@code data-dir} [default places; {@code bundled} for the bundled subsets].
+ * train|test [train], {@code examples} (only the split's first N) [all], {@code data-dir} [default
+ * places; {@code bundled} for the bundled subsets].
  */
 public final class ConvTaskFamily implements TaskFamily {
 
@@ -46,6 +47,7 @@ public final class ConvTaskFamily implements TaskFamily {
                     BLOCKS,
                     TaskFamilies.BATCH,
                     TaskFamilies.SPLIT,
+                    TaskFamilies.EXAMPLES,
                     TaskFamilies.DATA_DIR);
 
     /** Default channels per convolution. */
@@ -61,6 +63,10 @@ public final class ConvTaskFamily implements TaskFamily {
     private final int blocks;
     private final int batchSize;
     private final Split split;
+
+    /** The number of the split's first examples trained on, 0 for all. */
+    private final int examples;
+
     private final Dataset data;
     private final String datasetName;
     private final int side;
@@ -71,6 +77,7 @@ public final class ConvTaskFamily implements TaskFamily {
         this.blocks = b.blocks;
         this.batchSize = b.batchSize;
         this.split = b.split;
+        this.examples = b.examples;
         this.data = data;
         this.datasetName = datasetName;
         int s = (int) Math.round(Math.sqrt(data.features()));
@@ -135,6 +142,7 @@ public final class ConvTaskFamily implements TaskFamily {
                 Split.parse(
                         TaskOptions.choice(
                                 o, TaskFamilies.SPLIT, "train", List.of("train", "test"))));
+        b.examples(TaskOptions.integer(o, TaskFamilies.EXAMPLES, 0, 1, Integer.MAX_VALUE));
         String dir = o.get(TaskFamilies.DATA_DIR);
         if (dir != null && !dir.isBlank()) {
             b.dataDir(Path.of(dir));
@@ -160,6 +168,7 @@ public final class ConvTaskFamily implements TaskFamily {
                 + blocks
                 + ",batch="
                 + batchSize
+                + (examples == 0 ? "" : ",examples=" + examples)
                 + ")";
     }
 
@@ -213,8 +222,18 @@ public final class ConvTaskFamily implements TaskFamily {
         private String dataset = Datasets.MNIST;
         private Path dataDir;
         private Dataset data;
+        private int examples;
 
         private Builder() {}
+
+        /**
+         * Trains on only the first {@code examples} examples of the split (e.g. a validation split
+         * the size of the test split); 0 [default] for all of them.
+         */
+        public Builder examples(int examples) {
+            this.examples = examples;
+            return this;
+        }
 
         /** Output channels of every convolution [8]. */
         public Builder channels(int channels) {
@@ -267,8 +286,13 @@ public final class ConvTaskFamily implements TaskFamily {
             TaskOptions.checkRange(CHANNELS, channels, 1, 256);
             TaskOptions.checkRange(BLOCKS, blocks, 1, 2);
             TaskOptions.checkRange(TaskFamilies.BATCH, batchSize, 1, Integer.MAX_VALUE);
+            if (examples < 0) {
+                throw new IllegalArgumentException(
+                        "examples must be 0 (all) or more but was " + examples);
+            }
             Dataset d = data != null ? data : Datasets.load(dataset, split, dataDir);
-            return new ConvTaskFamily(this, d, d.name().split("/")[0]);
+            Dataset used = examples == 0 ? d : d.head(examples);
+            return new ConvTaskFamily(this, used, d.name().split("/")[0]);
         }
     }
 }

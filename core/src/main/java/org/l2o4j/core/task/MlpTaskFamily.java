@@ -81,6 +81,9 @@ public final class MlpTaskFamily implements TaskFamily {
     /** The split the minibatches are drawn from. */
     private final Split split;
 
+    /** The number of the split's first examples trained on, 0 for all. */
+    private final int examples;
+
     /** How initial parameters are drawn. */
     private final Init init;
 
@@ -99,6 +102,7 @@ public final class MlpTaskFamily implements TaskFamily {
         this.activation = b.activation;
         this.batchSize = b.batchSize;
         this.split = b.split;
+        this.examples = b.examples;
         this.init = b.init;
         this.data = data;
         this.datasetName = datasetName;
@@ -141,7 +145,8 @@ public final class MlpTaskFamily implements TaskFamily {
      * {@inheritDoc}
      *
      * <p>E.g. {@code mnist-mlp(dataset=mnist,split=train,hidden=20,layers=1,activation=sigmoid,
-     * batch=128,init=normal)}.
+     * batch=128,init=normal)}; {@code ,examples=N} before the parenthesis when the family trains on
+     * the split's first N examples only.
      */
     @Override
     public String name() {
@@ -160,6 +165,7 @@ public final class MlpTaskFamily implements TaskFamily {
                 + batchSize
                 + ",init="
                 + init.id()
+                + (examples == 0 ? "" : ",examples=" + examples)
                 + ")";
     }
 
@@ -229,8 +235,18 @@ public final class MlpTaskFamily implements TaskFamily {
         private String dataset = Datasets.MNIST;
         private Path dataDir;
         private Dataset data;
+        private int examples;
 
         private Builder() {}
+
+        /**
+         * Trains on only the first {@code examples} examples of the split (e.g. a validation split
+         * the size of the test split); 0 [default] for all of them.
+         */
+        public Builder examples(int examples) {
+            this.examples = examples;
+            return this;
+        }
 
         /** Units per hidden layer [20]. */
         public Builder hiddenUnits(int hiddenUnits) {
@@ -311,11 +327,13 @@ public final class MlpTaskFamily implements TaskFamily {
                 throw new IllegalArgumentException(
                         "batch size must be at least 1 but was " + batchSize);
             }
-            if (data != null) {
-                return new MlpTaskFamily(this, data, data.name().split("/")[0]);
+            if (examples < 0) {
+                throw new IllegalArgumentException(
+                        "examples must be 0 (all) or more but was " + examples);
             }
-            Dataset d = Datasets.load(dataset, split, dataDir);
-            return new MlpTaskFamily(this, d, d.name().split("/")[0]);
+            Dataset d = data != null ? data : Datasets.load(dataset, split, dataDir);
+            Dataset used = examples == 0 ? d : d.head(examples);
+            return new MlpTaskFamily(this, used, d.name().split("/")[0]);
         }
     }
 }

@@ -22,7 +22,8 @@ import org.l2o4j.core.data.Split;
  *   <li>{@code mnist-mlp}: {@link MlpTaskFamily}; options {@code hidden} [20], {@code layers} [1],
  *       {@code activation} sigmoid|relu|tanh [sigmoid], {@code dataset} mnist|fashion-mnist
  *       [mnist], {@code batch} [128], {@code split} train|test [train], {@code init} normal|glorot
- *       [normal], {@code data-dir} [default places; {@code bundled} for the bundled subsets].
+ *       [normal], {@code examples} (only the split's first N) [all], {@code data-dir} [default
+ *       places; {@code bundled} for the bundled subsets].
  *   <li>{@code mixed}: {@link MixtureTaskFamily}; option {@code mix}, a comma-separated list of
  *       {@code family[key=value;key=value]:weight} (brackets and weight optional, weight 1 by
  *       default), e.g. {@code mnist-mlp:2,mnist-mlp[activation=relu;layers=2]:1}. Every other
@@ -62,6 +63,12 @@ public final class TaskFamilies {
     /** Option: data directory, or {@code bundled}. */
     public static final String DATA_DIR = "data-dir";
 
+    /**
+     * Option: train on only the split's first N examples [all] (e.g. a validation split the size of
+     * the test split).
+     */
+    public static final String EXAMPLES = "examples";
+
     /** Option: parameter initialization. */
     public static final String INIT = "init";
 
@@ -81,8 +88,9 @@ public final class TaskFamilies {
     static {
         register(
                 MlpTaskFamily.NAME,
-                Set.of(HIDDEN, LAYERS, ACTIVATION, DATASET, BATCH, SPLIT, DATA_DIR, INIT),
-                "MLP classifier on MNIST/Fashion-MNIST (paper: 784-20 sigmoid-10, batch 128)",
+                Set.of(HIDDEN, LAYERS, ACTIVATION, DATASET, BATCH, SPLIT, DATA_DIR, INIT, EXAMPLES),
+                "MLP classifier on MNIST/Fashion-MNIST (paper: 784-20 sigmoid-10, batch 128);"
+                        + " examples: train on the split's first N only [all]",
                 TaskFamilies::mlp);
         register(
                 MixtureTaskFamily.NAME,
@@ -99,7 +107,7 @@ public final class TaskFamilies {
                 ConvTaskFamily.OPTIONS,
                 "small CNN on MNIST/Fashion-MNIST: [conv 3x3 + ReLU + 2x2 max-pool] x blocks,"
                         + " dense softmax; options channels [8], blocks 1|2 [2], dataset, batch"
-                        + " [128], split, data-dir",
+                        + " [128], split, examples (only the split's first N) [all], data-dir",
                 ConvTaskFamily::fromOptions);
         register(
                 StyleTaskFamily.NAME,
@@ -244,6 +252,7 @@ public final class TaskFamilies {
         if (o.containsKey(INIT)) {
             b.init(MlpTaskFamily.Init.parse(o.get(INIT)));
         }
+        b.examples(TaskOptions.integer(o, EXAMPLES, 0, 1, Integer.MAX_VALUE));
         if (o.containsKey(DATA_DIR) && !o.get(DATA_DIR).isBlank()) {
             b.dataDir(Path.of(o.get(DATA_DIR)));
         }

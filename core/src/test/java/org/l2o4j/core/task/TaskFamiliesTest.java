@@ -1,6 +1,8 @@
 package org.l2o4j.core.task;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +36,58 @@ class TaskFamiliesTest {
         assertEquals(Split.TEST, mlp.split());
         assertEquals(MlpTaskFamily.Init.GLOROT, mlp.init());
         assertEquals(2000, mlp.data().rows());
+    }
+
+    @Test
+    void examplesTrainsOnTheFirstExamplesOfTheSplit() {
+        MlpTaskFamily full = (MlpTaskFamily) TaskFamilies.parse("mnist-mlp[data-dir=bundled]");
+        MlpTaskFamily cut =
+                (MlpTaskFamily) TaskFamilies.parse("mnist-mlp[examples=2000;data-dir=bundled]");
+        assertEquals(8000, full.data().rows());
+        assertEquals(2000, cut.data().rows());
+        for (int r : new int[] {0, 1234, 1999}) {
+            assertArrayEquals(full.data().row(r), cut.data().row(r));
+            assertEquals(full.data().label(r), cut.data().label(r));
+        }
+        assertTrue(cut.name().endsWith(",examples=2000)"), cut.name());
+        assertFalse(full.name().contains("examples"), full.name());
+        MlpTask task = cut.sample(7);
+        for (int t = 0; t < 100; t++) {
+            for (int row : task.minibatchRows(t)) {
+                assertTrue(row >= 0 && row < 2000, "step " + t + " drew row " + row);
+            }
+        }
+        ConvTaskFamily conv =
+                (ConvTaskFamily)
+                        TaskFamilies.parse(
+                                "conv[examples=500;dataset=fashion-mnist;data-dir=bundled]");
+        assertEquals(500, conv.data().rows());
+        assertTrue(conv.name().endsWith(",examples=500)"), conv.name());
+        // a mixture passes the option on to its components
+        MixtureTaskFamily mix =
+                (MixtureTaskFamily)
+                        TaskFamilies.parse(
+                                "mixed[mix=mnist-mlp:1,conv:1;examples=1000;data-dir=bundled]");
+        for (TaskFamily c : mix.components()) {
+            assertTrue(c.name().endsWith(",examples=1000)"), c.name());
+        }
+
+        IllegalArgumentException tooMany =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TaskFamilies.parse("mnist-mlp[examples=9000;data-dir=bundled]"));
+        assertTrue(tooMany.getMessage().contains("[1, 8000]"), tooMany.getMessage());
+        assertTrue(tooMany.getMessage().contains("9000"), tooMany.getMessage());
+        IllegalArgumentException zero =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TaskFamilies.parse("mnist-mlp[examples=0;data-dir=bundled]"));
+        assertTrue(zero.getMessage().contains("option examples"), zero.getMessage());
+        IllegalArgumentException belowBatch =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TaskFamilies.parse("mnist-mlp[examples=100;data-dir=bundled]"));
+        assertTrue(belowBatch.getMessage().contains("128"), belowBatch.getMessage());
     }
 
     @Test
