@@ -96,6 +96,25 @@ public final class Dataset {
     }
 
     /**
+     * {@link #head(int) head(n)}, or this whole dataset for {@code n == 0}: what a task's {@code
+     * examples} option means (0, its default, for all).
+     *
+     * @throws IllegalArgumentException if {@code n} is negative or more than {@link #rows()}
+     */
+    public Dataset headOrAll(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(
+                    "expected 0 (all) or a number of examples in [1, "
+                            + rows
+                            + "] (the examples of "
+                            + name
+                            + ") but was "
+                            + n);
+        }
+        return n == 0 ? this : head(n);
+    }
+
+    /**
      * The first {@code n} examples, for tasks that train on a fixed subset of a split (e.g. a
      * validation split as large as the test split); this dataset itself when {@code n} is {@link
      * #rows()}. The name stays; the source records the cut.

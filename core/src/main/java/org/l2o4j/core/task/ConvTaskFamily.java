@@ -286,12 +286,8 @@ public final class ConvTaskFamily implements TaskFamily {
             TaskOptions.checkRange(CHANNELS, channels, 1, 256);
             TaskOptions.checkRange(BLOCKS, blocks, 1, 2);
             TaskOptions.checkRange(TaskFamilies.BATCH, batchSize, 1, Integer.MAX_VALUE);
-            if (examples < 0) {
-                throw new IllegalArgumentException(
-                        "examples must be 0 (all) or more but was " + examples);
-            }
             Dataset d = data != null ? data : Datasets.load(dataset, split, dataDir);
-            Dataset used = examples == 0 ? d : d.head(examples);
+            Dataset used = d.headOrAll(examples);
             return new ConvTaskFamily(this, used, d.name().split("/")[0]);
         }
     }

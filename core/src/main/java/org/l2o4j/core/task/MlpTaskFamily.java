@@ -327,12 +327,8 @@ public final class MlpTaskFamily implements TaskFamily {
                 throw new IllegalArgumentException(
                         "batch size must be at least 1 but was " + batchSize);
             }
-            if (examples < 0) {
-                throw new IllegalArgumentException(
-                        "examples must be 0 (all) or more but was " + examples);
-            }
             Dataset d = data != null ? data : Datasets.load(dataset, split, dataDir);
-            Dataset used = examples == 0 ? d : d.head(examples);
+            Dataset used = d.headOrAll(examples);
             return new MlpTaskFamily(this, used, d.name().split("/")[0]);
         }
     }

@@ -46,6 +46,23 @@ class DatasetsTest {
     }
 
     @Test
+    void headOrAllKeepsTheFirstExamplesOrAll() {
+        Dataset d = Datasets.bundled("mnist", Split.TEST);
+        assertSame(d, d.headOrAll(0));
+        Dataset h = d.headOrAll(300);
+        assertEquals(300, h.rows());
+        assertArrayEquals(d.row(299), h.row(299));
+        assertEquals(d.label(299), h.label(299));
+        IllegalArgumentException negative =
+                assertThrows(IllegalArgumentException.class, () -> d.headOrAll(-1));
+        assertTrue(negative.getMessage().contains("0 (all)"), negative.getMessage());
+        assertTrue(negative.getMessage().contains("but was -1"), negative.getMessage());
+        IllegalArgumentException tooMany =
+                assertThrows(IllegalArgumentException.class, () -> d.headOrAll(2001));
+        assertTrue(tooMany.getMessage().contains("[1, 2000]"), tooMany.getMessage());
+    }
+
+    @Test
     void bundledFashionMnistSubset() {
         checkImages(Datasets.bundled("fashion-mnist", Split.TRAIN), 6000);
         checkImages(Datasets.bundled("fashion", Split.TEST), 1000);
